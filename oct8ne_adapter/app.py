@@ -1,0 +1,34 @@
+"""create_app(): configuration layering and wiring, nothing else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, redirect
+from werkzeug.wrappers import Response
+
+from .extension import Oct8neAdapter, adapter_state
+from .identity import CustomerResolver
+from .repository import AdapterRepository
+from .settings import layered_config
+
+
+def create_app(
+    config: Mapping[str, Any] | str | os.PathLike[str] | None = None,
+    *,
+    repository: AdapterRepository | None = None,
+    customer_resolver: CustomerResolver | None = None,
+) -> Flask:
+    """A standalone adapter app: TOML file (`OCT8NE_CONFIG`) < environment < `config` mapping."""
+    app = Flask("oct8ne_adapter")
+    app.config.update(layered_config(config))
+    Oct8neAdapter(app, repository=repository, customer_resolver=customer_resolver)
+    if adapter_state(app).settings.demo:
+
+        @app.get("/")
+        def home() -> Response:
+            return redirect("/demo/")
+
+    return app

@@ -1,0 +1,227 @@
+"""Domain objects the adapter passes between layers: no Flask, no SQLAlchemy, no formatting."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An amount in one ISO 4217 currency."""
+
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProductPrice:
+    """A product's price in one currency, with the price before a discount if there is one."""
+
+    amount: Decimal
+    previous_amount: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """A catalog product with its texts already chosen for the requested languages."""
+
+    id: str
+    title: str
+    description: str
+    url: str
+    thumbnail: str | None
+    medias: tuple[str, ...]
+    prices: Mapping[str, ProductPrice]
+    has_variants: bool = False
+    stock: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBasis:
+    """How search sorts and filters by price: a currency, and a rate from the shop currency."""
+
+    currency: str
+    shop_currency: str
+    rate_from_shop: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRange:
+    """A half-open price interval [low, high) in the search's price currency; high None = open."""
+
+    low: Decimal
+    high: Decimal | None
+
+    @property
+    def value(self) -> str:
+        """The filter value sent back by the widget, e.g. `100-200` or `500-`."""
+        high = "" if self.high is None else _plain(self.high)
+        return f"{_plain(self.low)}-{high}"
+
+
+def _plain(amount: Decimal) -> str:
+    """Render a Decimal without exponent or needless trailing zeros."""
+    text = format(amount.normalize(), "f")
+    return text
+
+
+class SortField(enum.Enum):
+    """The orderings the protocol allows."""
+
+    RELEVANCE = "relevance"
+    PRICE = "price"
+    NAME = "name"
+
+
+@dataclass(frozen=True, slots=True)
+class FilterValue:
+    """One applied filter as the widget sent it: `<param>=<value>`."""
+
+    param: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A validated search request."""
+
+    text: str
+    languages: tuple[str, ...]
+    price_basis: PriceBasis
+    filters: tuple[FilterValue, ...] = ()
+    sort: SortField = SortField.RELEVANCE
+    descending: bool = False
+    offset: int = 0
+    limit: int = 10
+
+
+class FacetKind(enum.Enum):
+    """Where a facet's options come from."""
+
+    CATEGORY = "category"
+    BRAND = "brand"
+    PRICE = "price"
+    ATTRIBUTE = "attribute"
+
+
+@dataclass(frozen=True, slots=True)
+class FacetOption:
+    """One selectable option with the exact number of products it would leave."""
+
+    value: str
+    label: str
+    count: int
+    price_range: PriceRange | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """A group of options for one filter parameter; label None means the built-in label."""
+
+    kind: FacetKind
+    param: str
+    label: str | None
+    options: tuple[FacetOption, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedFilter:
+    """A filter in force with the labels to show for it."""
+
+    kind: FacetKind
+    param: str
+    label: str | None
+    value: str
+    value_label: str
+    price_range: PriceRange | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One page of results, the total, and the facets for refining."""
+
+    total: int
+    products: tuple[Product, ...]
+    applied: tuple[AppliedFilter, ...] = ()
+    facets: tuple[Facet, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Visitor:
+    """Who is calling: a signed-in customer's id, and the key of a guest cart, either optional."""
+
+    customer_id: str | None = None
+    cart_key: str | None = None
+
+
+ANONYMOUS = Visitor()
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A signed-in shop customer."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    """A product in a cart and how many of it."""
+
+    product: Product
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    """A visitor's cart in the currency it was filled in."""
+
+    lines: tuple[CartLine, ...] = ()
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    """A product line of an order, as it was sold."""
+
+    name: str
+    quantity: int
+    product_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderComment:
+    """A message attached to an order, by the customer or by the shop."""
+
+    message: str
+    from_customer: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order header as listed to an agent."""
+
+    reference: str
+    placed_at: datetime
+    total: Money
+    state_label: str
+    delivery_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetails:
+    """An order with its lines, shipping and comments."""
+
+    order: Order
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
+    lines: tuple[OrderLine, ...] = ()
+    comments: tuple[OrderComment, ...] = field(default_factory=tuple)

@@ -1,0 +1,71 @@
+"""Errors the adapter raises on purpose, and the one place that turns them into responses.
+
+AdapterError
+├── BadRequest                 400: the caller sent something we cannot answer
+│   ├── InvalidCallback        the JSONP callback is not a safe JavaScript name
+│   └── InvalidParameter       a parameter is malformed or out of range
+├── UnknownMethod              404: /oct8ne/frame/<method> names no method
+└── DataSourceUnavailable      503: the catalog database cannot be reached
+
+ConfigError                    bad configuration; raised at start-up, never per request
+ImportFailed                   a catalog file was refused; nothing from it was committed
+"""
+
+from __future__ import annotations
+
+
+class AdapterError(Exception):
+    """Base of the errors that become a JSON error response."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(AdapterError):
+    """The request cannot be answered as sent."""
+
+    status = 400
+    code = "bad_request"
+
+
+class InvalidCallback(BadRequest):
+    """The `callback` parameter is not a safe JavaScript identifier path."""
+
+    code = "invalid_callback"
+
+
+class InvalidParameter(BadRequest):
+    """A query parameter is malformed or out of its range."""
+
+    code = "invalid_parameter"
+
+
+class UnknownMethod(AdapterError):
+    """No frame method has this name."""
+
+    status = 404
+    code = "unknown_method"
+
+
+class DataSourceUnavailable(AdapterError):
+    """The repository's backing store cannot be reached right now."""
+
+    status = 503
+    code = "unavailable"
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message says which key and why."""
+
+
+class ImportFailed(Exception):
+    """A catalog import was refused; the message names the line and the reason."""
+
+
+def error_payload(error: AdapterError) -> tuple[dict[str, str], int]:
+    """The JSON body and HTTP status for an adapter error: `{"error": code, "message": ...}`."""
+    return {"error": error.code, "message": error.message}, error.status

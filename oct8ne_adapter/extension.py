@@ -1,0 +1,95 @@
+"""Oct8neAdapter: the Flask extension that wires settings, repository and the frame Blueprint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+
+from flask import Flask, Request
+
+from .domain import Visitor
+from .frame import frame_blueprint
+from .identity import CustomerResolver, SessionCookieResolver, anonymous_resolver, as_visitor
+from .repository import AdapterRepository, SessionRepository
+from .settings import Settings
+from .sql.database import Database, create_database_engine
+from .sql.repository import SqlRepository
+
+EXTENSION_KEY = "oct8ne"
+
+
+def package_version() -> str:
+    """The installed version of oct8ne-adapter."""
+    try:
+        return version("oct8ne-adapter")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True)
+class AdapterState:
+    """Everything a request needs, kept in `app.extensions["oct8ne"]`."""
+
+    settings: Settings
+    repository: AdapterRepository
+    resolver: CustomerResolver
+    database: Database | None
+    version: str
+
+    def resolve_visitor(self, request: Request) -> Visitor:
+        """The visitor of this request, as the configured resolver sees it."""
+        return as_visitor(self.resolver(request))
+
+
+class Oct8neAdapter:
+    """Serves `/oct8ne/frame/<method>` from a Flask app: `Oct8neAdapter(app)` or `init_app`."""
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        repository: AdapterRepository | None = None,
+        customer_resolver: CustomerResolver | None = None,
+        url_prefix: str = "/oct8ne",
+    ) -> None:
+        self._repository = repository
+        self._customer_resolver = customer_resolver
+        self._url_prefix = url_prefix
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Register on `app`; settings come from `app.config["OCT8NE_*"]`."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("Oct8neAdapter is already registered on this app")
+        settings = Settings.from_config(app.config)
+        database: Database | None = None
+        repository = self._repository
+        if repository is None:
+            database = Database(create_database_engine(settings.database_url))
+            repository = SqlRepository(database)
+        resolver = self._customer_resolver
+        if resolver is None:
+            resolver = (
+                SessionCookieResolver(repository, settings.session_cookie)
+                if isinstance(repository, SessionRepository)
+                else anonymous_resolver
+            )
+        app.extensions[EXTENSION_KEY] = AdapterState(
+            settings=settings,
+            repository=repository,
+            resolver=resolver,
+            database=database,
+            version=package_version(),
+        )
+        app.register_blueprint(frame_blueprint, url_prefix=self._url_prefix)
+        if settings.demo:
+            from .demo.views import demo_blueprint
+
+            app.register_blueprint(demo_blueprint)
+
+
+def adapter_state(app: Flask) -> AdapterState:
+    """The adapter's state on an app where Oct8neAdapter is registered."""
+    state: AdapterState = app.extensions[EXTENSION_KEY]
+    return state

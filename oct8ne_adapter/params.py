@@ -1,0 +1,182 @@
+"""Request arguments -> validated domain queries; every rejection names the parameter and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from babel import Locale
+from werkzeug.datastructures import MultiDict
+
+from .domain import FilterValue, PriceBasis, SearchQuery, SortField
+from .errors import InvalidParameter
+from .pricing import language_chain, parse_locale, price_basis, resolve_currency
+from .settings import Settings
+
+#: Parameters of the search method itself; every other one is a filter.
+SEARCH_PARAMETERS = frozenset(
+    {
+        "search",
+        "page",
+        "pagesize",
+        "start",
+        "count",
+        "orderby",
+        "dir",
+        "locale",
+        "currency",
+        "callback",
+        "_",
+    }
+)
+MAX_ID_LENGTH = 64
+MAX_SEARCH_TEXT = 10_000
+MAX_FILTER_VALUE = 200
+MAX_FILTERS = 20
+#: Deeper pages than this are refused: nobody pages that far, and OFFSET costs grow with it.
+MAX_OFFSET = 100_000
+_INTEGER_DIGITS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    """How to present an answer: the locale, its translation chain and the price currency."""
+
+    locale: Locale
+    languages: tuple[str, ...]
+    currency: str
+    basis: PriceBasis
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """A validated page: skip `offset` rows, return at most `limit`."""
+
+    offset: int
+    limit: int
+
+
+def parse_presentation(args: Mapping[str, str], settings: Settings) -> Presentation:
+    """`locale` and `currency`; malformed or unknown values fall back to the defaults."""
+    default_locale = parse_locale(settings.default_locale, "en-US")
+    locale = parse_locale(args.get("locale", "").strip()[:35] or None, settings.default_locale)
+    currency = resolve_currency(args.get("currency"), settings)
+    return Presentation(
+        locale=locale,
+        languages=language_chain(locale, default_locale),
+        currency=currency,
+        basis=price_basis(currency, settings),
+    )
+
+
+def parse_product_ids(
+    args: Mapping[str, str], settings: Settings, name: str = "productIds"
+) -> list[str]:
+    """Comma-separated ids, blanks dropped, duplicates removed, order kept, count bounded."""
+    seen: dict[str, None] = {}
+    for raw in args.get(name, "").split(","):
+        product_id = raw.strip()
+        # An id longer than any stored id cannot match; skipping it is the same as unknown.
+        if product_id and len(product_id) <= MAX_ID_LENGTH:
+            seen.setdefault(product_id, None)
+    if len(seen) > settings.max_product_ids:
+        raise InvalidParameter(
+            f"{name}: at most {settings.max_product_ids} ids per call, got {len(seen)}"
+        )
+    return list(seen)
+
+
+def _parse_int(args: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    text = raw.strip()
+    digits = text[1:] if text[:1] in "+-" else text
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidParameter(f"{name} must be a whole number, got {text[:20]!r}")
+    if len(digits) > _INTEGER_DIGITS:
+        raise InvalidParameter(f"{name} is too large")
+    value = int(text)
+    if value < minimum:
+        raise InvalidParameter(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _lookup(args: Mapping[str, str], *names: str) -> dict[str, str]:
+    """The first present spelling of each parameter, under its first name."""
+    found: dict[str, str] = {}
+    for name in names:
+        if name in args:
+            found[names[0]] = args[name]
+            break
+    return found
+
+
+def parse_paging(args: Mapping[str, str], settings: Settings, *, allow_offset: bool) -> Paging:
+    """`page` (1-based) & `pageSize`, or `start` (0-based) & `count`; sizes capped, not refused."""
+    if allow_offset and "start" in args and "page" not in args:
+        offset = _parse_int(args, "start", 0, 0)
+        limit = _parse_int(args, "count", settings.default_page_size, 1)
+    else:
+        page = _parse_int(args, "page", 1, 1)
+        limit = _parse_int(args, "pageSize", settings.default_page_size, 1)
+        limit = min(limit, settings.max_page_size)
+        offset = (page - 1) * limit
+    limit = min(limit, settings.max_page_size)
+    if offset > MAX_OFFSET:
+        raise InvalidParameter(f"results beyond the first {MAX_OFFSET} are not served")
+    return Paging(offset=offset, limit=limit)
+
+
+def parse_sort(args: Mapping[str, str]) -> tuple[SortField, bool]:
+    """`orderby` (or `orderBy`) and `dir`; an unknown value is refused with the choices."""
+    raw_sort = (_lookup(args, "orderby", "orderBy").get("orderby") or "relevance").strip()
+    try:
+        sort = SortField(raw_sort.lower())
+    except ValueError:
+        raise InvalidParameter(
+            f"orderby must be relevance, price or name, got {raw_sort[:20]!r}"
+        ) from None
+    raw_dir = (args.get("dir") or "asc").strip().lower()
+    if raw_dir not in {"asc", "desc"}:
+        raise InvalidParameter(f"dir must be asc or desc, got {raw_dir[:20]!r}")
+    return sort, raw_dir == "desc"
+
+
+def parse_filters(args: MultiDict[str, str]) -> tuple[FilterValue, ...]:
+    """Every non-search parameter as a filter; the repository ignores names it does not know."""
+    filters: dict[tuple[str, str], None] = {}
+    for name, value in args.items(multi=True):
+        if name.lower() in SEARCH_PARAMETERS or not value.strip():
+            continue
+        if len(name) > MAX_FILTER_VALUE or len(value) > MAX_FILTER_VALUE:
+            continue
+        filters.setdefault((name, value.strip()), None)
+    if len(filters) > MAX_FILTERS:
+        raise InvalidParameter(f"at most {MAX_FILTERS} filters per search")
+    return tuple(FilterValue(param, value) for param, value in filters)
+
+
+def parse_search(args: MultiDict[str, str], settings: Settings) -> tuple[SearchQuery, Presentation]:
+    """The whole search request."""
+    presentation = parse_presentation(args, settings)
+    paging = parse_paging(args, settings, allow_offset=True)
+    sort, descending = parse_sort(args)
+    text = args.get("search", "")[:MAX_SEARCH_TEXT]
+    query = SearchQuery(
+        text=text,
+        languages=presentation.languages,
+        price_basis=presentation.basis,
+        filters=parse_filters(args),
+        sort=sort,
+        descending=descending,
+        offset=paging.offset,
+        limit=paging.limit,
+    )
+    return query, presentation
+
+
+def parse_text(args: Mapping[str, str], name: str, max_length: int = 320) -> str:
+    """A trimmed text parameter; empty when absent, too long treated as absent."""
+    value = args.get(name, "").strip()
+    return value if len(value) <= max_length else ""

@@ -1,0 +1,76 @@
+"""The interfaces a shop's data layer implements; structural, so no import of ours is needed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from .domain import Cart, Customer, Order, OrderDetails, Product, SearchQuery, SearchResult, Visitor
+
+
+@runtime_checkable
+class CatalogRepository(Protocol):
+    """Products and search."""
+
+    def get_products(self, ids: Sequence[str], languages: Sequence[str]) -> list[Product]:
+        """Products for these ids in the same order; unknown or inactive ids are left out."""
+        ...
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """One page of products matching the query, its total and exact facet counts."""
+        ...
+
+    def related_products(
+        self, product_id: str, languages: Sequence[str], limit: int
+    ) -> list[Product]:
+        """Products related to this one, best first; empty for an unknown id."""
+        ...
+
+
+@runtime_checkable
+class CustomerRepository(Protocol):
+    """Customers, their carts and wishlists."""
+
+    def get_customer(self, customer_id: str) -> Customer | None:
+        """The customer with this id, or None."""
+        ...
+
+    def get_cart(self, visitor: Visitor, languages: Sequence[str]) -> Cart:
+        """The visitor's cart: the customer's if signed in, else the guest cart; may be empty."""
+        ...
+
+    def get_wishlist(self, customer_id: str, languages: Sequence[str]) -> list[Product]:
+        """The customer's wishlist, oldest first."""
+        ...
+
+    def add_to_wishlist(self, customer_id: str, product_ids: Sequence[str]) -> int:
+        """Add the known products not already there; returns how many were added."""
+        ...
+
+
+@runtime_checkable
+class OrderRepository(Protocol):
+    """The order book, as agents see it."""
+
+    def list_orders(
+        self, email: str, languages: Sequence[str], offset: int, limit: int
+    ) -> list[Order]:
+        """The orders of the customer with this email, newest first."""
+        ...
+
+    def get_order(self, reference: str, languages: Sequence[str]) -> OrderDetails | None:
+        """The order with this reference, or None."""
+        ...
+
+
+@runtime_checkable
+class SessionRepository(Protocol):
+    """The adapter's own session table, used by the standalone cookie resolver."""
+
+    def visitor_for_session(self, token: str) -> Visitor | None:
+        """The visitor that this shop session token belongs to, or None if unknown or expired."""
+        ...
+
+
+class AdapterRepository(CatalogRepository, CustomerRepository, OrderRepository, Protocol):
+    """Everything the frame methods read and write."""

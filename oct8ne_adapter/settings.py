@@ -1,0 +1,174 @@
+"""Frozen settings built once from `app.config`; the only module that reads it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PREFIX = "OCT8NE_"
+#: Environment variables that override the configuration file.
+ENVIRONMENT_OVERRIDES = ("OCT8NE_DATABASE_URL", "OCT8NE_API_TOKEN", "OCT8NE_LICENSE")
+DEFAULT_DATABASE_URL = "sqlite:///oct8ne.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable, validated; see config.example.toml for each key."""
+
+    enabled: bool = True
+    database_url: str = DEFAULT_DATABASE_URL
+    api_token: str = ""
+    license: str = ""
+    shop_url: str = "http://127.0.0.1:5000"
+    add_to_cart_path: str = "/cart/add/{id}"
+    default_locale: str = "en-US"
+    default_currency: str = "USD"
+    currencies: tuple[str, ...] = ()
+    exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
+    default_page_size: int = 10
+    max_page_size: int = 100
+    max_product_ids: int = 100
+    related_limit: int = 10
+    session_cookie: str = "shop_session"
+    platform: str = "Custom"
+    adapter_name: str = "oct8ne-adapter for Python"
+    support_url: str = ""
+    demo: bool = False
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Build settings from `OCT8NE_*` keys of a Flask config; unknown keys are ignored."""
+        values: dict[str, Any] = {}
+        for settings_field in fields(cls):
+            key = PREFIX + settings_field.name.upper()
+            if key in config:
+                values[settings_field.name] = config[key]
+        return cls._validated(values)
+
+    @classmethod
+    def _validated(cls, values: dict[str, Any]) -> Settings:
+        defaults = cls()
+        checked: dict[str, Any] = {}
+        for name, raw in values.items():
+            default = getattr(defaults, name)
+            key = PREFIX + name.upper()
+            if name == "exchange_rates":
+                checked[name] = _parse_rates(raw)
+            elif name == "currencies":
+                checked[name] = _parse_codes(key, raw)
+            elif isinstance(default, bool):
+                checked[name] = _parse_bool(key, raw)
+            elif isinstance(default, int):
+                checked[name] = _parse_positive_int(key, raw)
+            elif not isinstance(raw, str):
+                raise ConfigError(f"{key} must be a string, not {type(raw).__name__}")
+            else:
+                checked[name] = raw
+        settings = cls(**checked)
+        settings._check()
+        return settings
+
+    @property
+    def accepted_currencies(self) -> frozenset[str]:
+        """Currencies a visitor may ask for: the shop's, those stored, those with a rate."""
+        return frozenset({self.default_currency, *self.currencies, *self.exchange_rates})
+
+    def _check(self) -> None:
+        for code in (self.default_currency, *self.currencies, *self.exchange_rates):
+            if len(code) != 3 or not code.isalpha() or not code.isupper():
+                raise ConfigError(f"{code!r} is not an ISO 4217 currency code like 'USD'")
+        if self.default_page_size > self.max_page_size:
+            raise ConfigError("OCT8NE_DEFAULT_PAGE_SIZE must not exceed OCT8NE_MAX_PAGE_SIZE")
+        if "{id}" not in self.add_to_cart_path:
+            raise ConfigError("OCT8NE_ADD_TO_CART_PATH must contain '{id}'")
+        if not self.shop_url.startswith(("http://", "https://", "//")):
+            raise ConfigError(
+                "OCT8NE_SHOP_URL must be an absolute URL such as https://shop.example"
+            )
+
+
+def _parse_bool(key: str, raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if isinstance(raw, str) and raw.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{key} must be true or false, not {raw!r}")
+
+
+def _parse_positive_int(key: str, raw: object) -> int:
+    try:
+        number = int(str(raw).strip()) if not isinstance(raw, bool) else -1
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+    if number < 1:
+        raise ConfigError(f"{key} must be at least 1, not {number}")
+    return number
+
+
+def _parse_codes(key: str, raw: object) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = [part for part in raw.replace(" ", ",").split(",") if part]
+    if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
+        raise ConfigError(f'{key} must be a list of currency codes such as ["USD", "EUR"]')
+    return tuple(raw)
+
+
+def _parse_rates(raw: object) -> dict[str, Decimal]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("OCT8NE_EXCHANGE_RATES must be a table of CURRENCY = rate")
+    rates: dict[str, Decimal] = {}
+    for currency, rate in raw.items():
+        try:
+            # str() first: a TOML float such as 0.92 must not become 0.9199999...
+            value = Decimal(str(rate))
+        except InvalidOperation:
+            raise ConfigError(f"exchange rate for {currency} is not a number: {rate!r}") from None
+        if not value.is_finite() or value <= 0:
+            raise ConfigError(f"exchange rate for {currency} must be positive, not {rate!r}")
+        rates[str(currency)] = value
+    return rates
+
+
+def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a TOML configuration file into `OCT8NE_*` Flask config keys."""
+    file_path = Path(path)
+    try:
+        with file_path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {file_path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file_path} is not valid TOML: {error}") from None
+    known = {settings_field.name for settings_field in fields(Settings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"{file_path}: unknown key {unknown[0]!r}")
+    return {PREFIX + name.upper(): value for name, value in data.items()}
+
+
+def layered_config(
+    config: Mapping[str, Any] | str | os.PathLike[str] | None,
+    environ: Mapping[str, str] = os.environ,
+) -> dict[str, Any]:
+    """Config layers, later wins: the TOML file, the environment, then an explicit mapping."""
+    layers: dict[str, Any] = {}
+    config_path = environ.get("OCT8NE_CONFIG")
+    if isinstance(config, str | os.PathLike):
+        config_path = os.fspath(config)
+    if config_path:
+        layers.update(load_config_file(config_path))
+    for key in ENVIRONMENT_OVERRIDES:
+        if environ.get(key):
+            layers[key] = environ[key]
+    if isinstance(config, Mapping):
+        layers.update(config)
+    return layers

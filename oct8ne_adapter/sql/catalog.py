@@ -1,0 +1,167 @@
+"""Loading products with their texts, prices and media in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TypeVar
+
+from babel.numbers import get_currency_precision
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, select
+from sqlalchemy.orm import Session
+
+from .. import domain
+from .models import Product, ProductMedia, ProductPrice, ProductRelation, ProductTranslation
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def from_minor_units(amount_minor: int, currency: str) -> Decimal:
+    """1990 USD -> Decimal('19.90')."""
+    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+
+
+def language_rank(column: SQLColumnExpression[str], languages: Sequence[str]) -> ColumnElement[int]:
+    """0 for the best language of the chain, 1 for the next, ... and len(chain) for any other."""
+    return case(
+        {language: rank for rank, language in enumerate(languages)},
+        value=column,
+        else_=len(languages),
+    )
+
+
+def pick_translation(rows: Iterable[tuple[K, str, V]], languages: Sequence[str]) -> dict[K, V]:
+    """Of (key, language, text) rows, the text in the best available language per key."""
+    rank = {language: index for index, language in enumerate(languages)}
+    best: dict[K, tuple[int, str, V]] = {}
+    for key, language, text in rows:
+        score = rank.get(language, len(languages))
+        current = best.get(key)
+        # Ties outside the chain go to the alphabetically first language: stable answers.
+        if current is None or (score, language) < (current[0], current[1]):
+            best[key] = (score, language, text)
+    return {key: text for key, (_, _, text) in best.items()}
+
+
+def load_products_by_pk(
+    session: Session, pks: Sequence[int], languages: Sequence[str]
+) -> list[domain.Product]:
+    """Active products for these primary keys, in the given order, in four queries."""
+    return list(load_product_map(session, pks, languages).values())
+
+
+def load_product_map(
+    session: Session, pks: Sequence[int], languages: Sequence[str]
+) -> dict[int, domain.Product]:
+    """Active products by primary key, in the given order; inactive or unknown keys are left out."""
+    if not pks:
+        return {}
+    wanted = list(dict.fromkeys(pks))
+    heads = {
+        row.pk: row
+        for row in session.execute(
+            select(
+                Product.pk,
+                Product.external_id,
+                Product.url,
+                Product.thumbnail_url,
+                Product.has_variants,
+                Product.stock,
+            ).where(Product.pk.in_(wanted), Product.active.is_(True))
+        )
+    }
+    if not heads:
+        return {}
+    keys = list(heads)
+    texts = pick_translation(
+        (
+            (pk, language, (title, description))
+            for pk, language, title, description in session.execute(
+                select(
+                    ProductTranslation.product_pk,
+                    ProductTranslation.language,
+                    ProductTranslation.title,
+                    ProductTranslation.description,
+                ).where(ProductTranslation.product_pk.in_(keys))
+            ).tuples()
+        ),
+        languages,
+    )
+    prices: dict[int, dict[str, domain.ProductPrice]] = defaultdict(dict)
+    for pk, currency, amount, previous in session.execute(
+        select(
+            ProductPrice.product_pk,
+            ProductPrice.currency,
+            ProductPrice.amount_minor,
+            ProductPrice.previous_amount_minor,
+        ).where(ProductPrice.product_pk.in_(keys))
+    ).tuples():
+        prices[pk][currency] = domain.ProductPrice(
+            amount=from_minor_units(amount, currency),
+            previous_amount=None if previous is None else from_minor_units(previous, currency),
+        )
+    medias: dict[int, list[str]] = defaultdict(list)
+    for pk, url in session.execute(
+        select(ProductMedia.product_pk, ProductMedia.url)
+        .where(ProductMedia.product_pk.in_(keys))
+        .order_by(ProductMedia.product_pk, ProductMedia.position)
+    ).tuples():
+        medias[pk].append(url)
+    products: dict[int, domain.Product] = {}
+    for pk in wanted:
+        head = heads.get(pk)
+        if head is None:
+            continue
+        title, description = texts.get(pk, (head.external_id, ""))
+        products[pk] = domain.Product(
+            id=head.external_id,
+            title=title,
+            description=description,
+            url=head.url,
+            thumbnail=head.thumbnail_url,
+            medias=tuple(medias.get(pk, ())),
+            prices=MappingProxyType(prices.get(pk, {})),
+            has_variants=head.has_variants,
+            stock=head.stock,
+        )
+    return products
+
+
+def pks_for_external_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+    """Primary keys of the products with these shop ids."""
+    if not external_ids:
+        return {}
+    return dict(
+        session.execute(
+            select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
+        ).tuples().all()
+    )
+
+
+def get_products(
+    session: Session, external_ids: Sequence[str], languages: Sequence[str]
+) -> list[domain.Product]:
+    """Products for these shop ids in the requested order; unknown ids are skipped."""
+    pks = pks_for_external_ids(session, external_ids)
+    ordered = [pks[external] for external in external_ids if external in pks]
+    return load_products_by_pk(session, ordered, languages)
+
+
+def related_products(
+    session: Session, external_id: str, languages: Sequence[str], limit: int
+) -> list[domain.Product]:
+    """Related products in their stored order."""
+    pks = pks_for_external_ids(session, [external_id])
+    if not pks:
+        return []
+    related = session.scalars(
+        select(ProductRelation.related_pk)
+        .join(Product, Product.pk == ProductRelation.related_pk)
+        .where(ProductRelation.product_pk == pks[external_id], Product.active.is_(True))
+        .order_by(ProductRelation.position, ProductRelation.related_pk)
+        .limit(limit)
+    ).all()
+    return load_products_by_pk(session, related, languages)

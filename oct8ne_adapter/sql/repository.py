@@ -1,0 +1,82 @@
+"""SqlRepository: the default implementation of every repository Protocol over SQLAlchemy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Engine
+
+from .. import domain
+from . import catalog, customers, orders, search, sessions
+from .database import Database
+
+
+class SqlRepository:
+    """Catalog, customers, orders and shop sessions in one SQL database; one session per call."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> SqlRepository:
+        """A repository over an existing engine."""
+        return cls(Database(engine))
+
+    def get_products(self, ids: Sequence[str], languages: Sequence[str]) -> list[domain.Product]:
+        """Products for these ids in the requested order; unknown ids are skipped."""
+        with self.database.session() as session:
+            return catalog.get_products(session, ids, languages)
+
+    def search(self, query: domain.SearchQuery) -> domain.SearchResult:
+        """A page of matching products with the total and exact facets."""
+        with self.database.session() as session:
+            return search.search(session, query)
+
+    def related_products(
+        self, product_id: str, languages: Sequence[str], limit: int
+    ) -> list[domain.Product]:
+        """Products related to this one."""
+        with self.database.session() as session:
+            return catalog.related_products(session, product_id, languages, limit)
+
+    def get_customer(self, customer_id: str) -> domain.Customer | None:
+        """The customer with this id."""
+        with self.database.session() as session:
+            return customers.get_customer(session, customer_id)
+
+    def get_cart(self, visitor: domain.Visitor, languages: Sequence[str]) -> domain.Cart:
+        """The visitor's cart."""
+        with self.database.session() as session:
+            return customers.get_cart(session, visitor, languages)
+
+    def get_wishlist(self, customer_id: str, languages: Sequence[str]) -> list[domain.Product]:
+        """The customer's wishlist."""
+        with self.database.session() as session:
+            return customers.get_wishlist(session, customer_id, languages)
+
+    def add_to_wishlist(self, customer_id: str, product_ids: Sequence[str]) -> int:
+        """Add products to the wishlist without duplicates."""
+        with self.database.transaction() as session:
+            return customers.add_to_wishlist(session, customer_id, product_ids)
+
+    def list_orders(
+        self, email: str, languages: Sequence[str], offset: int, limit: int
+    ) -> list[domain.Order]:
+        """The customer's orders, newest first."""
+        with self.database.session() as session:
+            return orders.list_orders(session, email, languages, offset, limit)
+
+    def get_order(self, reference: str, languages: Sequence[str]) -> domain.OrderDetails | None:
+        """One order with its details."""
+        with self.database.session() as session:
+            return orders.get_order(session, reference, languages)
+
+    def visitor_for_session(self, token: str) -> domain.Visitor | None:
+        """The visitor behind a shop session cookie."""
+        with self.database.session() as session:
+            return sessions.visitor_for_session(session, token)
+
+    def create_session(self, customer_id: str | None) -> str:
+        """Start a shop session (demo sign-in); returns the cookie token."""
+        with self.database.transaction() as session:
+            return sessions.create_session(session, customer_id)
