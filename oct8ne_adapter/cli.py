@@ -160,10 +160,16 @@ def _serve(app: Any, host: str, port: int, workers: int) -> None:
 
 
 def _serve_options(function: Any) -> Any:
-    function = click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-                            help="gunicorn worker processes.")(function)
-    function = click.option("--port", default=8000, show_default=True,
-                            type=click.IntRange(1, 65535))(function)
+    function = click.option(
+        "--workers",
+        default=2,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="gunicorn worker processes.",
+    )(function)
+    function = click.option(
+        "--port", default=8000, show_default=True, type=click.IntRange(1, 65535)
+    )(function)
     return click.option("--host", default="127.0.0.1", show_default=True)(function)
 
 

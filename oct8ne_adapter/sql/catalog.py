@@ -86,7 +86,7 @@ def load_product_map(
                     ProductTranslation.title,
                     ProductTranslation.description,
                 ).where(ProductTranslation.product_pk.in_(keys))
-            ).tuples()
+            )
         ),
         languages,
     )
@@ -98,7 +98,7 @@ def load_product_map(
             ProductPrice.amount_minor,
             ProductPrice.previous_amount_minor,
         ).where(ProductPrice.product_pk.in_(keys))
-    ).tuples():
+    ):
         prices[pk][currency] = domain.ProductPrice(
             amount=from_minor_units(amount, currency),
             previous_amount=None if previous is None else from_minor_units(previous, currency),
@@ -108,7 +108,7 @@ def load_product_map(
         select(ProductMedia.product_pk, ProductMedia.url)
         .where(ProductMedia.product_pk.in_(keys))
         .order_by(ProductMedia.product_pk, ProductMedia.position)
-    ).tuples():
+    ):
         medias[pk].append(url)
     products: dict[int, domain.Product] = {}
     for pk in wanted:
@@ -137,7 +137,7 @@ def pks_for_external_ids(session: Session, external_ids: Sequence[str]) -> dict[
     return dict(
         session.execute(
             select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
-        ).tuples().all()
+        ).all()
     )
 
 

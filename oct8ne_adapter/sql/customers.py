@@ -51,15 +51,11 @@ def get_cart(session: Session, visitor: domain.Visitor, languages: Sequence[str]
         ).first()
     if cart is None:
         return domain.Cart()
-    lines = (
-        session.execute(
-            select(CartLine.product_pk, CartLine.quantity)
-            .where(CartLine.cart_pk == cart.pk, CartLine.quantity > 0)
-            .order_by(CartLine.position, CartLine.product_pk)
-        )
-        .tuples()
-        .all()
-    )
+    lines = session.execute(
+        select(CartLine.product_pk, CartLine.quantity)
+        .where(CartLine.cart_pk == cart.pk, CartLine.quantity > 0)
+        .order_by(CartLine.position, CartLine.product_pk)
+    ).all()
     products = load_product_map(session, [pk for pk, _ in lines], languages)
     return domain.Cart(
         lines=tuple(
@@ -89,15 +85,11 @@ def add_to_wishlist(session: Session, customer_id: str, product_ids: Sequence[st
     customer_pk = _customer_pk(session, customer_id)
     if customer_pk is None or not product_ids:
         return 0
-    known = (
-        session.execute(
-            select(Product.external_id, Product.pk).where(
-                Product.external_id.in_(product_ids), Product.active.is_(True)
-            )
+    known = session.execute(
+        select(Product.external_id, Product.pk).where(
+            Product.external_id.in_(product_ids), Product.active.is_(True)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     present = set(
         session.scalars(
             select(WishlistItem.product_pk).where(WishlistItem.customer_pk == customer_pk)

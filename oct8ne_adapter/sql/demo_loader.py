@@ -177,10 +177,12 @@ def load_demo(database: Database) -> DemoSummary:
             writer.upsert(record)
         writer.finish()
         _write_state_labels(session)
-        customer_pks = {customer.external_id: _upsert_customer(session, customer)
-                        for customer in CUSTOMERS}
+        customer_pks = {
+            customer.external_id: _upsert_customer(session, customer) for customer in CUSTOMERS
+        }
         _delete_customer_data(session, list(customer_pks.values()))
-        product_pks = _product_pks(session, [record.id for record in products])
+        wanted = [product_id for product_id, _quantity in JANE_CART] + list(JANE_WISHLIST)
+        product_pks = _product_pks(session, wanted)
         _write_cart(session, customer_pks[JANE.external_id], product_pks)
         _write_wishlist(session, customer_pks[JANE.external_id], product_pks)
         for order in ORDERS:
@@ -246,8 +248,8 @@ def _delete_customer_data(session: Session, customer_pks: Sequence[int]) -> None
 def _product_pks(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
     rows = session.execute(
         select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
-    ).tuples()
-    return dict(rows)
+    )
+    return dict(rows.all())
 
 
 def _write_cart(session: Session, customer_pk: int, product_pks: dict[str, int]) -> None:
@@ -255,8 +257,12 @@ def _write_cart(session: Session, customer_pk: int, product_pks: dict[str, int])
     session.add(cart)
     session.flush()
     session.add_all(
-        CartLine(cart_pk=cart.pk, product_pk=product_pks[product_id], quantity=quantity,
-                 position=position)
+        CartLine(
+            cart_pk=cart.pk,
+            product_pk=product_pks[product_id],
+            quantity=quantity,
+            position=position,
+        )
         for position, (product_id, quantity) in enumerate(JANE_CART)
     )
 
@@ -290,12 +296,22 @@ def _write_order(
     session.add(order)
     session.flush()
     session.add_all(
-        OrderLine(order_pk=order.pk, position=position, product_external_id=product_id,
-                  name=titles[product_id], quantity=quantity)
+        OrderLine(
+            order_pk=order.pk,
+            position=position,
+            product_external_id=product_id,
+            name=titles[product_id],
+            quantity=quantity,
+        )
         for position, (product_id, quantity) in enumerate(demo.lines)
     )
     session.add_all(
-        OrderComment(order_pk=order.pk, position=position, message=message,
-                     from_customer=from_customer, created_at=created_at)
+        OrderComment(
+            order_pk=order.pk,
+            position=position,
+            message=message,
+            from_customer=from_customer,
+            created_at=created_at,
+        )
         for position, (message, from_customer, created_at) in enumerate(demo.comments)
     )

@@ -20,7 +20,7 @@ def _state_labels(session: Session, states: set[str], languages: Sequence[str]) 
             select(OrderStateLabel.state, OrderStateLabel.language, OrderStateLabel.label).where(
                 OrderStateLabel.state.in_(states)
             )
-        ).tuples(),
+        ),
         languages,
     )
 

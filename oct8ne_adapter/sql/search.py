@@ -246,12 +246,12 @@ class CatalogSearch:
         rows = dict(
             self.session.execute(
                 select(Brand.external_id, Brand.pk).where(Brand.external_id.in_(values))
-            ).tuples().all()
+            ).all()
         )
         brand_names = dict(
             self.session.execute(
                 select(Brand.pk, Brand.name).where(Brand.pk.in_(list(rows.values())))
-            ).tuples().all()
+            ).all()
         )
         for value in values:
             brand_pk = rows.get(value)
@@ -280,7 +280,7 @@ class CatalogSearch:
         attributes = dict(
             self.session.execute(
                 select(Attribute.code, Attribute.pk).where(Attribute.code.in_(list(by_param)))
-            ).tuples().all()
+            ).all()
         )
         if not attributes:
             return  # Parameters that name no attribute are not filters: ignored.
@@ -293,7 +293,7 @@ class CatalogSearch:
                         AttributeValue.attribute_pk == attribute_pk,
                         AttributeValue.code.in_(values),
                     )
-                ).tuples().all()
+                ).all()
             )
             value_labels = self._value_labels(list(known.values()))
             for value in values:
@@ -334,16 +334,12 @@ class CatalogSearch:
         if filters.category_depth >= 10**6:
             return None
         level = Category.parent_pk.is_(None) if parent is None else Category.parent_pk == parent
-        counts = (
-            self.session.execute(
-                select(ProductCategory.category_pk, Category.external_id, func.count())
-                .join(Category, Category.pk == ProductCategory.category_pk)
-                .where(level, ProductCategory.product_pk.in_(matched_pks))
-                .group_by(ProductCategory.category_pk, Category.external_id)
-            )
-            .tuples()
-            .all()
-        )
+        counts = self.session.execute(
+            select(ProductCategory.category_pk, Category.external_id, func.count())
+            .join(Category, Category.pk == ProductCategory.category_pk)
+            .where(level, ProductCategory.product_pk.in_(matched_pks))
+            .group_by(ProductCategory.category_pk, Category.external_id)
+        ).all()
         names = self._category_names([pk for pk, _, _ in counts])
         options = [
             FacetOption(value=external_id, label=names.get(pk, external_id), count=count)
@@ -352,16 +348,12 @@ class CatalogSearch:
         return Facet(FacetKind.CATEGORY, CATEGORY_PARAM, None, _best_first(options))
 
     def _brand_facet(self, matched_pks: ColumnElement[int]) -> Facet:
-        counts = (
-            self.session.execute(
-                select(Brand.external_id, Brand.name, func.count())
-                .join(Product, Product.brand_pk == Brand.pk)
-                .where(Product.pk.in_(matched_pks))
-                .group_by(Brand.pk, Brand.external_id, Brand.name)
-            )
-            .tuples()
-            .all()
-        )
+        counts = self.session.execute(
+            select(Brand.external_id, Brand.name, func.count())
+            .join(Product, Product.brand_pk == Brand.pk)
+            .where(Product.pk.in_(matched_pks))
+            .group_by(Brand.pk, Brand.external_id, Brand.name)
+        ).all()
         options = [
             FacetOption(value=value, label=name, count=count) for value, name, count in counts
         ]
@@ -382,16 +374,12 @@ class CatalogSearch:
             if self.dialect == "sqlite"
             else func.floor(priced.c.price / step_minor)
         )
-        counts = (
-            self.session.execute(
-                select(bucket.label("bucket"), func.count())
-                .where(priced.c.price.is_not(None))
-                .group_by(bucket)
-                .order_by(bucket)
-            )
-            .tuples()
-            .all()
-        )
+        counts = self.session.execute(
+            select(bucket.label("bucket"), func.count())
+            .where(priced.c.price.is_not(None))
+            .group_by(bucket)
+            .order_by(bucket)
+        ).all()
         if len(counts) < 2:
             return None  # One range would not narrow anything.
         options = []
@@ -408,23 +396,19 @@ class CatalogSearch:
         return Facet(FacetKind.PRICE, PRICE_PARAM, None, tuple(options))
 
     def _attribute_facets(self, filters: _Filters, matched_pks: ColumnElement[int]) -> list[Facet]:
-        rows = (
-            self.session.execute(
-                select(
-                    Attribute.pk,
-                    Attribute.code,
-                    AttributeValue.pk,
-                    AttributeValue.code,
-                    func.count(),
-                )
-                .join(AttributeValue, AttributeValue.attribute_pk == Attribute.pk)
-                .join(ProductAttributeValue, ProductAttributeValue.value_pk == AttributeValue.pk)
-                .where(ProductAttributeValue.product_pk.in_(matched_pks))
-                .group_by(Attribute.pk, Attribute.code, AttributeValue.pk, AttributeValue.code)
+        rows = self.session.execute(
+            select(
+                Attribute.pk,
+                Attribute.code,
+                AttributeValue.pk,
+                AttributeValue.code,
+                func.count(),
             )
-            .tuples()
-            .all()
-        )
+            .join(AttributeValue, AttributeValue.attribute_pk == Attribute.pk)
+            .join(ProductAttributeValue, ProductAttributeValue.value_pk == AttributeValue.pk)
+            .where(ProductAttributeValue.product_pk.in_(matched_pks))
+            .group_by(Attribute.pk, Attribute.code, AttributeValue.pk, AttributeValue.code)
+        ).all()
         rows = [row for row in rows if row[2] not in filters.applied_values]
         value_labels = self._value_labels([row[2] for row in rows])
         attribute_labels = self._attribute_labels(list({row[0] for row in rows}))
@@ -454,7 +438,7 @@ class CatalogSearch:
                     CategoryTranslation.language,
                     CategoryTranslation.name,
                 ).where(CategoryTranslation.category_pk.in_(pks))
-            ).tuples(),
+            ),
             self.languages,
         )
 
@@ -468,7 +452,7 @@ class CatalogSearch:
                     AttributeValueTranslation.language,
                     AttributeValueTranslation.label,
                 ).where(AttributeValueTranslation.value_pk.in_(pks))
-            ).tuples(),
+            ),
             self.languages,
         )
 
@@ -482,7 +466,7 @@ class CatalogSearch:
                     AttributeTranslation.language,
                     AttributeTranslation.label,
                 ).where(AttributeTranslation.attribute_pk.in_(pks))
-            ).tuples(),
+            ),
             self.languages,
         )
 

@@ -150,7 +150,7 @@ class CatalogWriter:
             pks = dict(
                 session.execute(
                     select(Product.external_id, Product.pk).where(Product.external_id.in_(wanted))
-                ).tuples().all()
+                ).all()
             )
             for product_pk, related in self._pending_relations:
                 positions: dict[int, int] = {}

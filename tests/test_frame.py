@@ -1,0 +1,452 @@
+"""Every frame method over the demo shop, as JSON and JSONP, with hostile and malformed input."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from conftest import API_TOKEN, frame
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from oct8ne_adapter.sql.models import Cart, CartLine, Product, ProductTranslation
+from oct8ne_adapter.sql.sessions import create_session, hash_token
+
+PRODUCT_INFO_FIELDS = {
+    "internalId",
+    "title",
+    "description",
+    "formattedPrice",
+    "formattedPrevPrice",
+    "productUrl",
+    "addToCartUrl",
+    "useProductUrl",
+    "thumbnail",
+    "medias",
+}
+PRODUCT_SUMMARY_FIELDS = {
+    "internalId",
+    "title",
+    "formattedPrice",
+    "formattedPrevPrice",
+    "productUrl",
+    "thumbnail",
+}
+ORDER_FIELDS = {"date", "reference", "total", "currency", "labelState", "deliveryDate"}
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+#: (method, params) for every method, each answerable by an anonymous visitor.
+EVERY_METHOD = [
+    ("productInfo", {"productIds": "1001,1002"}),
+    ("productSummary", {"productIds": "1001"}),
+    ("productRelated", {"productId": "1001"}),
+    ("search", {"search": "jacket"}),
+    ("customerData", {}),
+    ("addToWishList", {"productIds": "1001"}),
+    ("getCart", {}),
+    ("getAdapterInfo", {}),
+    ("getOrders", {"customerEmail": "jane.doe@example.com", "apiToken": API_TOKEN}),
+    ("getOrderDetails", {"reference": "JDX1001A", "apiToken": API_TOKEN}),
+]
+
+
+def jsonp_payload(body: str, callback: str) -> object:
+    """The JSON inside `/**/callback(...);`, asserting that exact shape."""
+    prefix = f"/**/{callback}("
+    assert body.startswith(prefix) and body.endswith(");"), body[:80]
+    return json.loads(body[len(prefix) : -2])
+
+
+@pytest.mark.parametrize(("method", "params"), EVERY_METHOD)
+def test_every_method_answers_json_without_callback(client: FlaskClient, method, params):
+    """Spec: "If the parameter callback is not present, the data must be returned using raw
+    JSON"."""
+    response = client.get(f"/oct8ne/frame/{method}", query_string=params)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    json.loads(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("method", "params"), EVERY_METHOD)
+def test_every_method_answers_jsonp_with_callback(client: FlaskClient, method, params):
+    """Spec: "<callbackFunction>( <jsonData> )", "always with the content-type
+    application/javascript"."""
+    plain = client.get(f"/oct8ne/frame/{method}", query_string=params).get_json()
+    response = client.get(
+        f"/oct8ne/frame/{method}", query_string={**params, "callback": "jQuery36_17000"}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/javascript"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert jsonp_payload(response.get_data(as_text=True), "jQuery36_17000") == plain
+
+
+@pytest.mark.parametrize(
+    "spelling", ["productInfo", "productinfo", "PRODUCTINFO", "ProductInfo", "pRoDuCtInFo"]
+)
+def test_method_names_are_case_insensitive(client: FlaskClient, spelling):
+    """Spec: "They must be 'case insensitive'"."""
+    assert frame(client, spelling, productIds="1001")[0]["internalId"] == "1001"
+
+
+@pytest.mark.parametrize("method", ["nope", "productInfos", "getSalesReportX", "x" * 300])
+def test_unknown_method_is_a_json_404(client: FlaskClient, method):
+    response = client.get(f"/oct8ne/frame/{method}?callback=cb")
+    assert response.status_code == 404
+    assert response.get_json() is None  # wrapped in the (valid) callback
+    payload = jsonp_payload(response.get_data(as_text=True), "cb")
+    assert payload["error"] == "unknown_method"
+    assert len(response.get_data()) < 300
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "alert(1)//",
+        "a;b",
+        "x" * 5000,
+        "café",
+        "</script><script>alert(1)",
+        "a..b",
+        "1abc",
+        "a b",
+        "a\nb",
+        "a.b(",
+        "eval",
+        "a-b",
+    ],
+)
+def test_hostile_callbacks_are_refused_and_never_reflected(client: FlaskClient, callback):
+    response = client.get("/oct8ne/frame/getAdapterInfo", query_string={"callback": callback})
+    if callback == "eval":
+        # A plain identifier is a valid name; it is only ever called with our JSON.
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert response.get_json()["error"] == "invalid_callback"
+    assert callback not in response.get_data(as_text=True)
+
+
+def test_line_separators_are_escaped_in_jsonp(client: FlaskClient, app):
+    """U+2028/U+2029 are valid in JSON but end a line in older JavaScript."""
+    with app.extensions["oct8ne"].database.transaction() as session:
+        session.execute(
+            update(ProductTranslation)
+            .where(ProductTranslation.language == "en")
+            .values(title="Line\u2028Para\u2029End")
+        )
+    body = client.get("/oct8ne/frame/productSummary?productIds=1001&callback=cb").get_data()
+    assert "\u2028".encode() not in body and "\u2029".encode() not in body
+    assert b"Line\\u2028Para\\u2029End" in body
+
+
+# -- productInfo / productSummary -------------------------------------------------------------
+
+
+def test_product_info_structure(client: FlaskClient):
+    """ProductInfo fields and types as the 2.4 document lists them."""
+    shoe, tent = frame(client, "productInfo", productIds="1001,1002")
+    assert set(shoe) == PRODUCT_INFO_FIELDS
+    assert shoe["internalId"] == "1001"
+    assert shoe["formattedPrice"] == "$89.90"
+    assert shoe["formattedPrevPrice"] == "$99.90"
+    assert shoe["useProductUrl"] is True  # sizes/colors must be chosen on the product page
+    assert tent["useProductUrl"] is False
+    assert shoe["productUrl"] == "https://shop.example/demo/product/1001"
+    assert shoe["addToCartUrl"] == "https://shop.example/cart/add/1001"
+    assert shoe["thumbnail"].startswith("https://shop.example/")
+    assert shoe["medias"] and all(set(media) == {"url"} for media in shoe["medias"])
+    assert all(media["url"].startswith("https://") for media in shoe["medias"])
+
+
+def test_previous_price_equals_price_without_discount(client: FlaskClient):
+    """Spec: "If the product does not have a discount, it contains the same value as the price"."""
+    (tent,) = frame(client, "productInfo", productIds="1002")
+    assert tent["formattedPrice"] == tent["formattedPrevPrice"] == "$1,500.00"
+
+
+@pytest.mark.parametrize(
+    ("locale", "currency", "price", "previous"),
+    [
+        ("en-US", "USD", "$1,500.00", "$1,500.00"),
+        ("es-ES", "EUR", "1.500,00\xa0€", "1.500,00\xa0€"),
+        ("es_ES", "eur", "1.500,00\xa0€", "1.500,00\xa0€"),
+        ("de-DE", "USD", "1.500,00\xa0$", "1.500,00\xa0$"),
+        ("en-US", "GBP", "£1,200.00", "£1,200.00"),  # converted at the configured 0.80
+        ("xx-YY", "ZZZ", "$1,500.00", "$1,500.00"),  # unknown: the defaults, never an error
+        ("", "", "$1,500.00", "$1,500.00"),
+        ("en-US'--", "US D", "$1,500.00", "$1,500.00"),
+    ],
+)
+def test_prices_follow_locale_and_currency(client: FlaskClient, locale, currency, price, previous):
+    (tent,) = frame(client, "productSummary", productIds="1002", locale=locale, currency=currency)
+    assert (tent["formattedPrice"], tent["formattedPrevPrice"]) == (price, previous)
+
+
+def test_texts_follow_the_locale_with_fallback(client: FlaskClient):
+    (english,) = frame(client, "productSummary", productIds="1001", locale="en-US")
+    (spanish,) = frame(client, "productSummary", productIds="1001", locale="es-MX")
+    (french,) = frame(client, "productSummary", productIds="1001", locale="fr-FR")
+    assert english["title"] != spanish["title"]
+    assert french["title"] == english["title"]  # no French text: the default language
+
+
+def test_product_summary_structure_and_order(client: FlaskClient):
+    products = frame(client, "productSummary", productIds="1003,1001,1002")
+    assert [product["internalId"] for product in products] == ["1003", "1001", "1002"]
+    assert all(set(product) == PRODUCT_SUMMARY_FIELDS for product in products)
+
+
+@pytest.mark.parametrize(
+    ("product_ids", "expected"),
+    [
+        ("", []),
+        ("   ", []),
+        (",,,", []),
+        ("999999", []),
+        ("1001,999999,1002", ["1001", "1002"]),
+        ("1002,1001,1002,1001", ["1002", "1001"]),
+        (" 1001 , 1002 ", ["1001", "1002"]),
+        ("x" * 5000, []),
+        ("'; DROP TABLE products; --", []),
+        ("1001\u0000", []),
+    ],
+)
+def test_product_ids_are_cleaned_not_refused(client: FlaskClient, product_ids, expected):
+    for method in ("productInfo", "productSummary"):
+        products = frame(client, method, productIds=product_ids)
+        assert [product["internalId"] for product in products] == expected
+
+
+def test_more_than_100_product_ids_is_a_400_with_reason(client: FlaskClient):
+    ids = ",".join(str(1000 + n) for n in range(101))
+    response = client.get("/oct8ne/frame/productInfo", query_string={"productIds": ids})
+    assert response.status_code == 400
+    assert "at most 100" in response.get_json()["message"]
+    assert frame(client, "productInfo", productIds=",".join(ids.split(",")[:100]))
+
+
+def test_product_related(client: FlaskClient):
+    related = frame(client, "productRelated", productId="1001")
+    assert related["total"] == len(related["results"]) > 0
+    assert all(set(product) == PRODUCT_SUMMARY_FIELDS for product in related["results"])
+    assert "1001" not in [product["internalId"] for product in related["results"]]
+    assert frame(client, "productRelated", productId="nope") == {"total": 0, "results": []}
+    assert frame(client, "productRelated") == {"total": 0, "results": []}
+
+
+# -- customer, wishlist, cart ------------------------------------------------------------------
+
+
+def test_customer_data_for_an_anonymous_visitor(client: FlaskClient):
+    """Spec: id, firstName, lastName, email are "null if they have not been authenticated"."""
+    data = frame(client, "customerData")
+    assert data == {
+        "id": None,
+        "firstName": None,
+        "lastName": None,
+        "email": None,
+        "wishlist": [],
+        "cart": [],
+    }
+
+
+def test_customer_data_for_jane(signed_in_client: FlaskClient):
+    data = frame(signed_in_client, "customerData", locale="es-ES", currency="EUR")
+    assert (data["id"], data["firstName"], data["lastName"], data["email"]) == (
+        "1",
+        "Jane",
+        "Doe",
+        "jane.doe@example.com",
+    )
+    assert [item["internalId"] for item in data["wishlist"]] == ["1002", "1005", "1006"]
+    assert [(line["internalId"], line["qty"]) for line in data["cart"]] == [
+        ("1001", 2),
+        ("1003", 1),
+        ("1007", 1),
+    ]
+    assert all(set(line) == PRODUCT_SUMMARY_FIELDS | {"qty"} for line in data["cart"])
+    assert data["cart"][0]["formattedPrice"] == "84,90\xa0€"
+
+
+def test_anonymous_guest_keeps_a_cart(client: FlaskClient, app):
+    """A guest session (no customer) still has its cart in customerData and getCart."""
+    with app.extensions["oct8ne"].database.transaction() as session:
+        token = create_session(session, None)
+        cart = Cart(session_key=hash_token(token), currency="USD", updated_at=datetime(2026, 1, 1))
+        session.add(cart)
+        session.flush()
+        pk = session.scalars(select(Product.pk).where(Product.external_id == "1002")).one()
+        session.add(CartLine(cart_pk=cart.pk, product_pk=pk, quantity=3, position=0))
+    client.set_cookie("shop_session", token)
+    data = frame(client, "customerData")
+    assert data["id"] is None and data["email"] is None
+    assert [(line["internalId"], line["qty"]) for line in data["cart"]] == [("1002", 3)]
+    cart_payload = frame(client, "getCart")
+    assert cart_payload["totalItems"] == 3
+    assert cart_payload["finalPrice"] == "4500.00"
+
+
+def test_unknown_or_forged_session_cookie_is_anonymous(client: FlaskClient):
+    for token in ("forged", "x" * 1000, "'; DROP TABLE shop_sessions; --"):
+        client.set_cookie("shop_session", token)
+        assert frame(client, "customerData")["id"] is None
+
+
+def test_add_to_wishlist_without_duplicates(signed_in_client: FlaskClient):
+    """Spec: "it is up to the developer to check if the products existed previously"."""
+    result = frame(signed_in_client, "addToWishList", productIds="1010,1002,1010,999999")
+    assert result == {"result": "true"}
+    frame(signed_in_client, "addToWishList", productIds="1010")
+    wishlist = frame(signed_in_client, "customerData")["wishlist"]
+    assert [item["internalId"] for item in wishlist] == ["1002", "1005", "1006", "1010"]
+
+
+def test_add_to_wishlist_when_nobody_is_signed_in(client: FlaskClient):
+    assert frame(client, "addToWishList", productIds="1001") == {"result": "false"}
+
+
+def test_get_cart_for_jane(signed_in_client: FlaskClient):
+    cart = frame(signed_in_client, "getCart")
+    assert set(cart) == {"price", "finalPrice", "currency", "totalItems", "cart"}
+    assert cart["currency"] == "USD"
+    assert cart["totalItems"] == 4
+    lines = {line["internalId"]: line for line in cart["cart"]}
+    assert lines["1001"] == {
+        "internalId": "1001",
+        "title": "Trail Running Shoe",
+        "qty": 2,
+        "price": "89.90",
+    }
+    final = sum(float(line["price"]) * line["qty"] for line in cart["cart"])
+    assert float(cart["finalPrice"]) == pytest.approx(final)
+    assert float(cart["price"]) >= float(cart["finalPrice"])
+
+
+# -- adapter info ------------------------------------------------------------------------------
+
+
+def test_get_adapter_info(client: FlaskClient):
+    info = frame(client, "getAdapterInfo")
+    assert info["apiVersion"] == "2.4"
+    assert info["enabled"] is True
+    for required in ("platform", "adapterVersion", "developedBy", "apiVersion"):
+        assert isinstance(info[required], str) and info[required]
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+def test_get_orders_with_the_token(client: FlaskClient):
+    orders = frame(client, "getOrders", customerEmail="Jane.Doe@Example.com", apiToken=API_TOKEN)
+    assert [order["reference"] for order in orders] == [
+        "JDX1005E",
+        "JDX1004D",
+        "JDX1003C",
+        "JDX1002B",
+        "JDX1001A",
+    ]
+    assert all(set(order) == ORDER_FIELDS for order in orders)
+    assert all(DATE.match(order["date"]) for order in orders)
+    assert orders[0]["total"] == "$1,500.00" and orders[0]["currency"] == "USD"
+    assert orders[0]["deliveryDate"] == ""
+    delivered = orders[-1]
+    assert delivered["labelState"] == "Delivered" and DATE.match(delivered["deliveryDate"])
+    assert len({order["labelState"] for order in orders}) == 5
+
+
+def test_get_orders_paging_and_locale(client: FlaskClient):
+    params = {"customerEmail": "jane.doe@example.com", "apiToken": API_TOKEN}
+    first = frame(client, "getOrders", page=1, pageSize=2, **params)
+    second = frame(client, "getOrders", page=2, pageSize=2, **params)
+    third = frame(client, "getOrders", page=3, pageSize=2, **params)
+    assert [len(first), len(second), len(third)] == [2, 2, 1]
+    assert not {o["reference"] for o in first} & {o["reference"] for o in second}
+    spanish = frame(client, "getOrders", locale="es-ES", **params)
+    eur = next(order for order in spanish if order["reference"] == "JDX1004D")
+    assert eur["total"] == "142,89\xa0€" and eur["currency"] == "EUR"
+    assert spanish[-1]["labelState"] == "Entregado"
+
+
+@pytest.mark.parametrize(
+    "token",
+    [None, "", "wrong", API_TOKEN[:-1], API_TOKEN + "x", API_TOKEN.upper(), " " + API_TOKEN],
+)
+def test_orders_need_the_exact_token(client: FlaskClient, token):
+    """Spec: "If the apiToken received is not correct, this method must return an empty array"."""
+    params = {} if token is None else {"apiToken": token}
+    assert frame(client, "getOrders", customerEmail="jane.doe@example.com", **params) == []
+    assert frame(client, "getOrderDetails", reference="JDX1001A", **params) == []
+
+
+def test_orders_are_closed_when_no_token_is_configured(app, client: FlaskClient):
+    state = app.extensions["oct8ne"]
+    app.extensions["oct8ne"] = replace(state, settings=replace(state.settings, api_token=""))
+    assert frame(client, "getOrders", customerEmail="jane.doe@example.com", apiToken="") == []
+
+
+@pytest.mark.parametrize("email", ["nobody@example.com", "", "jane.doe", "' OR 1=1 --"])
+def test_unknown_customer_gets_no_orders(client: FlaskClient, email):
+    assert frame(client, "getOrders", customerEmail=email, apiToken=API_TOKEN) == []
+
+
+def test_get_order_details(client: FlaskClient):
+    details = frame(client, "getOrderDetails", reference="JDX1001A", apiToken=API_TOKEN)
+    assert set(details) == ORDER_FIELDS | {
+        "carrier",
+        "trackingNumber",
+        "trackingUrl",
+        "products",
+        "comments",
+    }
+    assert details["reference"] == "JDX1001A"
+    assert details["total"] == "$119.70"
+    assert details["carrier"] == "UPS" and details["trackingNumber"]
+    assert details["products"][0] == {"quantity": "1", "name": "Trail Running Shoe"}
+    assert details["comments"] == [
+        {"message": "Please leave the parcel with the concierge.", "customer": True},
+        {"message": "Delivered to the concierge as requested.", "customer": False},
+    ]
+
+
+@pytest.mark.parametrize("reference", ["NOPE", "", "x" * 500, "JDX1001A' --"])
+def test_unknown_reference_gets_an_empty_array(client: FlaskClient, reference):
+    assert frame(client, "getOrderDetails", reference=reference, apiToken=API_TOKEN) == []
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({"page": "-1"}, "page"),
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"pageSize": "1e3"}, "pageSize"),
+        ({"page": "99999999999999999999"}, "page"),
+    ],
+)
+def test_bad_order_paging_is_a_400_with_reason(client: FlaskClient, params, reason):
+    response = client.get(
+        "/oct8ne/frame/getOrders",
+        query_string={"customerEmail": "jane.doe@example.com", "apiToken": API_TOKEN, **params},
+    )
+    assert response.status_code == 400
+    assert reason in response.get_json()["message"]
+
+
+def test_token_is_never_echoed(client: FlaskClient):
+    for method in ("getOrders", "getOrderDetails"):
+        response = client.get(
+            f"/oct8ne/frame/{method}",
+            query_string={
+                "apiToken": API_TOKEN,
+                "customerEmail": "jane.doe@example.com",
+                "reference": "JDX1001A",
+                "page": "x",
+            },
+        )
+        assert API_TOKEN not in response.get_data(as_text=True)
