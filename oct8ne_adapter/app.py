@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, redirect
+from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
 from .extension import Oct8neAdapter, adapter_state
@@ -29,6 +29,6 @@ def create_app(
 
         @app.get("/")
         def home() -> Response:
-            return redirect("/demo/")
+            return redirect(url_for("oct8ne_demo.index"))
 
     return app

@@ -110,6 +110,9 @@ def read_jsonl(lines: Iterable[str], default_language: str) -> Iterator[tuple[in
             record = parse_product(data, default_language)
         except json.JSONDecodeError as error:
             raise ImportFailed(f"line {number}: not valid JSON ({error.msg})") from None
+        except (ValueError, RecursionError) as error:
+            # json.loads also refuses over-long integers (ValueError) and deep nesting.
+            raise ImportFailed(f"line {number}: not valid JSON ({error})") from None
         except InvalidRecord as error:
             raise ImportFailed(f"line {number}: {error}") from None
         if record.id in seen:

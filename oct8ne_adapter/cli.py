@@ -152,6 +152,8 @@ def _serve(app: Any, host: str, port: int, workers: int) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
+            # gunicorn's control socket lives in $HOME, shared by every server on the machine.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             return app

@@ -130,14 +130,14 @@ def parse_paging(args: Mapping[str, str], settings: Settings, *, allow_offset: b
 
 def parse_sort(args: Mapping[str, str]) -> tuple[SortField, bool]:
     """`orderby` (or `orderBy`) and `dir`; an unknown value is refused with the choices."""
-    raw_sort = (_lookup(args, "orderby", "orderBy").get("orderby") or "relevance").strip()
+    raw_sort = _lookup(args, "orderby", "orderBy").get("orderby", "").strip() or "relevance"
     try:
         sort = SortField(raw_sort.lower())
     except ValueError:
         raise InvalidParameter(
             f"orderby must be relevance, price or name, got {raw_sort[:20]!r}"
         ) from None
-    raw_dir = (args.get("dir") or "asc").strip().lower()
+    raw_dir = (args.get("dir") or "").strip().lower() or "asc"
     if raw_dir not in {"asc", "desc"}:
         raise InvalidParameter(f"dir must be asc or desc, got {raw_dir[:20]!r}")
     return sort, raw_dir == "desc"

@@ -81,9 +81,12 @@ class Settings:
         return frozenset({self.default_currency, *self.currencies, *self.exchange_rates})
 
     def _check(self) -> None:
-        for code in (self.default_currency, *self.currencies, *self.exchange_rates):
-            if len(code) != 3 or not code.isalpha() or not code.isupper():
-                raise ConfigError(f"{code!r} is not an ISO 4217 currency code like 'USD'")
+        codes = [("OCT8NE_DEFAULT_CURRENCY", self.default_currency)]
+        codes += [("OCT8NE_CURRENCIES", code) for code in self.currencies]
+        codes += [("OCT8NE_EXCHANGE_RATES", code) for code in self.exchange_rates]
+        for key, code in codes:
+            if len(code) != 3 or not code.isascii() or not code.isalpha() or not code.isupper():
+                raise ConfigError(f"{key}: {code!r} is not an ISO 4217 currency code like 'USD'")
         if self.default_page_size > self.max_page_size:
             raise ConfigError("OCT8NE_DEFAULT_PAGE_SIZE must not exceed OCT8NE_MAX_PAGE_SIZE")
         if "{id}" not in self.add_to_cart_path:
@@ -146,8 +149,10 @@ def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
             data = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"configuration file not found: {file_path}") from None
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"{file_path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read configuration file {file_path}: {error.strerror}") from None
     known = {settings_field.name for settings_field in fields(Settings)}
     unknown = sorted(set(data) - known)
     if unknown:
