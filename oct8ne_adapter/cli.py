@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 import click
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 
 from .catalog_feed import read_jsonl
 from .errors import ConfigError, DataSourceUnavailable, ImportFailed
 from .settings import Settings, layered_config
-from .sql.database import Database, create_database_engine, create_schema
+from .sql.database import Database, create_schema, settings_engine
+from .sql.schema import HEAD, upgrade
 
 #: Settings the demo uses unless the configuration says otherwise.
 DEMO_DEFAULTS: dict[str, Any] = {
@@ -52,8 +55,14 @@ def _settings(ctx: click.Context, extra: dict[str, Any] | None = None) -> Settin
     return Settings.from_config(_config(ctx, extra))
 
 
-def _database(settings: Settings) -> Database:
-    return Database(create_database_engine(settings.database_url))
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    """The configured database, its connections closed when the command is done."""
+    database = Database(settings_engine(settings))
+    try:
+        yield database
+    finally:
+        database.engine.dispose()
 
 
 def _safe_url(url: str) -> str:
@@ -78,18 +87,36 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
 @cli.command("init-db")
 @click.pass_context
 def init_db(ctx: click.Context) -> None:
-    """Create the adapter's tables in the configured database."""
+    """Create the adapter's tables in the configured database (through the migrations)."""
     settings = _settings(ctx)
-    create_schema(_database(settings).engine)
-    click.echo(f"database ready: {_safe_url(settings.database_url)}")
+    with _database(settings) as database:
+        _, after = upgrade(database.engine)
+    click.echo(f"database ready at revision {after}: {_safe_url(settings.database_url)}")
+
+
+@cli.command()
+@click.option("--revision", default=HEAD, show_default=True, help="Target revision.")
+@click.pass_context
+def migrate(ctx: click.Context, revision: str) -> None:
+    """Upgrade an existing database to the newest schema (back it up first)."""
+    settings = _settings(ctx)
+    try:
+        with _database(settings) as database:
+            before, after = upgrade(database.engine, revision)
+    except CommandError as error:
+        raise click.ClickException(str(error)) from None
+    if before == after:
+        click.echo(f"already at revision {after}: {_safe_url(settings.database_url)}")
+    else:
+        click.echo(f"migrated {_safe_url(settings.database_url)} from {before} to {after}")
 
 
 def _load_demo(settings: Settings) -> None:
     from .sql.demo_loader import load_demo
 
-    database = _database(settings)
-    create_schema(database.engine)
-    summary = load_demo(database)
+    with _database(settings) as database:
+        create_schema(database.engine)
+        summary = load_demo(database)
     click.echo(
         f"demo data loaded into {_safe_url(settings.database_url)}: {summary.products} products, "
         f"{summary.customers} customers, {summary.orders} orders"
@@ -123,15 +150,19 @@ def import_catalog(ctx: click.Context, file: Path, language: str | None) -> None
 
     settings = _settings(ctx)
     default_language = language or settings.default_locale.split("-")[0]
-    database = _database(settings)
-    create_schema(database.engine)
     try:
-        with file.open(encoding="utf-8") as handle, database.transaction() as session:
-            writer = CatalogWriter(session)
-            lines = _lines_with_progress(handle, file.stat().st_size, f"importing {file.name}")
-            for _, record in read_jsonl(lines, default_language):
-                writer.upsert(record)
-            writer.finish()
+        with (
+            _database(settings) as database,
+            file.open(encoding="utf-8") as handle,
+        ):
+            create_schema(database.engine)
+            with database.transaction() as session:
+                writer = CatalogWriter(session)
+                size = file.stat().st_size
+                lines = _lines_with_progress(handle, size, f"importing {file.name}")
+                for _, record in read_jsonl(lines, default_language):
+                    writer.upsert(record)
+                writer.finish()
     except UnicodeDecodeError as error:
         raise ImportFailed(f"{file}: not UTF-8 text ({error.reason})") from None
     click.echo(f"imported {writer.written} products from {file}")

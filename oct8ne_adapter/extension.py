@@ -12,7 +12,7 @@ from .frame import frame_blueprint
 from .identity import CustomerResolver, SessionCookieResolver, anonymous_resolver, as_visitor
 from .repository import AdapterRepository, SessionRepository
 from .settings import Settings
-from .sql.database import Database, create_database_engine
+from .sql.database import Database, settings_engine
 from .sql.repository import SqlRepository
 
 EXTENSION_KEY = "oct8ne"
@@ -66,7 +66,7 @@ class Oct8neAdapter:
         database: Database | None = None
         repository = self._repository
         if repository is None:
-            database = Database(create_database_engine(settings.database_url))
+            database = Database(settings_engine(settings))
             repository = SqlRepository(database)
         resolver = self._customer_resolver
         if resolver is None:

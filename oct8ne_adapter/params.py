@@ -77,7 +77,7 @@ def parse_product_ids(
     for raw in args.get(name, "").split(","):
         product_id = raw.strip()
         # An id longer than any stored id cannot match; skipping it is the same as unknown.
-        if product_id and len(product_id) <= MAX_ID_LENGTH:
+        if product_id and len(product_id) <= MAX_ID_LENGTH and product_id.isprintable():
             seen.setdefault(product_id, None)
     if len(seen) > settings.max_product_ids:
         raise InvalidParameter(
@@ -151,6 +151,8 @@ def parse_filters(args: MultiDict[str, str]) -> tuple[FilterValue, ...]:
             continue
         if len(name) > MAX_FILTER_VALUE or len(value) > MAX_FILTER_VALUE:
             continue
+        if not (name.isprintable() and value.isprintable()):
+            raise InvalidParameter(f"filter {name[:40]!r} has control characters")
         filters.setdefault((name, value.strip()), None)
     if len(filters) > MAX_FILTERS:
         raise InvalidParameter(f"at most {MAX_FILTERS} filters per search")
@@ -179,4 +181,5 @@ def parse_search(args: MultiDict[str, str], settings: Settings) -> tuple[SearchQ
 def parse_text(args: Mapping[str, str], name: str, max_length: int = 320) -> str:
     """A trimmed text parameter; empty when absent, too long treated as absent."""
     value = args.get(name, "").strip()
-    return value if len(value) <= max_length else ""
+    # Over-long or control-character values cannot match anything stored: treat as absent.
+    return value if len(value) <= max_length and value.isprintable() else ""

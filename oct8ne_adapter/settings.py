@@ -24,6 +24,11 @@ class Settings:
 
     enabled: bool = True
     database_url: str = DEFAULT_DATABASE_URL
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
+    database_pool_timeout: int = 5
+    database_connect_timeout: int = 3
+    database_statement_timeout: int = 15
     api_token: str = ""
     license: str = ""
     shop_url: str = "http://127.0.0.1:5000"
@@ -66,7 +71,9 @@ class Settings:
             elif isinstance(default, bool):
                 checked[name] = _parse_bool(key, raw)
             elif isinstance(default, int):
-                checked[name] = _parse_positive_int(key, raw)
+                # A pool may have no overflow; every other count is at least 1.
+                minimum = 0 if name == "database_max_overflow" else 1
+                checked[name] = _parse_int(key, raw, minimum)
             elif not isinstance(raw, str):
                 raise ConfigError(f"{key} must be a string, not {type(raw).__name__}")
             else:
@@ -107,13 +114,13 @@ def _parse_bool(key: str, raw: object) -> bool:
     raise ConfigError(f"{key} must be true or false, not {raw!r}")
 
 
-def _parse_positive_int(key: str, raw: object) -> int:
+def _parse_int(key: str, raw: object, minimum: int) -> int:
     try:
         number = int(str(raw).strip()) if not isinstance(raw, bool) else -1
     except (TypeError, ValueError):
         raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
-    if number < 1:
-        raise ConfigError(f"{key} must be at least 1, not {number}")
+    if number < minimum:
+        raise ConfigError(f"{key} must be at least {minimum}, not {number}")
     return number
 
 

@@ -1,13 +1,31 @@
-"""Shared fixtures: a demo-seeded SQLite database, apps over it, clients and a CLI runner."""
+"""Shared fixtures: the demo shop on SQLite, PostgreSQL and MariaDB, apps, clients, a runner.
+
+Every test that asks for `app`, `client`, `signed_in_client`, `database_url` or `backend` runs once
+per backend (`[sqlite]`, `[postgresql]`, `[mariadb]`). SQLite tests get a private copy of a seeded
+file. On the servers a fresh database is created and seeded once per run and shared by the tests,
+so a test that changes its data must be marked `@pytest.mark.writes_database`: the demo data is
+loaded again after it. An unreachable server skips its tests, except under CI (`CI` set), where
+it fails them.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from backends import (
+    BACKENDS,
+    SERVERS,
+    create_database,
+    drop_database,
+    restore_demo,
+    seed_demo,
+    unreachable_reason,
+)
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
@@ -47,11 +65,11 @@ def database_file(seeded_database_file: Path, tmp_path: Path) -> Path:
     return path
 
 
-def adapter_config(database_file: Path, **overrides: Any) -> dict[str, Any]:
-    """The configuration the tests run with, over a given database file."""
+def adapter_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    """The configuration the tests run with, over the database at this URL."""
     config: dict[str, Any] = {
         "TESTING": True,
-        "OCT8NE_DATABASE_URL": f"sqlite:///{database_file}",
+        "OCT8NE_DATABASE_URL": database_url,
         "OCT8NE_API_TOKEN": API_TOKEN,
         "OCT8NE_CURRENCIES": ["USD", "EUR"],
         "OCT8NE_EXCHANGE_RATES": {"GBP": "0.80"},
@@ -62,10 +80,83 @@ def adapter_config(database_file: Path, **overrides: Any) -> dict[str, Any]:
     return config
 
 
+def require_server(backend: str) -> None:
+    """Skip the test when the backend's server is unreachable; under CI, fail it instead."""
+    reason = unreachable_reason(SERVERS[backend])
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI needs every backend; .ci/run starts the servers)")
+    pytest.skip(f"{reason}; start it to run the [{backend}] tests")
+
+
+def _seeded_server_database(backend: str) -> Iterator[str]:
+    """A database made for this run on the backend's server, seeded once, dropped at the end."""
+    require_server(backend)
+    server = SERVERS[backend]
+    url = create_database(server)
+    try:
+        seed_demo(url)
+        yield url
+    finally:
+        drop_database(server, url)
+
+
+@pytest.fixture(scope="session")
+def seeded_postgresql_url() -> Iterator[str]:
+    """The URL of a PostgreSQL database with the demo shop, made once per test session."""
+    yield from _seeded_server_database("postgresql")
+
+
+@pytest.fixture(scope="session")
+def seeded_mariadb_url() -> Iterator[str]:
+    """The URL of a MariaDB database with the demo shop, made once per test session."""
+    yield from _seeded_server_database("mariadb")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend this test runs on: sqlite, postgresql or mariadb."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def app(database_file: Path) -> Iterator[Flask]:
-    """The standalone adapter over a private copy of the demo database."""
-    application = create_app(adapter_config(database_file))
+def database_url(backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of a demo-seeded database on the backend that this test may read.
+
+    On SQLite it is a private copy. On a server it is shared with the other tests, so the demo
+    data is loaded again after a test marked `writes_database`.
+    """
+    if backend == "sqlite":
+        path: Path = request.getfixturevalue("database_file")
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue(f"seeded_{backend}_url")
+    yield url
+    if request.node.get_closest_marker("writes_database") is not None:
+        restore_demo(url)
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new database on the backend with nothing in it (SQLite: no file yet)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    require_server(backend)
+    server = SERVERS[backend]
+    url = create_database(server)
+    try:
+        yield url
+    finally:
+        drop_database(server, url)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The standalone adapter over the demo database of the backend."""
+    application = create_app(adapter_config(database_url))
     yield application
     database = application.extensions["oct8ne"].database
     if database is not None:

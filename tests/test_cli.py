@@ -1,4 +1,7 @@
-"""cli.py: the `oct8ne-adapter` command, run through Click's runner over real SQLite files."""
+"""cli.py: the `oct8ne-adapter` command, run through Click's runner over real databases.
+
+Most tests use SQLite files; the import atomicity test also runs on PostgreSQL and MariaDB.
+"""
 
 from __future__ import annotations
 
@@ -92,8 +95,8 @@ def product_ids(engine: Engine) -> set[str]:
 
 
 def served_app(database_path: Path) -> Flask:
-    """The adapter app serving this database."""
-    return create_app(adapter_config(database_path, OCT8NE_DEMO=False))
+    """The adapter app serving this SQLite database."""
+    return create_app(adapter_config(f"sqlite:///{database_path}", OCT8NE_DEMO=False))
 
 
 # -- help ---------------------------------------------------------------------------------------
@@ -251,14 +254,20 @@ def test_plain_titles_take_the_import_language(
 
 
 def test_a_bad_line_aborts_the_import_and_commits_nothing(
-    runner: CliRunner, config_file: Path, tmp_path: Path, engine: Engine
+    runner: CliRunner, empty_database_url: str, tmp_path: Path
 ) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"database_url = {json.dumps(empty_database_url)}\n", encoding="utf-8")
     feed = tmp_path / "catalog.jsonl"
     lines = [product_line("A-1"), product_line("A-2"), product_line("A-3", prices={"USD": "-1"})]
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = invoke(runner, config_file, "import-catalog", str(feed))
+    result = invoke(runner, config, "import-catalog", str(feed))
     assert_clean_failure(result, "line 3")
-    assert product_ids(engine) == set()
+    engine = create_database_engine(empty_database_url)
+    try:
+        assert product_ids(engine) == set()
+    finally:
+        engine.dispose()
 
 
 def test_a_failed_import_leaves_existing_products_unchanged(

@@ -56,7 +56,7 @@ def header_resolver(request: Request) -> str | None:
 def host_app(database_file: Path) -> Flask:
     """A host shop with a page of its own and the adapter's settings in its config."""
     app = Flask("host_shop")
-    app.config.update(adapter_config(database_file, OCT8NE_DEMO=False))
+    app.config.update(adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False))
 
     @app.get("/")
     def home() -> str:
@@ -175,7 +175,8 @@ def test_one_extension_serves_several_apps(database_file: Path, tmp_path: Path) 
 
 def test_create_app_accepts_a_customer_resolver(database_file: Path) -> None:
     app = create_app(
-        adapter_config(database_file, OCT8NE_DEMO=False), customer_resolver=header_resolver
+        adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False),
+        customer_resolver=header_resolver,
     )
     try:
         client = app.test_client()
@@ -197,7 +198,7 @@ def other_wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) 
 @pytest.fixture
 def dispatched(database_file: Path) -> Iterator[Client]:
     """The adapter mounted at /shop next to another WSGI app, behind a WSGI test client."""
-    adapter = create_app(adapter_config(database_file))
+    adapter = create_app(adapter_config(f"sqlite:///{database_file}"))
     stack = DispatcherMiddleware(other_wsgi_app, {"/shop": adapter})
     yield Client(stack)
     dispose(adapter)

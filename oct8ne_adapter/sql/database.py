@@ -4,28 +4,69 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import ConfigError, DataSourceUnavailable
-from . import fulltext
-from .models import Base
+from ..settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
-def create_database_engine(url: str) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
+@dataclass(frozen=True, slots=True)
+class PoolOptions:
+    """Connection pool sizes and timeouts (seconds) for server databases."""
+
+    size: int = 5
+    max_overflow: int = 10
+    timeout: int = 5
+    connect_timeout: int = 3
+    statement_timeout: int = 15
+    recycle: int = 1800
+
+
+def _driver_timeouts(backend: str, pool: PoolOptions) -> dict[str, Any]:
+    """Connect and statement timeouts in each driver's own words."""
+    if backend == "postgresql":
+        return {
+            "connect_timeout": pool.connect_timeout,
+            "options": f"-c statement_timeout={pool.statement_timeout * 1000}",
+        }
+    if backend in {"mysql", "mariadb"}:
+        return {
+            "connect_timeout": pool.connect_timeout,
+            "read_timeout": pool.statement_timeout,
+            "write_timeout": pool.statement_timeout,
+        }
+    return {}
+
+
+def create_database_engine(url: str, pool: PoolOptions | None = None) -> Engine:
+    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout.
+
+    Server databases get a pre-pinged pool, so connections that died while the database was away
+    are replaced on their next use and the adapter recovers without a restart.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(f"OCT8NE_DATABASE_URL is not a database URL: {url!r}") from None
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    pool = pool or PoolOptions()
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_size": pool.size,
+        "max_overflow": pool.max_overflow,
+        "pool_timeout": pool.timeout,
+        "pool_recycle": pool.recycle,
+        "connect_args": _driver_timeouts(parsed.get_backend_name(), pool),
+    }
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -46,6 +87,20 @@ def create_database_engine(url: str) -> Engine:
     return engine
 
 
+def settings_engine(settings: Settings) -> Engine:
+    """The engine for the configured database, pool and timeouts."""
+    return create_database_engine(
+        settings.database_url,
+        PoolOptions(
+            size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            timeout=settings.database_pool_timeout,
+            connect_timeout=settings.database_connect_timeout,
+            statement_timeout=settings.database_statement_timeout,
+        ),
+    )
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
@@ -56,20 +111,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table (and the SQLite full-text index) that does not exist yet."""
-    with unavailable_on_failure():
-        Base.metadata.create_all(engine)
-        with engine.begin() as connection:
-            for statement in fulltext.schema_statements(engine.dialect.name):
-                connection.execute(text(statement))
+    """Bring the database to the newest schema through the migrations (a new one is created)."""
+    from .schema import upgrade
 
-
-def has_schema(engine: Engine) -> bool:
-    """Whether the adapter's tables exist in this database."""
-    from sqlalchemy import inspect
-
-    with unavailable_on_failure():
-        return inspect(engine).has_table("products")
+    upgrade(engine)
 
 
 @contextmanager
@@ -77,7 +122,7 @@ def unavailable_on_failure() -> Iterator[None]:
     """Translate a lost or refused database connection into DataSourceUnavailable."""
     try:
         yield
-    except (OperationalError, InterfaceError) as error:
+    except (OperationalError, InterfaceError, PoolTimeoutError) as error:
         raise DataSourceUnavailable("the catalog database is unavailable") from error
 
 

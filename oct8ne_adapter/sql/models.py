@@ -19,10 +19,27 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 EXTERNAL_ID = 64
 LANGUAGE = 16
+
+
+def exact(length: int) -> String:
+    """A string compared byte for byte on every backend.
+
+    Identifiers and sort keys must not match case- or accent-insensitively on MariaDB
+    (`utf8mb4_unicode_ci`) nor sort by the server locale on PostgreSQL while SQLite compares
+    bytes: the same catalog would answer differently.
+    """
+    return (
+        String(length)
+        .with_variant(
+            mysql.VARCHAR(length, charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+        )
+        .with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")
+    )
 
 
 class Base(DeclarativeBase):
@@ -33,7 +50,7 @@ class Category(Base):
     __tablename__ = "categories"
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID), unique=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     parent_pk: Mapped[int | None] = mapped_column(ForeignKey("categories.pk", ondelete="SET NULL"))
     depth: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -45,7 +62,7 @@ class CategoryTranslation(Base):
     category_pk: Mapped[int] = mapped_column(
         ForeignKey("categories.pk", ondelete="CASCADE"), primary_key=True
     )
-    language: Mapped[str] = mapped_column(String(LANGUAGE), primary_key=True)
+    language: Mapped[str] = mapped_column(exact(LANGUAGE), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
 
 
@@ -53,7 +70,7 @@ class Brand(Base):
     __tablename__ = "brands"
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID), unique=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     name: Mapped[str] = mapped_column(String(200))
 
 
@@ -63,7 +80,7 @@ class Attribute(Base):
     __tablename__ = "attributes"
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(EXTERNAL_ID), unique=True)
+    code: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -73,7 +90,7 @@ class AttributeTranslation(Base):
     attribute_pk: Mapped[int] = mapped_column(
         ForeignKey("attributes.pk", ondelete="CASCADE"), primary_key=True
     )
-    language: Mapped[str] = mapped_column(String(LANGUAGE), primary_key=True)
+    language: Mapped[str] = mapped_column(exact(LANGUAGE), primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
 
 
@@ -83,7 +100,7 @@ class AttributeValue(Base):
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     attribute_pk: Mapped[int] = mapped_column(ForeignKey("attributes.pk", ondelete="CASCADE"))
-    code: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(exact(200))
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -93,7 +110,7 @@ class AttributeValueTranslation(Base):
     value_pk: Mapped[int] = mapped_column(
         ForeignKey("attribute_values.pk", ondelete="CASCADE"), primary_key=True
     )
-    language: Mapped[str] = mapped_column(String(LANGUAGE), primary_key=True)
+    language: Mapped[str] = mapped_column(exact(LANGUAGE), primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
 
 
@@ -101,7 +118,7 @@ class Product(Base):
     __tablename__ = "products"
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID), unique=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     brand_pk: Mapped[int | None] = mapped_column(
         ForeignKey("brands.pk", ondelete="SET NULL"), index=True
     )
@@ -123,8 +140,10 @@ class ProductTranslation(Base):
     product_pk: Mapped[int] = mapped_column(
         ForeignKey("products.pk", ondelete="CASCADE"), primary_key=True
     )
-    language: Mapped[str] = mapped_column(String(LANGUAGE), primary_key=True)
+    language: Mapped[str] = mapped_column(exact(LANGUAGE), primary_key=True)
     title: Mapped[str] = mapped_column(String(500))
+    #: The title folded (no case, no accents), for the same name ordering on every backend.
+    sort_key: Mapped[str] = mapped_column(exact(500))
     description: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -135,7 +154,7 @@ class ProductPrice(Base):
     product_pk: Mapped[int] = mapped_column(
         ForeignKey("products.pk", ondelete="CASCADE"), primary_key=True
     )
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    currency: Mapped[str] = mapped_column(exact(3), primary_key=True)
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
 
@@ -192,7 +211,7 @@ class Customer(Base):
     __tablename__ = "customers"
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(String(EXTERNAL_ID), unique=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")
@@ -203,7 +222,7 @@ class ShopSession(Base):
 
     __tablename__ = "shop_sessions"
 
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(exact(64), primary_key=True)
     customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.pk", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
@@ -218,7 +237,7 @@ class Cart(Base):
     customer_pk: Mapped[int | None] = mapped_column(
         ForeignKey("customers.pk", ondelete="CASCADE"), index=True
     )
-    session_key: Mapped[str | None] = mapped_column(String(128), index=True)
+    session_key: Mapped[str | None] = mapped_column(exact(128), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -251,8 +270,8 @@ class WishlistItem(Base):
 class OrderStateLabel(Base):
     __tablename__ = "order_state_labels"
 
-    state: Mapped[str] = mapped_column(String(64), primary_key=True)
-    language: Mapped[str] = mapped_column(String(LANGUAGE), primary_key=True)
+    state: Mapped[str] = mapped_column(exact(64), primary_key=True)
+    language: Mapped[str] = mapped_column(exact(LANGUAGE), primary_key=True)
     label: Mapped[str] = mapped_column(String(200))
 
 
@@ -261,7 +280,7 @@ class Order(Base):
     __table_args__ = (Index("ix_orders_customer_placed", "customer_pk", "placed_at"),)
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    reference: Mapped[str] = mapped_column(String(EXTERNAL_ID), unique=True)
+    reference: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.pk", ondelete="CASCADE"))
     placed_at: Mapped[datetime] = mapped_column(DateTime)
     currency: Mapped[str] = mapped_column(String(3))
@@ -280,7 +299,7 @@ class OrderLine(Base):
         ForeignKey("orders.pk", ondelete="CASCADE"), primary_key=True
     )
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    product_external_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
+    product_external_id: Mapped[str | None] = mapped_column(exact(EXTERNAL_ID))
     name: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[int] = mapped_column(Integer)
 

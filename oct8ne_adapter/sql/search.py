@@ -130,7 +130,7 @@ class CatalogSearch:
         self.price_digits = get_currency_precision(query.price_basis.currency)
         search_words = fulltext.words(query.text)
         self.text_match = (
-            fulltext.text_match(self.dialect, search_words).matches.subquery("text_match")
+            fulltext.index_for(self.dialect).match(search_words).subquery("text_match")
             if search_words
             else None
         )
@@ -182,7 +182,7 @@ class CatalogSearch:
 
     def _sort_title(self) -> ColumnElement[Any]:
         return (
-            select(func.lower(ProductTranslation.title))
+            select(ProductTranslation.sort_key)
             .where(ProductTranslation.product_pk == Product.pk)
             .order_by(
                 language_rank(ProductTranslation.language, self.languages),

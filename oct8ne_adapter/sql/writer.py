@@ -37,7 +37,6 @@ _CHILD_TABLES = (
     ProductCategory,
     ProductAttributeValue,
 )
-INDEX_BATCH = 500
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:
@@ -61,7 +60,7 @@ class CatalogWriter:
         self._attributes: dict[str, Attribute] = {}
         self._values: dict[tuple[int, str], AttributeValue] = {}
         self._pending_relations: list[tuple[int, tuple[str, ...]]] = []
-        self._pending_documents: list[fulltext.SearchDocument] = []
+        self._pending_index: list[int] = []
         self.written = 0
 
     def upsert(self, record: ProductRecord) -> None:
@@ -93,6 +92,7 @@ class CatalogWriter:
                 product_pk=pk,
                 language=language,
                 title=title,
+                sort_key=fulltext.fold(title)[:500],
                 description=record.descriptions.get(language, ""),
             )
             for language, title in record.titles.items()
@@ -115,31 +115,18 @@ class CatalogWriter:
             for position, url in enumerate(record.images)
         )
         session.add_all(ProductCategory(product_pk=pk, category_pk=c.pk) for c in categories)
-        value_labels: list[str] = []
         value_rows: dict[int, None] = {}
         for code, values in record.attributes.items():
             attribute = self._attribute(code)
             for ref in values:
                 value_rows.setdefault(self._value(attribute, ref).pk, None)
-                value_labels.extend([ref.code, *ref.labels.values()])
         session.add_all(ProductAttributeValue(product_pk=pk, value_pk=v) for v in value_rows)
         if record.related:
             self._pending_relations.append((pk, record.related))
-        self._pending_documents.append(
-            fulltext.SearchDocument(
-                product_pk=pk,
-                title=" ".join(record.titles.values()),
-                brand=record.brand or "",
-                categories=" ".join(
-                    name for ref in record.category_path for name in ref.names.values()
-                ),
-                attributes=" ".join(value_labels),
-                description=" ".join(record.descriptions.values()),
-            )
-        )
+        self._pending_index.append(pk)
         self.written += 1
-        if len(self._pending_documents) >= INDEX_BATCH:
-            self._flush_documents()
+        if len(self._pending_index) >= fulltext.REFRESH_BATCH:
+            self._flush_index()
 
     def finish(self) -> None:
         """Resolve related-product ids (which may name later lines) and index what is pending."""
@@ -163,13 +150,12 @@ class CatalogWriter:
                     for related_pk, position in positions.items()
                 )
             self._pending_relations.clear()
-        self._flush_documents()
-        session.flush()
+        self._flush_index()
 
-    def _flush_documents(self) -> None:
+    def _flush_index(self) -> None:
         self._session.flush()
-        fulltext.replace_documents(self._session, self._pending_documents)
-        self._pending_documents.clear()
+        fulltext.refresh(self._session, self._pending_index)
+        self._pending_index.clear()
 
     def _brand(self, name: str) -> Brand:
         key = slug(name)
