@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask, Request
 
+from .credentials import PlatformCredentials, effective_credentials
 from .domain import Visitor
 from .frame import frame_blueprint
 from .identity import CustomerResolver, SessionCookieResolver, anonymous_resolver, as_visitor
@@ -35,6 +36,10 @@ class AdapterState:
     resolver: CustomerResolver
     database: Database | None
     version: str
+
+    def credentials(self) -> PlatformCredentials:
+        """The oct8ne account in force: configuration over what link-up stored."""
+        return effective_credentials(self.settings)
 
     def resolve_visitor(self, request: Request) -> Visitor:
         """The visitor of this request, as the configured resolver sees it."""

@@ -113,7 +113,7 @@ def get_adapter_info(state: AdapterState, request: Request) -> Payload:
 
 def token_is_valid(state: AdapterState, request: Request) -> bool:
     """Constant-time check of `apiToken`; with no token configured nothing is ever valid."""
-    expected = state.settings.api_token
+    expected = state.credentials().api_token
     given = request.args.get("apiToken", "")
     if not expected or not given:
         return False

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 from flask import Response
 
 from .errors import InvalidCallback
-
-MAX_CALLBACK_LENGTH = 128
-# A dotted path of ASCII JavaScript identifiers, e.g. `jQuery3601_1700000000` or `a.b.c`.
-_CALLBACK = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*")
+from .javascript import JAVASCRIPT_NAME
+from .javascript import MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
 
 JsonValue = Any
 
@@ -25,7 +22,7 @@ def validate_callback(raw: str | None) -> str | None:
         raise InvalidCallback(
             f"callback must be at most {MAX_CALLBACK_LENGTH} characters of a JavaScript name"
         )
-    if not _CALLBACK.fullmatch(raw):
+    if not JAVASCRIPT_NAME.fullmatch(raw):
         raise InvalidCallback("callback must be a JavaScript identifier such as myFunc or a.b")
     return raw
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -11,11 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .javascript import is_javascript_name
 
 PREFIX = "OCT8NE_"
 #: Environment variables that override the configuration file.
 ENVIRONMENT_OVERRIDES = ("OCT8NE_DATABASE_URL", "OCT8NE_API_TOKEN", "OCT8NE_LICENSE")
 DEFAULT_DATABASE_URL = "sqlite:///oct8ne.db"
+#: The oct8ne backoffice and static hosts of each region (API 2.4, "Session notification").
+REGION_HOSTS = {
+    "us": ("backoffice.oct8ne.com/", "static.oct8ne.com/"),
+    "eu": ("backoffice-eu.oct8ne.com/", "static-eu.oct8ne.com/"),
+}
+_HOST_PATH = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +39,20 @@ class Settings:
     database_statement_timeout: int = 15
     api_token: str = ""
     license: str = ""
+    region: str = "us"
+    oct8ne_server: str = ""
+    oct8ne_static_server: str = ""
     shop_url: str = "http://127.0.0.1:5000"
     add_to_cart_path: str = "/cart/add/{id}"
+    add_to_cart_http_verb: str = "POST"
+    checkout_path: str = "/checkout"
+    login_path: str = "/login"
+    checkout_success_path: str = "/checkout/success"
+    on_product_added_to_cart: str = ""
+    on_product_added_to_wishlist: str = ""
+    widget_delayed_load: bool = False
+    widget_delay_ms: int = 4000
+    platform_timeout: int = 10
     default_locale: str = "en-US"
     default_currency: str = "USD"
     currencies: tuple[str, ...] = ()
@@ -83,6 +103,16 @@ class Settings:
         return settings
 
     @property
+    def server_host(self) -> str:
+        """The oct8ne backoffice host, e.g. `backoffice.oct8ne.com/`."""
+        return self.oct8ne_server or REGION_HOSTS[self.region][0]
+
+    @property
+    def static_host(self) -> str:
+        """The oct8ne static (CDN) host, e.g. `static.oct8ne.com/`."""
+        return self.oct8ne_static_server or REGION_HOSTS[self.region][1]
+
+    @property
     def accepted_currencies(self) -> frozenset[str]:
         """Currencies a visitor may ask for: the shop's, those stored, those with a rate."""
         return frozenset({self.default_currency, *self.currencies, *self.exchange_rates})
@@ -98,6 +128,24 @@ class Settings:
             raise ConfigError("OCT8NE_DEFAULT_PAGE_SIZE must not exceed OCT8NE_MAX_PAGE_SIZE")
         if "{id}" not in self.add_to_cart_path:
             raise ConfigError("OCT8NE_ADD_TO_CART_PATH must contain '{id}'")
+        if self.region not in REGION_HOSTS:
+            raise ConfigError(f"OCT8NE_REGION must be us or eu, not {self.region!r}")
+        for key, host in (
+            ("OCT8NE_OCT8NE_SERVER", self.oct8ne_server),
+            ("OCT8NE_OCT8NE_STATIC_SERVER", self.oct8ne_static_server),
+        ):
+            if host and not _HOST_PATH.fullmatch(host):
+                raise ConfigError(
+                    f"{key} must be a host name ending in '/', like 'static.oct8ne.com/'"
+                )
+        if self.add_to_cart_http_verb not in {"GET", "POST"}:
+            raise ConfigError("OCT8NE_ADD_TO_CART_HTTP_VERB must be GET or POST")
+        for key, name in (
+            ("OCT8NE_ON_PRODUCT_ADDED_TO_CART", self.on_product_added_to_cart),
+            ("OCT8NE_ON_PRODUCT_ADDED_TO_WISHLIST", self.on_product_added_to_wishlist),
+        ):
+            if name and not is_javascript_name(name):
+                raise ConfigError(f"{key} must be a JavaScript function name such as shop.onAdded")
         if not self.shop_url.startswith(("http://", "https://", "//")):
             raise ConfigError(
                 "OCT8NE_SHOP_URL must be an absolute URL such as https://shop.example"
