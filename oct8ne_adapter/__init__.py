@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .app import create_app
 from .domain import Visitor
-from .extension import Oct8neAdapter
+from .extension import Oct8neAdapter, notify_update
 from .repository import (
     AdapterRepository,
     CatalogRepository,
@@ -22,4 +22,5 @@ __all__ = [
     "SessionRepository",
     "Visitor",
     "create_app",
+    "notify_update",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from .extension import Oct8neAdapter, adapter_state
@@ -25,7 +26,13 @@ def create_app(
     app = Flask("oct8ne_adapter")
     app.config.update(layered_config(config))
     Oct8neAdapter(app, repository=repository, customer_resolver=customer_resolver)
-    if adapter_state(app).settings.demo:
+    settings = adapter_state(app).settings
+    if settings.proxy_fix_hops:
+        # Behind nginx: trust X-Forwarded-For/-Proto from exactly this many proxies, so rate
+        # limits count the visitor's address, not the proxy's.
+        hops = settings.proxy_fix_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    if settings.demo:
 
         @app.get("/")
         def home() -> Response:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -33,6 +34,7 @@ _KNOWN_CURRENCIES = frozenset(list_currencies())
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
 MAX_TEXT = 100_000
+_SPACE = re.compile(r"\s")
 #: Names reserved by the search method; an attribute cannot use them as its filter name.
 RESERVED_ATTRIBUTE_CODES = frozenset(
     {
@@ -209,7 +211,7 @@ def _url(value: Any, name: str, *, required: bool = False) -> str | None:
         if required:
             raise InvalidRecord(f"{name} is required")
         return None
-    if not isinstance(value, str) or len(value) > 2000 or any(c.isspace() for c in value):
+    if not isinstance(value, str) or len(value) > 2000 or _SPACE.search(value):
         raise InvalidRecord(f"{name} must be a URL or path without spaces")
     if not value.startswith(("http://", "https://", "//", "/")):
         raise InvalidRecord(f"{name} must be absolute (https://...) or start with /")
@@ -328,3 +330,35 @@ def _stock(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or not -(10**9) < value < 10**9:
         raise InvalidRecord("stock must be a whole number")
     return value
+
+
+# Validators shared with the Google Merchant Center readers in `feeds/`.
+KNOWN_CURRENCIES = _KNOWN_CURRENCIES
+
+
+def check_code(value: Any, name: str) -> str:
+    """An identifier (product, category) as the catalog accepts it, else InvalidRecord."""
+    return _code(value, name)
+
+
+def check_url(value: Any, name: str, *, required: bool = False) -> str | None:
+    """An absolute URL or a path starting with /, else InvalidRecord."""
+    return _url(value, name, required=required)
+
+
+def check_money(value: str, currency: str, name: str) -> Decimal:
+    """A non-negative amount with at most the currency's decimals, else InvalidRecord."""
+    return _money(value, currency, name)
+
+
+def check_text(value: str, name: str, limit: int = MAX_TEXT) -> str:
+    """A text of at most `limit` characters, stripped, else InvalidRecord."""
+    if len(value) > limit:
+        raise InvalidRecord(f"{name} must be at most {limit} characters")
+    return value.strip()
+
+
+def slug(name: str) -> str:
+    """A stable identifier for a free-text name: `Café Noir` -> `cafe-noir`."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64] or "x"

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 import click
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 
-from .catalog_feed import read_jsonl
-from .errors import ConfigError, DataSourceUnavailable, ImportFailed
-from .settings import Settings, layered_config
+from .credentials import effective_credentials
+from .errors import ConfigError, DataSourceUnavailable, ImportFailed, PlatformError
+from .feeds import FORMATS
+from .platform import LinkupRequest, PlatformClient
+from .settings import REGION_HOSTS, Settings, layered_config
 from .sql.database import Database, create_schema, settings_engine
+from .sql.platform_link import clear_link, load_link, save_link
 from .sql.schema import HEAD, upgrade
 
 #: Settings the demo uses unless the configuration says otherwise.
@@ -25,6 +33,9 @@ DEMO_DEFAULTS: dict[str, Any] = {
     "OCT8NE_CURRENCIES": ["USD", "EUR"],
     "OCT8NE_EXCHANGE_RATES": {"GBP": "0.79"},
     "OCT8NE_SHOP_URL": "http://127.0.0.1:8000",
+    "OCT8NE_LOGIN_PATH": "/demo/login",
+    "OCT8NE_CHECKOUT_PATH": "/demo/cart",
+    "OCT8NE_CHECKOUT_SUCCESS_PATH": "/demo/checkout/success",
 }
 
 
@@ -35,7 +46,7 @@ class AdapterCommands(click.Group):
         """Run the command; known errors become `Error: <reason>`."""
         try:
             return super().invoke(ctx)
-        except (ConfigError, ImportFailed) as error:
+        except (ConfigError, ImportFailed, PlatformError) as error:
             raise click.ClickException(str(error)) from None
         except DataSourceUnavailable as error:
             cause = error.__cause__
@@ -130,42 +141,278 @@ def load_demo_command(ctx: click.Context) -> None:
     _load_demo(_settings(ctx))
 
 
-def _lines_with_progress(handle: IO[str], size: int, label: str) -> Iterator[str]:
-    with click.progressbar(length=size, label=label, file=sys.stderr) as bar:
-        for line in handle:
-            bar.update(len(line.encode("utf-8")))
-            yield line
+class _CountingReader(io.RawIOBase):
+    """A binary file that counts the bytes read, for the progress bar."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self.position = 0
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        """Read from the wrapped file and count."""
+        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self.position += count or 0
+        return int(count or 0)
+
+
+#: Rejected rows printed one by one; after that only their number is given.
+MAX_REPORTED_REJECTIONS = 100
+
+
+def _feed_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
+    """A path, or a file:// URL naming a local file; remote URLs are refused."""
+    if value.startswith("file://"):
+        parsed = urlparse(value)
+        if parsed.netloc not in ("", "localhost"):
+            raise click.BadParameter("only local file:// URLs are read", ctx, param)
+        value = url2pathname(parsed.path)
+    elif "://" in value:
+        raise click.BadParameter(
+            "download the feed first: only files and file:// URLs are read", ctx, param
+        )
+    path: Path = click.Path(exists=True, dir_okay=False, path_type=Path).convert(value, param, ctx)
+    return path
 
 
 @cli.command("import-catalog")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", metavar="FILE|file://URL", callback=_feed_path)
+@click.option(
+    "--format",
+    "feed_format",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="Feed format; auto detects JSON Lines, Merchant Center TSV/CSV and RSS/Atom XML.",
+)
 @click.option(
     "--language",
-    help="Language of plain-string texts in the file (default: the shop's default locale).",
+    help="Language of texts without one in the feed (default: the shop's default locale).",
 )
+@click.option(
+    "--locale",
+    "translation_locale",
+    help="The feed is a localized copy (e.g. es-ES): add its titles, descriptions and prices "
+    "to the products already imported.",
+)
+@click.option("--strict", is_flag=True, help="The first bad row aborts; nothing is committed.")
+@click.option("--prune", is_flag=True, help="Delete the products the feed does not list.")
 @click.pass_context
-def import_catalog(ctx: click.Context, file: Path, language: str | None) -> None:
-    """Import a JSON Lines catalog; a bad line aborts the import and nothing is committed."""
+def import_catalog(
+    ctx: click.Context,
+    file: Path,
+    feed_format: str,
+    language: str | None,
+    translation_locale: str | None,
+    strict: bool,
+    prune: bool,
+) -> None:
+    """Import a product feed (JSON Lines, Google Merchant Center TSV/CSV/XML).
+
+    Bad rows are reported (line or item number, product id, reason) and the good ones imported;
+    the command then exits with status 1. With --strict the first bad row aborts the import.
+    """
+    from .feeds import Accepted, detect_format, read_feed
     from .sql.writer import CatalogWriter
 
     settings = _settings(ctx)
-    default_language = language or settings.default_locale.split("-")[0]
+    if translation_locale is not None:
+        if not _LOCALE_TAG.match(translation_locale):
+            raise click.BadParameter("not a locale such as es-ES", param_hint="--locale")
+        if prune:
+            raise click.BadParameter("a localized feed cannot prune", param_hint="--prune")
+    default_language = translation_locale or language or settings.default_locale.split("-")[0]
+    reported = 0
+
+    def report(number: int | None, product_id: str | None, reason: str) -> None:
+        nonlocal reported
+        unit = "item" if concrete_format == "xml" else "line"
+        product = f" (id {product_id})" if product_id else ""
+        description = f"{unit} {number}{product}: {reason}"
+        if strict:
+            raise ImportFailed(description)
+        reported += 1
+        if reported <= MAX_REPORTED_REJECTIONS:
+            click.echo(f"rejected {description}", err=True)
+
+    size = file.stat().st_size
+    concrete_format = feed_format
     try:
         with (
             _database(settings) as database,
-            file.open(encoding="utf-8") as handle,
+            file.open("rb") as raw,
+            _progress(size, file.name) as progress,
         ):
             create_schema(database.engine)
+            counting = _CountingReader(raw)
+            stream = io.BufferedReader(counting, buffer_size=1 << 20)
+            concrete_format = (
+                detect_format(stream.peek(1 << 16)) if feed_format == "auto" else feed_format
+            )
             with database.transaction() as session:
-                writer = CatalogWriter(session)
-                size = file.stat().st_size
-                lines = _lines_with_progress(handle, size, f"importing {file.name}")
-                for _, record in read_jsonl(lines, default_language):
-                    writer.upsert(record)
-                writer.finish()
+                writer = CatalogWriter(
+                    session,
+                    # Merchant Center rows carry one currency each: a second feed adds prices.
+                    merge_prices=concrete_format != "jsonl",
+                    translation_language=translation_locale,
+                    on_reject=report,
+                )
+                rows = read_feed(stream, concrete_format, default_language)
+                for row in rows:
+                    if isinstance(row, Accepted):
+                        writer.offer(row.number, row.product_id, row.digest, row.build)
+                    else:
+                        writer.reject_row(row.number, row.product_id, row.reason)
+                    progress(counting.position)
+                writer.flush()
+                if prune and not writer.written:
+                    raise ImportFailed("--prune refused: the feed has no valid product")
+                summary = writer.finish(prune=prune)
     except UnicodeDecodeError as error:
         raise ImportFailed(f"{file}: not UTF-8 text ({error.reason})") from None
-    click.echo(f"imported {writer.written} products from {file}")
+    if reported > MAX_REPORTED_REJECTIONS:
+        click.echo(f"... and {reported - MAX_REPORTED_REJECTIONS} more rejected rows", err=True)
+    click.echo(f"imported {writer.written} products from {file}: {summary.describe()}")
+    if summary.rejected:
+        ctx.exit(1)
+
+
+_LOCALE_TAG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
+
+
+@contextmanager
+def _progress(size: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A callback taking the bytes read so far: a progress bar on a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield lambda position: None
+        return
+    started = time.monotonic()
+    rows = 0
+
+    def show(_: Any) -> str:
+        elapsed = max(time.monotonic() - started, 1e-6)
+        return f"{rows:,} rows, {rows / elapsed:,.0f} rows/s"
+
+    with click.progressbar(
+        length=max(size, 1),
+        label=f"importing {label}",
+        file=sys.stderr,
+        show_eta=True,
+        item_show_func=show,
+    ) as bar:
+        done = 0
+
+        def update(position: int) -> None:
+            nonlocal done, rows
+            rows += 1
+            # Redraw at most every 1000 rows: the bar must not slow the import down.
+            if rows % 1000 == 0:
+                bar.update(position - done, rows)
+                done = position
+
+        yield update
+        bar.update(size - done, rows)
+
+
+def _masked(secret: str) -> str:
+    """A secret as `status` shows it: only its last four characters."""
+    if len(secret) < 12:
+        return "*" * len(secret)
+    return "*" * (len(secret) - 4) + secret[-4:]
+
+
+@cli.command()
+@click.option("--email", required=True, help="The e-mail of your oct8ne account.")
+@click.option(
+    "--url", "shop_url", required=True, help="The shop's base URL, e.g. https://shop.example."
+)
+@click.option("--platform", "platform_name", default="Custom", show_default=True)
+@click.option(
+    "--region", type=click.Choice(sorted(REGION_HOSTS)), help="Default: the configured region."
+)
+@click.pass_context
+def linkup(
+    ctx: click.Context, email: str, shop_url: str, platform_name: str, region: str | None
+) -> None:
+    """Link the shop to your oct8ne account and store the token, license and hosts it returns.
+
+    The password is asked for (or read from standard input); it is sent once over verified TLS
+    and never stored, logged or passed as an argument.
+    """
+    settings = _settings(ctx)
+    if "@" not in email or len(email) > 320 or not email.isprintable():
+        raise click.BadParameter("not an e-mail address", param_hint="--email")
+    if not shop_url.startswith(("http://", "https://")) or not shop_url.isprintable():
+        raise click.BadParameter("must start with http:// or https://", param_hint="--url")
+    region = region or settings.region
+    password = click.prompt("oct8ne password", hide_input=True, err=True)
+    request = LinkupRequest(
+        email=email,
+        password=password,
+        platform=platform_name,
+        shop_url=shop_url,
+        enabled=settings.enabled,
+    )
+    client = PlatformClient(
+        settings.oct8ne_server or REGION_HOSTS[region][0],
+        timeout=settings.platform_timeout,
+        verify=settings.platform_ca_bundle or True,
+    )
+    try:
+        credentials = client.linkup(request, region)
+    finally:
+        client.close()
+    with _database(settings) as database:
+        create_schema(database.engine)
+        with database.transaction() as session:
+            save_link(session, credentials, email=email, platform=platform_name, shop_url=shop_url)
+    click.echo(
+        f"linked to oct8ne: license {credentials.license_id}, server {credentials.server}, "
+        f"static {credentials.static_server}, token {_masked(credentials.api_token)}"
+    )
+
+
+@cli.command()
+@click.pass_context
+def unlink(ctx: click.Context) -> None:
+    """Forget the stored link-up credentials."""
+    settings = _settings(ctx)
+    with _database(settings) as database:
+        create_schema(database.engine)
+        with database.transaction() as session:
+            existed = clear_link(session)
+    click.echo("unlinked from oct8ne" if existed else "the shop was not linked")
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show the oct8ne account in force (token masked) and where each value comes from."""
+    settings = _settings(ctx)
+    with _database(settings) as database:
+        create_schema(database.engine)
+        with database.session() as session:
+            link = load_link(session)
+    stored = link.credentials if link else None
+    current = effective_credentials(settings, stored)
+    if link:
+        click.echo(
+            f"linked by {link.email} on {link.linked_at:%Y-%m-%d %H:%M} UTC for {link.shop_url}"
+        )
+    else:
+        click.echo("not linked (run oct8ne-adapter linkup)")
+    rows = [
+        ("license", current.license_id, settings.license),
+        ("api token", _masked(current.api_token), settings.api_token),
+        ("server", current.server, settings.oct8ne_server),
+        ("static server", current.static_server, settings.oct8ne_static_server),
+    ]
+    for label, value, configured in rows:
+        origin = "configuration" if configured else ("link-up" if stored else "default")
+        click.echo(f"{label:>14}: {value or '(none)'}  [{origin}]")
 
 
 def _serve(app: Any, host: str, port: int, workers: int) -> None:

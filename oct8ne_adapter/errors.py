@@ -9,6 +9,13 @@ AdapterError
 
 ConfigError                    bad configuration; raised at start-up, never per request
 ImportFailed                   a catalog file was refused; nothing from it was committed
+
+PlatformError                  a call to the oct8ne platform failed (never a request's answer)
+├── PlatformUnreachable        no connection (DNS, refused, TLS verification failed)
+├── PlatformTimeout            no answer within the timeout
+├── PlatformRejected           oct8ne said no (wrong credentials, 4xx), with its Message
+├── PlatformServerError        oct8ne failed (5xx)
+└── PlatformBadAnswer          an answer that is not what the protocol promises
 """
 
 from __future__ import annotations
@@ -64,6 +71,30 @@ class ConfigError(Exception):
 
 class ImportFailed(Exception):
     """A catalog import was refused; the message names the line and the reason."""
+
+
+class PlatformError(Exception):
+    """A call to the oct8ne platform failed; the message is one line for a person."""
+
+
+class PlatformUnreachable(PlatformError):
+    """The platform could not be reached (name resolution, refused connection, TLS)."""
+
+
+class PlatformTimeout(PlatformError):
+    """The platform did not answer in time."""
+
+
+class PlatformRejected(PlatformError):
+    """The platform refused the request, e.g. wrong credentials."""
+
+
+class PlatformServerError(PlatformError):
+    """The platform answered with a server error."""
+
+
+class PlatformBadAnswer(PlatformError):
+    """The platform's answer was not the JSON the protocol describes."""
 
 
 def error_payload(error: AdapterError) -> tuple[dict[str, str], int]:

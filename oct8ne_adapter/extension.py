@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Flask, Request
+from flask import Flask, Request, current_app, request
 
-from .credentials import PlatformCredentials, effective_credentials
+from .credentials import CredentialSource, PlatformCredentials
 from .domain import Visitor
 from .frame import frame_blueprint
 from .identity import CustomerResolver, SessionCookieResolver, anonymous_resolver, as_visitor
+from .operations import operations_blueprint
+from .platform import VISITOR_COOKIE, PlatformGateway
+from .ratelimits import install_rate_limits
 from .repository import AdapterRepository, SessionRepository
 from .settings import Settings
+from .snippets import register_template_helpers
 from .sql.database import Database, settings_engine
+from .sql.platform_link import stored_credentials
 from .sql.repository import SqlRepository
 
 EXTENSION_KEY = "oct8ne"
@@ -36,10 +43,12 @@ class AdapterState:
     resolver: CustomerResolver
     database: Database | None
     version: str
+    credential_source: CredentialSource
+    platform: PlatformGateway
 
     def credentials(self) -> PlatformCredentials:
         """The oct8ne account in force: configuration over what link-up stored."""
-        return effective_credentials(self.settings)
+        return self.credential_source.current()
 
     def resolve_visitor(self, request: Request) -> Visitor:
         """The visitor of this request, as the configured resolver sees it."""
@@ -80,14 +89,22 @@ class Oct8neAdapter:
                 if isinstance(repository, SessionRepository)
                 else anonymous_resolver
             )
+        credential_source = CredentialSource(
+            settings, partial(stored_credentials, database) if database else None
+        )
         app.extensions[EXTENSION_KEY] = AdapterState(
             settings=settings,
             repository=repository,
             resolver=resolver,
             database=database,
             version=package_version(),
+            credential_source=credential_source,
+            platform=PlatformGateway(settings, credential_source),
         )
         app.register_blueprint(frame_blueprint, url_prefix=self._url_prefix)
+        app.register_blueprint(operations_blueprint, url_prefix=self._url_prefix)
+        install_rate_limits(app, settings)
+        register_template_helpers(app)
         if settings.demo:
             from .demo.views import demo_blueprint
 
@@ -98,3 +115,15 @@ def adapter_state(app: Flask) -> AdapterState:
     """The adapter's state on an app where Oct8neAdapter is registered."""
     state: AdapterState = app.extensions[EXTENSION_KEY]
     return state
+
+
+def notify_update(what: str, visitor: str | None = None) -> Future[None] | None:
+    """Ask oct8ne to refresh the current visitor's widget after the shop changed `what`.
+
+    `what` is cart, wishlist or user; the visitor defaults to the `oct8ne-visitor` cookie of the
+    current request. Returns at once: the call runs in the background and its failures are
+    logged. None when there is nothing to do (the visitor is not chatting).
+    """
+    if visitor is None:
+        visitor = request.cookies.get(VISITOR_COOKIE)
+    return adapter_state(current_app).platform.notify_update(visitor, what)

@@ -40,7 +40,9 @@ def adapter_error(error: AdapterError) -> Response:
 
 @frame_blueprint.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
-    """Werkzeug's HTTP errors as JSON too."""
+    """Werkzeug's HTTP errors as JSON too, unless the error carries its own (the 429s do)."""
+    if error.response is not None:
+        return error.response  # type: ignore[return-value]
     status = error.code or 500
     return render({"error": "http_error", "message": error.name}, None, status)
 

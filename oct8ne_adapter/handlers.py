@@ -16,6 +16,7 @@ from .params import (
     parse_search,
     parse_text,
 )
+from .platform import VISITOR_COOKIE
 from .serializers import Serializer, adapter_info
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ def add_to_wishlist(state: AdapterState, request: Request) -> Payload:
     customer = _signed_in(state, state.resolve_visitor(request))
     if customer is None:
         return {"result": "false"}
-    state.repository.add_to_wishlist(customer.id, ids)
+    if state.repository.add_to_wishlist(customer.id, ids):
+        state.platform.notify_update(request.cookies.get(VISITOR_COOKIE), "wishlist")
     return {"result": "true"}
 
 
@@ -122,13 +124,14 @@ def token_is_valid(state: AdapterState, request: Request) -> bool:
 
 def get_orders(state: AdapterState, request: Request) -> Payload:
     """`getOrders`: the customer's orders; `[]` for a bad token or an unknown customer."""
+    # Malformed paging is refused whatever the token: a 400 tells nothing about the token.
+    paging = parse_paging(request.args, state.settings, allow_offset=False)
     if not token_is_valid(state, request):
         return []
     email = parse_text(request.args, "customerEmail")
     if not email:
         return []
     serializer = _serializer(state, request)
-    paging = parse_paging(request.args, state.settings, allow_offset=False)
     orders = state.repository.list_orders(
         email, serializer.presentation.languages, paging.offset, paging.limit
     )

@@ -34,7 +34,11 @@ MAX_SEARCH_TEXT = 10_000
 MAX_FILTER_VALUE = 200
 MAX_FILTERS = 20
 #: Deeper pages than this are refused: nobody pages that far, and OFFSET costs grow with it.
+#: The blanks tolerated around a keyword such as `orderby= price `.
+BLANKS = " \t\r\n"
 MAX_OFFSET = 100_000
+#: With pages of at most 100, page 1,000 is the last within MAX_OFFSET.
+MAX_PAGE = 1_000
 _INTEGER_DIGITS = 9
 
 
@@ -86,11 +90,13 @@ def parse_product_ids(
     return list(seen)
 
 
-def _parse_int(args: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+def _parse_int(
+    args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None
+) -> int:
     raw = args.get(name)
-    if raw is None or raw.strip() == "":
+    if raw is None or raw == "":
         return default
-    text = raw.strip()
+    text = raw
     digits = text[1:] if text[:1] in "+-" else text
     if not digits.isascii() or not digits.isdigit():
         raise InvalidParameter(f"{name} must be a whole number, got {text[:20]!r}")
@@ -99,6 +105,8 @@ def _parse_int(args: Mapping[str, str], name: str, default: int, minimum: int) -
     value = int(text)
     if value < minimum:
         raise InvalidParameter(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidParameter(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -114,15 +122,17 @@ def _lookup(args: Mapping[str, str], *names: str) -> dict[str, str]:
 
 def parse_paging(args: Mapping[str, str], settings: Settings, *, allow_offset: bool) -> Paging:
     """`page` (1-based) & `pageSize`, or `start` (0-based) & `count`; sizes capped, not refused."""
+    # Every paging parameter given is checked, also the pair that is not used.
+    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
+    page_size = _parse_int(args, "pageSize", settings.default_page_size, 1)
+    if allow_offset:
+        start = _parse_int(args, "start", 0, 0, MAX_OFFSET)
+        count = _parse_int(args, "count", settings.default_page_size, 1)
     if allow_offset and "start" in args and "page" not in args:
-        offset = _parse_int(args, "start", 0, 0)
-        limit = _parse_int(args, "count", settings.default_page_size, 1)
+        offset, limit = start, min(count, settings.max_page_size)
     else:
-        page = _parse_int(args, "page", 1, 1)
-        limit = _parse_int(args, "pageSize", settings.default_page_size, 1)
-        limit = min(limit, settings.max_page_size)
+        limit = min(page_size, settings.max_page_size)
         offset = (page - 1) * limit
-    limit = min(limit, settings.max_page_size)
     if offset > MAX_OFFSET:
         raise InvalidParameter(f"results beyond the first {MAX_OFFSET} are not served")
     return Paging(offset=offset, limit=limit)
@@ -130,14 +140,14 @@ def parse_paging(args: Mapping[str, str], settings: Settings, *, allow_offset: b
 
 def parse_sort(args: Mapping[str, str]) -> tuple[SortField, bool]:
     """`orderby` (or `orderBy`) and `dir`; an unknown value is refused with the choices."""
-    raw_sort = _lookup(args, "orderby", "orderBy").get("orderby", "").strip() or "relevance"
+    raw_sort = _lookup(args, "orderby", "orderBy").get("orderby", "").strip(BLANKS) or "relevance"
     try:
         sort = SortField(raw_sort.lower())
     except ValueError:
         raise InvalidParameter(
             f"orderby must be relevance, price or name, got {raw_sort[:20]!r}"
         ) from None
-    raw_dir = (args.get("dir") or "").strip().lower() or "asc"
+    raw_dir = (args.get("dir") or "").strip(BLANKS).lower() or "asc"
     if raw_dir not in {"asc", "desc"}:
         raise InvalidParameter(f"dir must be asc or desc, got {raw_dir[:20]!r}")
     return sort, raw_dir == "desc"

@@ -16,14 +16,24 @@ from .javascript import is_javascript_name
 
 PREFIX = "OCT8NE_"
 #: Environment variables that override the configuration file.
-ENVIRONMENT_OVERRIDES = ("OCT8NE_DATABASE_URL", "OCT8NE_API_TOKEN", "OCT8NE_LICENSE")
+ENVIRONMENT_OVERRIDES = (
+    "OCT8NE_DATABASE_URL",
+    "OCT8NE_API_TOKEN",
+    "OCT8NE_LICENSE",
+    "OCT8NE_RATELIMIT_STORAGE",
+)
 DEFAULT_DATABASE_URL = "sqlite:///oct8ne.db"
 #: The oct8ne backoffice and static hosts of each region (API 2.4, "Session notification").
 REGION_HOSTS = {
     "us": ("backoffice.oct8ne.com/", "static.oct8ne.com/"),
     "eu": ("backoffice-eu.oct8ne.com/", "static-eu.oct8ne.com/"),
 }
-_HOST_PATH = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?/")
+_HOST_PATH = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/")
+
+
+def host_path_is_valid(host: str) -> bool:
+    """Whether `host` is an oct8ne host as the protocol writes it: `static.oct8ne.com/`."""
+    return _HOST_PATH.fullmatch(host) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,14 @@ class Settings:
     widget_delayed_load: bool = False
     widget_delay_ms: int = 4000
     platform_timeout: int = 10
+    platform_ca_bundle: str = ""
+    ratelimit_enabled: bool = True
+    ratelimit_storage: str = "memory://"
+    ratelimit_default: str = "300/minute"
+    ratelimits: Mapping[str, str] = field(
+        default_factory=lambda: {"getorders": "10/minute", "getorderdetails": "10/minute"}
+    )
+    proxy_fix_hops: int = 0
     default_locale: str = "en-US"
     default_currency: str = "USD"
     currencies: tuple[str, ...] = ()
@@ -86,13 +104,15 @@ class Settings:
             key = PREFIX + name.upper()
             if name == "exchange_rates":
                 checked[name] = _parse_rates(raw)
+            elif name == "ratelimits":
+                checked[name] = _parse_ratelimits(raw)
             elif name == "currencies":
                 checked[name] = _parse_codes(key, raw)
             elif isinstance(default, bool):
                 checked[name] = _parse_bool(key, raw)
             elif isinstance(default, int):
-                # A pool may have no overflow; every other count is at least 1.
-                minimum = 0 if name == "database_max_overflow" else 1
+                # A pool may have no overflow and ProxyFix no hops; other counts are at least 1.
+                minimum = 0 if name in {"database_max_overflow", "proxy_fix_hops"} else 1
                 checked[name] = _parse_int(key, raw, minimum)
             elif not isinstance(raw, str):
                 raise ConfigError(f"{key} must be a string, not {type(raw).__name__}")
@@ -128,13 +148,14 @@ class Settings:
             raise ConfigError("OCT8NE_DEFAULT_PAGE_SIZE must not exceed OCT8NE_MAX_PAGE_SIZE")
         if "{id}" not in self.add_to_cart_path:
             raise ConfigError("OCT8NE_ADD_TO_CART_PATH must contain '{id}'")
+        _parse_limit("OCT8NE_RATELIMIT_DEFAULT", self.ratelimit_default)
         if self.region not in REGION_HOSTS:
             raise ConfigError(f"OCT8NE_REGION must be us or eu, not {self.region!r}")
         for key, host in (
             ("OCT8NE_OCT8NE_SERVER", self.oct8ne_server),
             ("OCT8NE_OCT8NE_STATIC_SERVER", self.oct8ne_static_server),
         ):
-            if host and not _HOST_PATH.fullmatch(host):
+            if host and not host_path_is_valid(host):
                 raise ConfigError(
                     f"{key} must be a host name ending in '/', like 'static.oct8ne.com/'"
                 )
@@ -178,6 +199,27 @@ def _parse_codes(key: str, raw: object) -> tuple[str, ...]:
     if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
         raise ConfigError(f'{key} must be a list of currency codes such as ["USD", "EUR"]')
     return tuple(raw)
+
+
+def _parse_limit(key: str, raw: object) -> str:
+    from limits import parse
+
+    if not isinstance(raw, str):
+        raise ConfigError(f'{key} must be a rate limit such as "10/minute"')
+    try:
+        parse(raw)
+    except ValueError:
+        raise ConfigError(f'{key}: {raw!r} is not a rate limit such as "10/minute"') from None
+    return raw
+
+
+def _parse_ratelimits(raw: object) -> dict[str, str]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError('OCT8NE_RATELIMITS must be a table of method = "N/period"')
+    return {
+        str(method).lower(): _parse_limit(f"OCT8NE_RATELIMITS.{method}", limit)
+        for method, limit in raw.items()
+    }
 
 
 def _parse_rates(raw: object) -> dict[str, Decimal]:

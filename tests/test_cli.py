@@ -253,7 +253,7 @@ def test_plain_titles_take_the_import_language(
     assert languages == [language]
 
 
-def test_a_bad_line_aborts_the_import_and_commits_nothing(
+def test_strict_aborts_on_a_bad_line_and_commits_nothing(
     runner: CliRunner, empty_database_url: str, tmp_path: Path
 ) -> None:
     config = tmp_path / "config.toml"
@@ -261,8 +261,8 @@ def test_a_bad_line_aborts_the_import_and_commits_nothing(
     feed = tmp_path / "catalog.jsonl"
     lines = [product_line("A-1"), product_line("A-2"), product_line("A-3", prices={"USD": "-1"})]
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = invoke(runner, config, "import-catalog", str(feed))
-    assert_clean_failure(result, "line 3")
+    result = invoke(runner, config, "import-catalog", "--strict", str(feed))
+    assert_clean_failure(result, "line 3", "A-3")
     engine = create_database_engine(empty_database_url)
     try:
         assert product_ids(engine) == set()
@@ -270,7 +270,39 @@ def test_a_bad_line_aborts_the_import_and_commits_nothing(
         engine.dispose()
 
 
-def test_a_failed_import_leaves_existing_products_unchanged(
+def test_by_default_good_lines_are_imported_and_bad_ones_reported(
+    runner: CliRunner, empty_database_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f"database_url = {json.dumps(empty_database_url)}\n", encoding="utf-8")
+    feed = tmp_path / "catalog.jsonl"
+    lines = [
+        product_line("A-1"),
+        product_line("A-2", prices={"USD": "-1"}),
+        "{broken",
+        product_line("A-3"),
+        product_line("A-1", "Again"),
+    ]
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke(runner, config, "import-catalog", str(feed))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        "rejected line 2 (id A-2): prices.USD must be between 0 and 999999999999",
+        "rejected line 3: not valid JSON (Expecting property name enclosed in double quotes)",
+        "rejected line 5 (id A-1): the product id appears more than once in the feed",
+    ]
+    assert result.stdout.strip().endswith(
+        "2 inserted, 0 updated, 0 unchanged, 0 pruned, 3 rejected"
+    )
+    engine = create_database_engine(empty_database_url)
+    try:
+        assert product_ids(engine) == {"A-1", "A-3"}
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_strict_import_leaves_existing_products_unchanged(
     runner: CliRunner, database_file: Path, tmp_path: Path
 ) -> None:
     config = tmp_path / "seeded.toml"
@@ -278,7 +310,7 @@ def test_a_failed_import_leaves_existing_products_unchanged(
     feed = tmp_path / "catalog.jsonl"
     lines = [product_line("1001", "Renamed shoe"), product_line("NEW-1"), "{broken"]
     feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = invoke(runner, config, "import-catalog", str(feed))
+    result = invoke(runner, config, "import-catalog", "--strict", str(feed))
     assert_clean_failure(result, "line 3", "not valid JSON")
 
     app = served_app(database_file)
@@ -338,7 +370,11 @@ def test_a_hostile_line_is_refused_cleanly(
         product_line("A-1") + "\n" + product_line("A-2", stock=0).replace("0}", "9" * 5000 + "}"),
         encoding="utf-8",
     )
-    assert_clean_failure(invoke(runner, config_file, "import-catalog", str(feed)), "line 2")
+    result = invoke(runner, config_file, "import-catalog", str(feed))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("rejected line 2: not valid JSON")
+    strict = invoke(runner, config_file, "import-catalog", "--strict", str(feed))
+    assert_clean_failure(strict, "line 2")
 
 
 # -- bad configuration --------------------------------------------------------------------------

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from conftest import API_TOKEN, frame
+from conftest import API_TOKEN, adapter_config, frame
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from oct8ne_adapter import create_app
 from oct8ne_adapter.sql.models import Cart, CartLine, Product, ProductTranslation
 from oct8ne_adapter.sql.sessions import create_session, hash_token
 
@@ -387,10 +387,15 @@ def test_orders_need_the_exact_token(client: FlaskClient, token):
     assert frame(client, "getOrderDetails", reference="JDX1001A", **params) == []
 
 
-def test_orders_are_closed_when_no_token_is_configured(app, client: FlaskClient):
-    state = app.extensions["oct8ne"]
-    app.extensions["oct8ne"] = replace(state, settings=replace(state.settings, api_token=""))
-    assert frame(client, "getOrders", customerEmail="jane.doe@example.com", apiToken="") == []
+def test_orders_are_closed_when_no_token_is_configured(database_url: str):
+    app = create_app(adapter_config(database_url, OCT8NE_API_TOKEN=""))
+    try:
+        client = app.test_client()
+        for token in ("", API_TOKEN):
+            params = {"customerEmail": "jane.doe@example.com", "apiToken": token}
+            assert frame(client, "getOrders", **params) == []
+    finally:
+        app.extensions["oct8ne"].database.engine.dispose()
 
 
 @pytest.mark.parametrize(

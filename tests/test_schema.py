@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import adapter_config
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.cli import cli
@@ -43,29 +43,31 @@ def test_a_database_made_by_an_older_migration_is_upgraded(empty_database_url: s
     try:
         assert upgrade(engine, FIRST_REVISION) == (None, FIRST_REVISION)
         with Database(engine).transaction() as session:
-            product = Product(
-                external_id="OLD-1",
-                url="/p/old-1",
-                thumbnail_url=None,
-                has_variants=False,
-                stock=3,
-                active=True,
-                position=0,
-                updated_at=datetime(2026, 1, 1),
+            # Core, naming only the columns revision 0001 has (later ones add columns).
+            inserted = session.execute(
+                insert(Product.__table__).values(
+                    external_id="OLD-1",
+                    url="/p/old-1",
+                    thumbnail_url=None,
+                    has_variants=False,
+                    stock=3,
+                    active=True,
+                    position=0,
+                    updated_at=datetime(2026, 1, 1),
+                )
             )
-            session.add(product)
-            session.flush()
+            product_pk = inserted.inserted_primary_key[0]
             session.add_all(
                 [
                     ProductTranslation(
-                        product_pk=product.pk,
+                        product_pk=product_pk,
                         language="en",
                         title="Heritage Lantern",
                         sort_key="heritage lantern",
                         description="Brass, from 0001.",
                     ),
                     ProductPrice(
-                        product_pk=product.pk,
+                        product_pk=product_pk,
                         currency="USD",
                         amount_minor=4500,
                         previous_amount_minor=None,

@@ -1,9 +1,16 @@
-"""The demo shop's pages: a start page, sign-in as a demo customer, product pages, images."""
+"""The demo storefront: search, product pages, the cart, sign-in and an order confirmation.
+
+Every page carries the oct8ne widget through the same template helpers a Flask shop uses
+(`oct8ne_widget`, `oct8ne_sale_notification`, ...), so the demo is also their example. Data comes
+from the adapter's repository and the demo loader's sign-in helpers; the views hold no SQL.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from decimal import Decimal
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -11,113 +18,38 @@ from flask import (
     abort,
     current_app,
     redirect,
-    render_template_string,
+    render_template,
     request,
     url_for,
 )
-from markupsafe import Markup, escape
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..domain import Money
+from ..domain import Customer, Money, Product
 from ..errors import AdapterError
 from ..extension import AdapterState, adapter_state
-from ..pricing import format_money, parse_locale
+from ..params import Presentation, parse_presentation, parse_search
+from ..pricing import display_price, format_money, locale_tag
 from ..sql.demo_loader import JANE, end_demo_session, sign_in_demo_customer
 from ..sql.sessions import SESSION_LIFETIME
 
-demo_blueprint = Blueprint("oct8ne_demo", __name__, url_prefix="/demo")
+demo_blueprint = Blueprint(
+    "oct8ne_demo", __name__, url_prefix="/demo", template_folder="../templates"
+)
 
 IMAGE_SIZE_DEFAULT = 400
 IMAGE_SIZE_MIN = 16
 IMAGE_SIZE_MAX = 1000
 IMAGE_MAX_AGE = 86_400
+PAGE_SIZE = 12
+RELATED_SHOWN = 4
+#: Orders looked at to find the signed-in customer's confirmation page.
+ORDERS_SHOWN = 20
+#: Pages that sign-in may return to (`next`), by endpoint: never an arbitrary URL.
+RETURN_PAGES = frozenset({"index", "cart", "checkout_success"})
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _SIZE = re.compile(r"[0-9]{1,4}")
-
-_LAYOUT = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ title }} · oct8ne-adapter demo</title>
-<style>
-  body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933;
-         background: #f5f7fa; margin: 0; }
-  main { max-width: 46rem; margin: 2.5rem auto; padding: 2rem 2.5rem; background: #fff;
-         border-radius: 12px; box-shadow: 0 1px 4px rgba(0, 0, 0, .08); }
-  h1 { font-size: 1.6rem; margin-top: 0; }
-  h2 { font-size: 1.1rem; margin-top: 2rem; }
-  a { color: #0b69a3; }
-  code { background: #eef2f6; padding: .1rem .35rem; border-radius: 4px; font-size: .9em; }
-  ul { padding-left: 1.2rem; }
-  li { margin: .3rem 0; }
-  .status { padding: .6rem .9rem; border-radius: 8px; background: #eef6ee; }
-  .status.anonymous { background: #fdf6e3; }
-  .price { font-size: 1.4rem; font-weight: 600; }
-  .previous { color: #7b8794; text-decoration: line-through; margin-left: .5rem; }
-  img { border-radius: 8px; }
-</style>
-</head>
-<body><main>{{ body }}</main></body>
-</html>"""
-
-_INDEX = """
-<h1>oct8ne-adapter demo shop</h1>
-<p>This server runs the adapter on a generated fashion and outdoor catalog, with two demo
-customers. oct8ne's widget calls the adapter at
-<code>{{ url_for('oct8ne.frame', method='') }}&lt;method&gt;</code>;
-the links below make the same calls so you can read the answers.</p>
-{% if customer_id %}
-<p class="status">Signed in as customer <strong>{{ customer_id }}</strong>.
-<a href="{{ url_for('.logout') }}">Sign out</a></p>
-{% else %}
-<p class="status anonymous">You are not signed in.
-<a href="{{ url_for('.login') }}">Sign in as {{ jane_name }}</a></p>
-{% endif %}
-<h2>Customers</h2>
-<ul>
-  <li><a href="{{ url_for('.login') }}">Sign in as {{ jane_name }}</a>
-      ({{ jane_email }}: a cart, a wishlist and five orders)</li>
-  <li><a href="{{ url_for('.login', email='john.smith@example.com') }}">Sign in as John Smith</a>
-      (one order)</li>
-  <li><a href="{{ url_for('.logout') }}">Sign out</a></li>
-</ul>
-<h2>Frame calls</h2>
-<ul>
-{%- for label, method, query in calls %}
-  <li><a href="{{ url_for('oct8ne.frame', method=method) }}{{ query }}">{{ label }}</a>
-      <code>{{ method }}{{ query }}</code></li>
-{%- endfor %}
-</ul>
-<h2>Products</h2>
-<ul>
-  <li><a href="{{ url_for('.product', product_id='1001') }}">1001</a>: on sale, with sizes</li>
-  <li><a href="{{ url_for('.product', product_id='1002') }}">1002</a>: no discount,
-      no variants</li>
-</ul>
-<p>Orders (<code>getOrders</code>, <code>getOrderDetails</code>) need the configured
-<code>apiToken</code>, so they are not linked here.</p>
-"""
-
-_PRODUCT = """
-<p><a href="{{ url_for('.index') }}">← Demo home</a></p>
-<h1>{{ product.title }}</h1>
-<img src="{{ image }}" width="240" height="240" alt="">
-<p>
-  <span class="price">{{ price }}</span>
-  {% if previous %}<span class="previous">{{ previous }}</span>{% endif %}
-</p>
-<p>{{ product.description }}</p>
-<p>Product id <code>{{ product.id }}</code>{% if product.stock is not none %},
-{{ product.stock }} in stock{% endif %}.</p>
-"""
-
-_ERROR = """
-<h1>{{ heading }}</h1>
-<p>{{ message }}</p>
-<p><a href="{{ url_for('.index') }}">Back to the demo</a></p>
-"""
 
 _SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
@@ -140,43 +72,215 @@ FRAME_CALLS = (
 )
 
 
-def _page(title: str, body_template: str, status: int = 200, **context: object) -> Response:
-    # The body was rendered with autoescaping on, so it is safe to embed as it is.
-    body = Markup(render_template_string(body_template, **context))
-    html = render_template_string(_LAYOUT, title=title, body=body)
-    return Response(html, status=status, mimetype="text/html")
-
-
 def _state() -> AdapterState:
     return adapter_state(current_app)
 
 
-@demo_blueprint.get("/")
-def index() -> Response:
-    """The demo's start page."""
-    visitor = _state().resolve_visitor(request)
-    return _page(
-        "Demo",
-        _INDEX,
-        customer_id=visitor.customer_id,
-        jane_name=f"{JANE.first_name} {JANE.last_name}",
-        jane_email=JANE.email,
-        calls=FRAME_CALLS,
+def _presentation() -> Presentation:
+    # `locale` and `currency` in the query string change the shop's (and the widget's) locale.
+    return parse_presentation(request.args, _state().settings)
+
+
+def _signed_in_customer() -> Customer | None:
+    state = _state()
+    customer_id = state.resolve_visitor(request).customer_id
+    return state.repository.get_customer(customer_id) if customer_id else None
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    """A demo page: the layout's context (visitor, cart size, widget) and the page's own."""
+    state = _state()
+    presentation: Presentation = context.pop("presentation", None) or _presentation()
+    if "customer" not in context:
+        context["customer"] = _signed_in_customer()
+    if "cart_items" not in context:
+        cart = state.repository.get_cart(state.resolve_visitor(request), presentation.languages)
+        context["cart_items"] = sum(line.quantity for line in cart.lines)
+    credentials = state.credentials()
+    html = render_template(
+        f"oct8ne_demo/{template}",
+        language=presentation.locale.language,
+        locale_tag=locale_tag(presentation.locale),
+        currency=presentation.currency,
+        search_text=context.pop("search_text", ""),
+        current_product=context.pop("current_product", None),
+        widget_licensed=bool(credentials.license_id),
+        static_host=credentials.static_server,
+        **context,
+    )
+    return Response(html, status=status, mimetype="text/html")
+
+
+def _asset_url(url: str) -> str:
+    """A catalog URL for this server's pages: shop-root paths follow the mount point."""
+    if url.startswith("/") and not url.startswith("//"):
+        return request.script_root + url
+    return url
+
+
+def _prices(product: Product, presentation: Presentation) -> tuple[str, str]:
+    """The formatted price, and the previous price when the product is discounted."""
+    shown = display_price(product, presentation.basis)
+    if shown is None:
+        return "", ""
+    price, previous = shown
+    locale = presentation.locale
+    return (
+        format_money(price, locale),
+        format_money(previous, locale) if previous.amount > price.amount else "",
     )
 
 
-@demo_blueprint.get("/login")
+def _card(product: Product, presentation: Presentation) -> dict[str, str]:
+    price, previous = _prices(product, presentation)
+    picture = product.medias[0] if product.medias else product.thumbnail
+    return {
+        "url": url_for(".product", product_id=product.id),
+        "image": _asset_url(picture or url_for(".image", product_id=product.id)),
+        "title": product.title,
+        "price": price,
+        "previous": previous,
+    }
+
+
+@demo_blueprint.get("/")
+def index() -> Response:
+    """The shop's home: a search box and a grid of products, a page at a time."""
+    args = request.args.copy()
+    args.setdefault("pageSize", str(PAGE_SIZE))
+    query, presentation = parse_search(args, _state().settings)
+    result = _state().repository.search(query)
+    shown = len(result.products)
+
+    def page_url(offset: int) -> str:
+        args: dict[str, Any] = {**request.args.to_dict(), "page": offset // query.limit + 1}
+        return url_for(".index", **args)
+
+    has_next = query.offset + shown < result.total
+    return _page(
+        "index.html",
+        presentation=presentation,
+        search_text=query.text,
+        total=result.total,
+        first=query.offset + 1,
+        last=query.offset + shown,
+        cards=[_card(product, presentation) for product in result.products],
+        previous_page=page_url(query.offset - query.limit) if query.offset > 0 else None,
+        next_page=page_url(query.offset + query.limit) if has_next else None,
+        calls=FRAME_CALLS,
+        jane_name=f"{JANE.first_name} {JANE.last_name}",
+        jane_email=JANE.email,
+    )
+
+
+@demo_blueprint.get("/product/<product_id>")
+def product(product_id: str) -> Response:
+    """A product page; it hands the product to the widget as `currentProduct`."""
+    state = _state()
+    presentation = _presentation()
+    products = state.repository.get_products([product_id], presentation.languages)
+    if not products:
+        abort(404, "There is no product with this id.")
+    found = products[0]
+    price, previous = _prices(found, presentation)
+    related = state.repository.related_products(found.id, presentation.languages, RELATED_SHOWN)
+    picture = found.medias[0] if found.medias else found.thumbnail
+    return _page(
+        "product.html",
+        presentation=presentation,
+        current_product=found,
+        product=found,
+        price=price,
+        previous=previous,
+        image=_asset_url(picture or url_for(".image", product_id=found.id)),
+        related=[_card(item, presentation) for item in related],
+    )
+
+
+@demo_blueprint.get("/cart")
+def cart() -> Response:
+    """The visitor's cart: the signed-in customer's, else the guest cart of the session."""
+    state = _state()
+    presentation = _presentation()
+    visitor = state.resolve_visitor(request)
+    found = state.repository.get_cart(visitor, presentation.languages)
+    lines = []
+    totals: dict[str, Decimal] = {}
+    for line in found.lines:
+        shown = display_price(line.product, presentation.basis)
+        unit = shown[0] if shown else None
+        if unit is not None:
+            totals[unit.currency] = totals.get(unit.currency, Decimal(0)) + (
+                unit.amount * line.quantity
+            )
+        lines.append(
+            {
+                **_card(line.product, presentation),
+                "image": _asset_url(
+                    line.product.thumbnail or url_for(".image", product_id=line.product.id)
+                ),
+                "quantity": line.quantity,
+                "price": format_money(unit, presentation.locale) if unit else "",
+                "total": (
+                    format_money(
+                        Money(unit.amount * line.quantity, unit.currency), presentation.locale
+                    )
+                    if unit
+                    else ""
+                ),
+            }
+        )
+    # One total when every line is priced in one currency; none rather than a wrong sum.
+    total = ""
+    if len(totals) == 1:
+        ((currency, amount),) = totals.items()
+        total = format_money(Money(amount, currency), presentation.locale)
+    return _page(
+        "cart.html",
+        presentation=presentation,
+        lines=lines,
+        total=total,
+        cart_items=sum(line.quantity for line in found.lines),
+    )
+
+
+def _return_url() -> str:
+    page = request.args.get("next", "")
+    return url_for(f".{page}" if page in RETURN_PAGES else ".index")
+
+
+@demo_blueprint.route("/login", methods=["GET", "POST"])
 def login() -> BaseResponse:
-    """Sign in as a demo customer (Jane by default) and go back to the start page."""
-    database = _state().database
+    """The sign-in page; a posted (or linked `?email=`) address signs that demo customer in."""
+    state = _state()
+    database = state.database
     if database is None:
         abort(404, "The demo customers live in the adapter's own database, which is not in use.")
-    token = sign_in_demo_customer(database, request.args.get("email", JANE.email))
+    email = request.form.get("email") or request.args.get("email")
+    next_page = request.args.get("next", "")
+    if email is None:
+        return _page(
+            "login.html",
+            email=JANE.email,
+            error="",
+            next_page=next_page if next_page in RETURN_PAGES else "",
+            jane_name=f"{JANE.first_name} {JANE.last_name}",
+            jane_email=JANE.email,
+        )
+    token = sign_in_demo_customer(database, email)
     if token is None:
-        abort(404, "There is no customer with this email address.")
-    response = redirect(url_for(".index"))
+        return _page(
+            "login.html",
+            404,
+            email=email,
+            error="There is no customer with this email address.",
+            next_page=next_page if next_page in RETURN_PAGES else "",
+            jane_name=f"{JANE.first_name} {JANE.last_name}",
+            jane_email=JANE.email,
+        )
+    response = redirect(_return_url(), 303 if request.method == "POST" else 302)
     response.set_cookie(
-        _state().settings.session_cookie,
+        state.settings.session_cookie,
         token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         path="/",
@@ -198,6 +302,42 @@ def logout() -> BaseResponse:
     response = redirect(url_for(".index"))
     response.delete_cookie(cookie_name, path="/", httponly=True, samesite="Lax")
     return response
+
+
+@demo_blueprint.get("/checkout/success")
+def checkout_success() -> BaseResponse:
+    """The order confirmation page, with oct8ne's sale notification.
+
+    The demo stores no new orders, so it confirms one of the signed-in customer's orders: the
+    latest, or the one named by `reference`.
+    """
+    state = _state()
+    presentation = _presentation()
+    customer = _signed_in_customer()
+    if customer is None:
+        return redirect(url_for(".login", next="checkout_success"))
+    orders = state.repository.list_orders(customer.email, presentation.languages, 0, ORDERS_SHOWN)
+    wanted = request.args.get("reference") or (orders[0].reference if orders else "")
+    if wanted not in {order.reference for order in orders}:
+        abort(404, "You have no order with this reference.")
+    details = state.repository.get_order(wanted, presentation.languages)
+    if details is None:
+        abort(404, "You have no order with this reference.")
+    order = details.order
+    return _page(
+        "checkout_success.html",
+        presentation=presentation,
+        customer=customer,
+        order=order,
+        total=format_money(order.total, presentation.locale),
+        placed=order.placed_at.strftime("%d %B %Y"),
+        lines=details.lines,
+        other_orders=[other for other in orders if other.reference != order.reference],
+        context_info={
+            "source": "oct8ne-adapter demo",
+            "items": sum(line.quantity for line in details.lines),
+        },
+    )
 
 
 @demo_blueprint.get("/img/<product_id>.svg")
@@ -226,45 +366,21 @@ def image(product_id: str) -> Response:
     return response
 
 
-@demo_blueprint.get("/product/<product_id>")
-def product(product_id: str) -> Response:
-    """A minimal product page, read through the adapter's repository."""
-    state = _state()
-    settings = state.settings
-    products = state.repository.get_products([product_id], ("en",))
-    if not products:
-        abort(404, "There is no product with this id.")
-    found = products[0]
-    currency = (
-        settings.default_currency
-        if settings.default_currency in found.prices
-        else next(iter(sorted(found.prices)), None)
-    )
-    price = previous = ""
-    if currency is not None:
-        locale = parse_locale(settings.default_locale, "en-US")
-        entry = found.prices[currency]
-        price = format_money(Money(entry.amount, currency), locale)
-        if entry.previous_amount is not None and entry.previous_amount > entry.amount:
-            previous = format_money(Money(entry.previous_amount, currency), locale)
+def _error_page(status: int, heading: str, message: str) -> Response:
+    # The layout shows the visitor and the cart, read from the database; an error page must not
+    # depend on it (the error may be the database being down).
     return _page(
-        found.title,
-        _PRODUCT,
-        product=found,
-        price=price,
-        previous=previous,
-        image=found.medias[0] if found.medias else url_for(".image", product_id=found.id),
+        "error.html", status, customer=None, cart_items=0, heading=heading, message=message
     )
 
 
 @demo_blueprint.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """HTTP errors of the demo pages as a short HTML page."""
-    status = error.code or 500
-    return _page(error.name, _ERROR, status, heading=error.name, message=error.description)
+    return _error_page(error.code or 500, error.name, error.description or "")
 
 
 @demo_blueprint.errorhandler(AdapterError)
 def adapter_error(error: AdapterError) -> Response:
     """Adapter errors (e.g. the database is down) as a short HTML page."""
-    return _page("Unavailable", _ERROR, error.status, heading="Sorry", message=error.message)
+    return _error_page(error.status, "Sorry", error.message)

@@ -24,21 +24,41 @@ def from_minor_units(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
 
 
+def _sibling_rank(languages: Sequence[str]) -> tuple[str, int] | None:
+    """Texts in another region of the visitor's language (es-ES for es-MX) rank just after the
+    bare language (`es`) and before the shop's default: (language prefix, rank)."""
+    if not languages:
+        return None
+    base = languages[0].split("-")[0]
+    return f"{base}-", 2 * languages.index(base) + 1 if base in languages else 1
+
+
 def language_rank(column: SQLColumnExpression[str], languages: Sequence[str]) -> ColumnElement[int]:
-    """0 for the best language of the chain, 1 for the next, ... and len(chain) for any other."""
-    return case(
-        {language: rank for rank, language in enumerate(languages)},
-        value=column,
-        else_=len(languages),
-    )
+    """The SQL form of `translation_rank`: lower is a better language for the visitor."""
+    sibling = _sibling_rank(languages)
+    whens: list[tuple[ColumnElement[bool], int]] = [
+        (column == language, 2 * rank) for rank, language in enumerate(languages)
+    ]
+    if sibling is not None:
+        whens.append((column.startswith(sibling[0], autoescape=True), sibling[1]))
+    return case(*whens, else_=2 * len(languages))
+
+
+def translation_rank(language: str, languages: Sequence[str]) -> int:
+    """Chain position x 2; a sibling region of the visitor's language between; others last."""
+    if language in languages:
+        return 2 * languages.index(language)
+    sibling = _sibling_rank(languages)
+    if sibling is not None and language.startswith(sibling[0]):
+        return sibling[1]
+    return 2 * len(languages)
 
 
 def pick_translation(rows: Iterable[tuple[K, str, V]], languages: Sequence[str]) -> dict[K, V]:
     """Of (key, language, text) rows, the text in the best available language per key."""
-    rank = {language: index for index, language in enumerate(languages)}
     best: dict[K, tuple[int, str, V]] = {}
     for key, language, text in rows:
-        score = rank.get(language, len(languages))
+        score = translation_rank(language, languages)
         current = best.get(key)
         # Ties outside the chain go to the alphabetically first language: stable answers.
         if current is None or (score, language) < (current[0], current[1]):

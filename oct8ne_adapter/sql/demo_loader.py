@@ -172,7 +172,8 @@ def load_demo(database: Database) -> DemoSummary:
     products = demo_products()
     titles = {record.id: record.titles.get("en", record.id) for record in products}
     with database.transaction() as session:
-        writer = CatalogWriter(session)
+        # Rewrite every product, even one whose digest matches: loading the demo resets it.
+        writer = CatalogWriter(session, skip_unchanged=False)
         for record in products:
             writer.upsert(record)
         writer.finish()

@@ -78,6 +78,9 @@ TSVECTOR_LABELS = {
 
 def fold(value: str) -> str:
     """Lower-case and without accents: `Montaña ÉTÉ` -> `montana ete`."""
+    if value.isascii():
+        # Nothing to decompose: the same result, without a Python step per character.
+        return value.casefold()
     decomposed = unicodedata.normalize("NFKD", value)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 

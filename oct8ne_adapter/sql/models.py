@@ -132,6 +132,10 @@ class Product(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Digest of the imported record: an import skips a product whose digest has not changed.
+    content_hash: Mapped[str | None] = mapped_column(exact(32))
+    #: Number of the last import that saw the product, for --prune and repeated ids.
+    import_mark: Mapped[int | None] = mapped_column(Integer)
 
 
 class ProductTranslation(Base):
@@ -314,3 +318,19 @@ class OrderComment(Base):
     message: Mapped[str] = mapped_column(Text)
     from_customer: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PlatformLink(Base):
+    """What link-up returned: one row (id 1) while the shop is linked. The password is not here."""
+
+    __tablename__ = "platform_link"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    api_token: Mapped[str] = mapped_column(exact(128))
+    license_id: Mapped[str] = mapped_column(exact(128))
+    server: Mapped[str] = mapped_column(String(260))
+    static_server: Mapped[str] = mapped_column(String(260))
+    email: Mapped[str] = mapped_column(String(320))
+    platform: Mapped[str] = mapped_column(String(100))
+    shop_url: Mapped[str] = mapped_column(String(2000))
+    linked_at: Mapped[datetime] = mapped_column(DateTime)

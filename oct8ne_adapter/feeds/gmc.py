@@ -1,0 +1,138 @@
+"""Google Merchant Center product data (TSV, CSV, RSS, Atom) mapped to ProductRecords.
+
+Mapping: id, title, description, link -> url; image_link + additional_image_link -> images;
+price and sale_price ("15.00 USD") -> the price in that currency (sale_price is the price and
+price the previous one); availability out_of_stock -> stock 0; brand; product_type (else
+google_product_category as text) -> category path; color, size, material, gender, age_group,
+pattern -> attributes; item_group_id -> has_variants (useProductUrl: the visitor picks the variant
+on the product page). Other Merchant Center fields are ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+
+from ..catalog_feed import (
+    KNOWN_CURRENCIES,
+    AttributeValueRef,
+    CategoryRef,
+    InvalidRecord,
+    ProductRecord,
+    check_code,
+    check_money,
+    check_text,
+    check_url,
+    slug,
+)
+from ..domain import ProductPrice
+
+ATTRIBUTE_FIELDS = ("color", "size", "material", "gender", "age_group", "pattern")
+AVAILABILITY = frozenset({"in_stock", "out_of_stock", "preorder", "backorder"})
+_PRICE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]{3})\s*$")
+_CATEGORY_SEPARATOR = re.compile(r"\s*>\s*")
+_ID_LIMIT = 64
+
+#: field name -> its values in the row (a field may repeat: additional_image_link in XML).
+Fields = Mapping[str, Sequence[str]]
+
+
+def normalize_field(name: str) -> str:
+    """`Image Link`, `g:image_link` and `image_link` are one field."""
+    name = name.strip().lower().removeprefix("g:")
+    return re.sub(r"[\s-]+", "_", name)
+
+
+def _first(fields: Fields, name: str) -> str:
+    for value in fields.get(name, ()):
+        if value.strip():
+            return value.strip()
+    return ""
+
+
+def parse_price(text: str, name: str) -> tuple[str, ProductPrice]:
+    """`15.00 USD` -> ("USD", 15.00); InvalidRecord if it is not "amount CUR"."""
+    match = _PRICE.match(text.replace(",", "") if text.count(",") and "." in text else text)
+    if not match:
+        raise InvalidRecord(f'{name} must be "amount CUR" such as "15.00 USD", not {text!r}')
+    amount, currency = match.group(1), match.group(2).upper()
+    if currency not in KNOWN_CURRENCIES:
+        raise InvalidRecord(f"{name}: unknown currency {currency!r}")
+    return currency, ProductPrice(amount=check_money(amount, currency, name))
+
+
+def category_path(text: str, language: str) -> tuple[CategoryRef, ...]:
+    """`Sports > Climbing` -> two levels whose ids are the slugged path from the root."""
+    names = [name for name in _CATEGORY_SEPARATOR.split(text.strip()) if name]
+    path: list[CategoryRef] = []
+    ids: list[str] = []
+    for name in names[:10]:
+        ids.append(slug(name))
+        category_id = "/".join(ids)
+        if len(category_id) > _ID_LIMIT:
+            digest = hashlib.blake2b(category_id.encode(), digest_size=8).hexdigest()
+            category_id = f"{category_id[: _ID_LIMIT - 17]}.{digest}"
+        label = check_text(name, "category", 200)
+        path.append(CategoryRef(id=category_id, names={language: label}))
+    return tuple(path)
+
+
+def to_record(fields: Fields, language: str) -> ProductRecord:
+    """Validate one Merchant Center row; InvalidRecord names the field at fault."""
+    raw_id = _first(fields, "id")
+    if not raw_id:
+        raise InvalidRecord("id is required")
+    product_id = check_code(raw_id, "id")
+    title = check_text(_first(fields, "title"), "title", 500)
+    if not title:
+        raise InvalidRecord("title is required")
+    description = check_text(_first(fields, "description"), "description")
+    url = check_url(_first(fields, "link"), "link", required=True) or ""
+    images: list[str] = []
+    for field in ("image_link", "additional_image_link"):
+        for value in fields.get(field, ()):
+            # TSV/CSV list several additional images in one cell, separated by commas.
+            for url_text in value.split(",") if field == "additional_image_link" else [value]:
+                image = check_url(url_text.strip(), field)
+                if image and image not in images:
+                    images.append(image)
+    price_text = _first(fields, "price")
+    if not price_text:
+        raise InvalidRecord("price is required")
+    currency, price = parse_price(price_text, "price")
+    sale_text = _first(fields, "sale_price")
+    if sale_text:
+        sale_currency, sale = parse_price(sale_text, "sale_price")
+        if sale_currency != currency:
+            raise InvalidRecord(f"sale_price is in {sale_currency} but price in {currency}")
+        if sale.amount < price.amount:
+            price = ProductPrice(amount=sale.amount, previous_amount=price.amount)
+    availability = normalize_field(_first(fields, "availability"))
+    if availability and availability not in AVAILABILITY:
+        raise InvalidRecord(
+            f"availability must be one of {', '.join(sorted(AVAILABILITY))}, not {availability!r}"
+        )
+    categories = _first(fields, "product_type") or _first(fields, "google_product_category")
+    # A numeric Google category id names a taxonomy entry we do not ship: no category then.
+    path = category_path(categories, language) if categories and not categories.isdigit() else ()
+    attributes: dict[str, tuple[AttributeValueRef, ...]] = {}
+    for code in ATTRIBUTE_FIELDS:
+        value = _first(fields, code)
+        if value:
+            attributes[code] = (AttributeValueRef(code=check_text(value, code, 200)),)
+    brand = _first(fields, "brand")
+    return ProductRecord(
+        id=product_id,
+        titles={language: title},
+        descriptions={language: description} if description else {},
+        url=url,
+        thumbnail=None,
+        images=tuple(images),
+        prices={currency: price},
+        brand=check_text(brand, "brand", 200) or None,
+        category_path=path,
+        attributes=attributes,
+        has_variants=bool(_first(fields, "item_group_id")),
+        stock=0 if availability == "out_of_stock" else None,
+    )

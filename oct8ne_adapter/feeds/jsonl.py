@@ -1,0 +1,52 @@
+"""The adapter's JSON Lines format (see `catalog_feed`), one row per line, bad lines reported."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from functools import partial
+from typing import Any, BinaryIO
+
+from ..catalog_feed import InvalidRecord, parse_product
+from . import Accepted, FeedRow, Rejected, row_digest
+
+
+def read_jsonl_rows(stream: BinaryIO, language: str) -> Iterator[FeedRow]:
+    """Rows of a UTF-8 JSON Lines stream; blank lines are skipped."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
+    for number, line in enumerate(text, start=1):
+        if line.strip():
+            yield parse_line(number, line, language)
+    text.detach()
+
+
+def parse_line(number: int, line: str, language: str) -> FeedRow:
+    """One line as an Accepted row (validated later, if new or changed) or a Rejected one."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        return Rejected(number, None, f"not valid JSON ({error.msg})")
+    except (ValueError, RecursionError) as error:
+        # json.loads also refuses over-long integers (ValueError) and deep nesting.
+        return Rejected(number, None, f"not valid JSON ({error})")
+    product_id = _raw_id(data)
+    if product_id is None:
+        try:
+            parse_product(data, language)
+        except InvalidRecord as error:
+            return Rejected(number, None, str(error))
+        return Rejected(number, None, "id is required")  # pragma: no cover - parse refuses first
+    return Accepted(
+        number,
+        product_id,
+        row_digest("jsonl", language, line.strip()),
+        partial(parse_product, data, language),
+    )
+
+
+def _raw_id(data: Any) -> str | None:
+    raw = data.get("id") if isinstance(data, dict) else None
+    if isinstance(raw, str | int) and not isinstance(raw, bool):
+        return str(raw)[:64]
+    return None

@@ -1,0 +1,73 @@
+"""Google Merchant Center TSV and CSV: a header row of field names, then one product per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from functools import partial
+from typing import BinaryIO
+
+from ..catalog_feed import InvalidRecord, ProductRecord
+from ..errors import ImportFailed
+from . import Accepted, FeedRow, Rejected, row_digest
+from .gmc import normalize_field, to_record
+
+#: Cells longer than this are refused by the csv module instead of filling memory.
+csv.field_size_limit(1_000_000)
+
+
+def read_tabular(stream: BinaryIO, language: str, *, delimiter: str) -> Iterator[FeedRow]:
+    """Rows of a UTF-8 TSV/CSV stream; the number is the row's first physical line."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    # Google's TSV has no quoting; CSV quotes cells that hold commas or line breaks.
+    if delimiter == "\t":
+        reader = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE, strict=True)
+    else:
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise ImportFailed(f"not a product feed: {error}") from None
+    if header is None:
+        return
+    names = [normalize_field(name) for name in header]
+    if "id" not in names or "title" not in names:
+        raise ImportFailed(
+            "not a product feed: the header row must name at least the id and title columns"
+        )
+    start = reader.line_num + 1
+    id_column = names.index("id")
+    header_text = delimiter.join(names)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            yield Rejected(start, None, f"broken row ({error})", fatal=True)
+            break
+        number, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        raw_id = cells[id_column].strip() if id_column < len(cells) else ""
+        if not raw_id:
+            yield Rejected(number, None, "id is required")
+            continue
+        digest = row_digest(header_text, language, "\t".join(cells))
+        yield Accepted(number, raw_id[:64], digest, partial(_record, names, cells, language))
+    text.detach()
+
+
+def _record(names: list[str], cells: list[str], language: str) -> ProductRecord:
+    fields: dict[str, list[str]] = {}
+    for name, cell in zip(names, cells, strict=False):
+        fields.setdefault(name, []).append(cell)
+    try:
+        return to_record(fields, language)
+    except InvalidRecord as error:
+        if len(cells) != len(names):
+            raise InvalidRecord(
+                f"{error} (the row has {len(cells)} cells, the header {len(names)})"
+            ) from None
+        raise

@@ -1,0 +1,574 @@
+"""Google Merchant Center feeds (TSV, CSV, RSS, Atom) imported and checked through the frame API.
+
+The import tests run on SQLite, PostgreSQL and MariaDB (`empty_database_url`); the reader tests
+need no database.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import adapter_config, frame
+from flask import Flask
+from flask.testing import FlaskClient
+
+from oct8ne_adapter import create_app
+from oct8ne_adapter.catalog_feed import InvalidRecord
+from oct8ne_adapter.cli import cli
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds import Accepted, Rejected, detect_format, read_feed
+from oct8ne_adapter.feeds.gmc import category_path, parse_price
+
+COLUMNS = [
+    "id",
+    "title",
+    "description",
+    "link",
+    "image_link",
+    "additional_image_link",
+    "price",
+    "sale_price",
+    "availability",
+    "brand",
+    "product_type",
+    "google_product_category",
+    "color",
+    "size",
+    "material",
+    "gender",
+    "age_group",
+    "pattern",
+    "item_group_id",
+]
+
+ITEMS: list[dict[str, Any]] = [
+    {
+        "id": "TENT-2",
+        "title": "Summit Dome Tent",
+        "description": "Two-person tent for windy ridges.",
+        "link": "https://shop.example/p/tent-2",
+        "image_link": "https://cdn.example/tent-2.jpg",
+        "additional_image_link": [
+            "https://cdn.example/tent-2-side.jpg",
+            "https://cdn.example/tent-2-open.jpg",
+        ],
+        "price": "349.00 USD",
+        "sale_price": "299.00 USD",
+        "availability": "in_stock",
+        "brand": "Northpeak",
+        "product_type": "Camping > Tents",
+        "google_product_category": "Sporting Goods > Outdoor Recreation > Camping & Hiking",
+        "color": "Orange",
+        "material": "Nylon",
+        "pattern": "Solid",
+    },
+    {
+        "id": "JKT-M",
+        "title": "Granite Rain Jacket",
+        "description": "Waterproof shell.",
+        "link": "https://shop.example/p/jacket?size=M",
+        "image_link": "https://cdn.example/jacket.jpg",
+        "price": "120.00 USD",
+        "availability": "out_of_stock",
+        "brand": "Fjellform",
+        "google_product_category": "Apparel & Accessories > Clothing > Outerwear",
+        "color": "Blue",
+        "size": "M",
+        "gender": "female",
+        "age_group": "adult",
+        "item_group_id": "JKT",
+    },
+    {
+        "id": "MUG-1",
+        "title": "Enamel Camp Mug",
+        "link": "https://shop.example/p/mug-1",
+        "image_link": "https://cdn.example/mug.jpg",
+        "price": "12.50 USD",
+        "availability": "in stock",
+        "brand": "Northpeak",
+        "product_type": "Camping > Kitchen",
+        "color": "Blue",
+    },
+]
+
+
+def tsv(items: list[dict[str, Any]], delimiter: str = "\t") -> str:
+    """A Merchant Center TSV (or CSV) with Google's header names."""
+    lines = [delimiter.join(COLUMNS)]
+    for item in items:
+        cells = []
+        for column in COLUMNS:
+            value = item.get(column, "")
+            cell = ",".join(value) if isinstance(value, list) else value
+            if delimiter == "," and ("," in cell or '"' in cell):
+                cell = '"' + cell.replace('"', '""') + '"'
+            cells.append(cell)
+        lines.append(delimiter.join(cells))
+    return "\n".join(lines) + "\n"
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _g_fields(item: dict[str, Any], skip: set[str]) -> str:
+    parts = []
+    for column in COLUMNS:
+        if column in skip or column not in item:
+            continue
+        values = item[column] if isinstance(item[column], list) else [item[column]]
+        parts.extend(f"<g:{column}>{_xml_escape(value)}</g:{column}>" for value in values)
+    return "".join(parts)
+
+
+def rss(items: list[dict[str, Any]]) -> str:
+    """An RSS 2.0 feed: title, link and description as RSS elements, the rest in g:."""
+    entries = []
+    for item in items:
+        native = f"<title>{_xml_escape(item['title'])}</title><link>{item['link']}</link>"
+        if "description" in item:
+            native += f"<description>{_xml_escape(item['description'])}</description>"
+        skip = {"title", "link", "description"}
+        entries.append(f"<item>{native}{_g_fields(item, skip)}</item>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:g="http://base.google.com/ns/1.0"><channel>'
+        "<title>Shop</title><link>https://shop.example</link><description>d</description>\n"
+        + "\n".join(entries)
+        + "\n</channel></rss>\n"
+    )
+
+
+def atom(items: list[dict[str, Any]]) -> str:
+    """An Atom feed: title, link href and summary as Atom elements, the rest in g:."""
+    entries = []
+    for item in items:
+        native = f'<title>{_xml_escape(item["title"])}</title><link href="{item["link"]}"/>'
+        if "description" in item:
+            native += f"<summary>{_xml_escape(item['description'])}</summary>"
+        skip = {"title", "link", "description"}
+        entries.append(f"<entry>{native}{_g_fields(item, skip)}</entry>")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:g="http://base.google.com/ns/1.0">'
+        "<title>Shop</title>\n" + "\n".join(entries) + "\n</feed>\n"
+    )
+
+
+def jsonl(items: list[dict[str, Any]]) -> str:
+    """The same products in the adapter's own JSON Lines format."""
+    lines = []
+    for item in items:
+        amount, currency = item["price"].split()
+        price: Any = amount
+        if "sale_price" in item:
+            price = {"price": item["sale_price"].split()[0], "previous": amount}
+        category = item.get("product_type") or item.get("google_product_category") or ""
+        ids: list[str] = []
+        path = []
+        for name in category.split(" > ") if category else []:
+            ids.append(name.lower().replace(" & ", "-").replace(" ", "-"))
+            path.append({"id": "/".join(ids), "name": name})
+        attributes = {
+            code: [item[code]]
+            for code in ("color", "size", "material", "gender", "age_group", "pattern")
+            if code in item
+        }
+        images = [item["image_link"], *item.get("additional_image_link", [])]
+        line = {
+            "id": item["id"],
+            "title": item["title"],
+            "url": item["link"],
+            "images": images,
+            "prices": {currency: price},
+            "brand": item["brand"],
+            "category": path,
+            "attributes": attributes,
+            "variants": "item_group_id" in item,
+        }
+        if "description" in item:
+            line["description"] = item["description"]
+        if item["availability"] == "out_of_stock":
+            line["stock"] = 0
+        lines.append(json.dumps(line))
+    return "\n".join(lines) + "\n"
+
+
+WRITERS = {"tsv": tsv, "csv": lambda items: tsv(items, ","), "rss": rss, "atom": atom}
+
+
+@pytest.fixture
+def config(empty_database_url: str, tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"database_url = {json.dumps(empty_database_url)}\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def shop(empty_database_url: str) -> Iterator[Flask]:
+    """The adapter over the database the imports write (tables made by the first import)."""
+    application = create_app(adapter_config(empty_database_url))
+    yield application
+    application.extensions["oct8ne"].database.engine.dispose()
+
+
+def import_feed(config: Path, tmp_path: Path, name: str, text: str, *options: str) -> Result:
+    feed = tmp_path / name
+    feed.write_text(text, encoding="utf-8")
+    return CliRunner().invoke(
+        cli,
+        ["--config", str(config), "import-catalog", *options, str(feed)],
+        prog_name="oct8ne-adapter",
+    )
+
+
+def facet_counts(client: FlaskClient, **params: str) -> dict[str, dict[str, int]]:
+    result = frame(client, "search", **params)
+    return {
+        facet["param"]: {option["value"]: option["count"] for option in facet["options"]}
+        for facet in result["filters"]["available"]
+        if facet["param"] != "price"
+    }
+
+
+def check_mapped_catalog(client: FlaskClient) -> None:
+    """Every mapped Merchant Center field, as oct8ne sees it."""
+    tent, jacket, mug = frame(client, "productInfo", productIds="TENT-2,JKT-M,MUG-1")
+    assert tent == {
+        "internalId": "TENT-2",
+        "title": "Summit Dome Tent",
+        "description": "Two-person tent for windy ridges.",
+        "formattedPrice": "$299.00",
+        "formattedPrevPrice": "$349.00",
+        "productUrl": "https://shop.example/p/tent-2",
+        "addToCartUrl": tent["addToCartUrl"],
+        "useProductUrl": False,
+        "thumbnail": "https://cdn.example/tent-2.jpg",
+        "medias": [
+            {"url": "https://cdn.example/tent-2.jpg"},
+            {"url": "https://cdn.example/tent-2-side.jpg"},
+            {"url": "https://cdn.example/tent-2-open.jpg"},
+        ],
+    }
+    assert jacket["useProductUrl"] is True  # item_group_id: the variant is chosen on the page
+    assert jacket["formattedPrice"] == jacket["formattedPrevPrice"] == "$120.00"
+    assert jacket["productUrl"] == "https://shop.example/p/jacket?size=M"
+    assert mug["description"] == ""
+    assert facet_counts(client) == {
+        "category": {"camping": 2, "apparel-accessories": 1},
+        "brand": {"northpeak": 2, "fjellform": 1},
+        "color": {"Blue": 2, "Orange": 1},
+        "size": {"M": 1},
+        "material": {"Nylon": 1},
+        "gender": {"female": 1},
+        "age_group": {"adult": 1},
+        "pattern": {"Solid": 1},
+    }
+    assert facet_counts(client, category="camping")["category"] == {
+        "camping/tents": 1,
+        "camping/kitchen": 1,
+    }
+    found = frame(client, "search", search="northpeak blue")
+    assert [item["internalId"] for item in found["results"]] == ["MUG-1"]
+    found = frame(client, "search", search="outerwear")  # google_product_category as category
+    assert [item["internalId"] for item in found["results"]] == ["JKT-M"]
+
+
+@pytest.mark.parametrize("feed_format", ["tsv", "csv", "rss", "atom"])
+def test_a_merchant_center_feed_is_mapped_field_by_field(
+    config: Path, tmp_path: Path, shop: Flask, feed_format: str
+) -> None:
+    result = import_feed(config, tmp_path, f"feed.{feed_format}", WRITERS[feed_format](ITEMS))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(
+        ": 3 inserted, 0 updated, 0 unchanged, 0 pruned, 0 rejected"
+    )
+    check_mapped_catalog(shop.test_client())
+
+
+def test_a_json_lines_feed_gives_the_same_catalog(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    result = import_feed(config, tmp_path, "feed.jsonl", jsonl(ITEMS))
+    assert result.exit_code == 0, result.output
+    check_mapped_catalog(shop.test_client())
+
+
+SPANISH = [
+    {
+        "id": "TENT-2",
+        "title": "Tienda Cúpula Cumbre",
+        "description": "Tienda para dos personas.",
+        "link": "https://shop.example/es/p/tent-2",
+        "price": "329.00 EUR",
+        "availability": "in_stock",
+    },
+    {
+        "id": "MUG-1",
+        "title": "Taza esmaltada",
+        "link": "https://shop.example/es/p/mug-1",
+        "price": "11.90 EUR",
+        "sale_price": "9.90 EUR",
+        "availability": "in_stock",
+    },
+    {
+        "id": "NOT-THERE",
+        "title": "Producto nuevo",
+        "link": "https://shop.example/es/p/new",
+        "price": "1.00 EUR",
+        "availability": "in_stock",
+    },
+]
+
+
+def test_a_localized_feed_adds_translations_and_prices(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
+    result = import_feed(config, tmp_path, "es.xml", rss(SPANISH), "--locale", "es-ES")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines() == [
+        "rejected item 3 (id NOT-THERE): not in the catalog: import the shop's main feed "
+        "before a localized one"
+    ]
+    assert "2 updated" in result.stdout
+    client = shop.test_client()
+    tent, mug = frame(
+        client, "productInfo", productIds="TENT-2,MUG-1", locale="es-ES", currency="EUR"
+    )
+    assert tent["title"] == "Tienda Cúpula Cumbre"
+    assert tent["description"] == "Tienda para dos personas."
+    assert tent["formattedPrice"] == "329,00\xa0€"
+    assert mug["formattedPrice"] == "9,90\xa0€" and mug["formattedPrevPrice"] == "11,90\xa0€"
+    # The English texts and the dollar prices are still there.
+    tent_en, _ = frame(client, "productInfo", productIds="TENT-2,MUG-1")
+    assert tent_en["title"] == "Summit Dome Tent" and tent_en["formattedPrice"] == "$299.00"
+    found = frame(client, "search", search="taza", locale="es-ES")
+    assert [item["internalId"] for item in found["results"]] == ["MUG-1"]
+    assert frame(client, "productInfo", productIds="NOT-THERE") == []
+
+
+def test_a_feed_in_another_currency_adds_prices(config: Path, tmp_path: Path, shop: Flask) -> None:
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
+    euros = [{**item, "price": "100.00 EUR", "sale_price": ""} for item in ITEMS]
+    result = import_feed(config, tmp_path, "eur.tsv", tsv(euros))
+    assert result.exit_code == 0, result.output
+    client = shop.test_client()
+    [tent_eur] = frame(client, "productInfo", productIds="TENT-2", currency="EUR", locale="es-ES")
+    assert tent_eur["formattedPrice"] == "100,00\xa0€"
+    [tent_usd] = frame(client, "productInfo", productIds="TENT-2")
+    assert tent_usd["formattedPrice"] == "$299.00"
+
+
+def test_an_unchanged_feed_is_skipped_and_prune_removes_the_missing(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
+    again = import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS))
+    assert again.stdout.strip().endswith("0 inserted, 0 updated, 3 unchanged, 0 pruned, 0 rejected")
+    renamed = [{**ITEMS[0], "title": "Summit Dome Tent II"}, ITEMS[2]]
+    pruned = import_feed(config, tmp_path, "feed.tsv", tsv(renamed), "--prune")
+    assert pruned.exit_code == 0, pruned.output
+    assert pruned.stdout.strip().endswith(
+        "0 inserted, 1 updated, 1 unchanged, 1 pruned, 0 rejected"
+    )
+    client = shop.test_client()
+    assert [
+        p["internalId"] for p in frame(client, "productInfo", productIds="TENT-2,JKT-M,MUG-1")
+    ] == [
+        "TENT-2",
+        "MUG-1",
+    ]
+    assert frame(client, "search", search="jacket")["total"] == 0
+    assert frame(client, "search", search="dome ii")["total"] == 1
+    counts = facet_counts(client)
+    assert counts["brand"] == {"northpeak": 2}
+    assert counts["color"] == {"Blue": 1, "Orange": 1}
+    assert "size" not in counts
+
+
+BAD_ROWS = [
+    {**ITEMS[0], "price": "15 dollars"},
+    {**ITEMS[1], "id": ""},
+    {**ITEMS[2], "title": ""},
+    {**ITEMS[0], "id": "CUR-1", "price": "15.00 XYZ"},
+    {**ITEMS[2], "id": "OK-1"},
+]
+
+
+def test_bad_rows_are_reported_and_the_good_ones_imported(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    result = import_feed(config, tmp_path, "feed.tsv", tsv(BAD_ROWS))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        'rejected line 2 (id TENT-2): price must be "amount CUR" such as "15.00 USD", '
+        "not '15 dollars'",
+        "rejected line 3: id is required",
+        "rejected line 4 (id MUG-1): title is required",
+        "rejected line 5 (id CUR-1): price: unknown currency 'XYZ'",
+    ]
+    assert result.stdout.strip().endswith(
+        "1 inserted, 0 updated, 0 unchanged, 0 pruned, 4 rejected"
+    )
+    client = shop.test_client()
+    assert [p["internalId"] for p in frame(client, "productInfo", productIds="OK-1,TENT-2")] == [
+        "OK-1"
+    ]
+
+
+def test_strict_aborts_at_the_first_bad_row(config: Path, tmp_path: Path, shop: Flask) -> None:
+    result = import_feed(config, tmp_path, "feed.tsv", tsv([ITEMS[2], *BAD_ROWS]), "--strict")
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert errors == [
+        'Error: line 3 (id TENT-2): price must be "amount CUR" such as "15.00 USD", '
+        "not '15 dollars'"
+    ]
+    assert frame(shop.test_client(), "productInfo", productIds="MUG-1") == []
+
+
+def test_broken_xml_keeps_the_items_before_it(config: Path, tmp_path: Path, shop: Flask) -> None:
+    text = rss(ITEMS).replace("<title>Enamel Camp Mug</title>", "<title>Enamel Camp Mug</titel>")
+    result = import_feed(config, tmp_path, "feed.xml", text)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("rejected item 3: broken XML at line ")
+    ids = [
+        p["internalId"]
+        for p in frame(shop.test_client(), "productInfo", productIds="TENT-2,JKT-M,MUG-1")
+    ]
+    assert ids == ["TENT-2", "JKT-M"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("notes.txt", "just some notes\nnothing else\n", "not a product feed"),
+        ("image.png", "\x89PNG\r\n\x1a\n\x00\x00", "not a product feed"),
+        ("page.html", "<html><body>hi</body></html>", "not a product feed"),
+        ("sheet.csv", "name,price\nx,1\n", "not a product feed"),
+        (
+            "bomb.xml",
+            '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><rss><channel><item>'
+            "<title>&b;</title></item></channel></rss>",
+            "refused XML",
+        ),
+    ],
+)
+def test_a_file_that_is_not_a_feed_is_refused_in_one_line(
+    config: Path, tmp_path: Path, name: str, content: str, reason: str
+) -> None:
+    result = import_feed(config, tmp_path, name, content)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert len(errors) == 1 and reason in errors[0], result.output
+
+
+# -- readers without a database ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"", "jsonl"),
+        (b'\xef\xbb\xbf{"id": 1}', "jsonl"),
+        (b"  <?xml version='1.0'?><rss/>", "xml"),
+        (b"id\ttitle\tprice\n", "tsv"),
+        (b"id,title,price\n", "csv"),
+    ],
+)
+def test_detect_format(head: bytes, expected: str) -> None:
+    assert detect_format(head) == expected
+
+
+def test_detect_format_refuses_other_files() -> None:
+    with pytest.raises(ImportFailed, match="not a product feed"):
+        detect_format(b"hello world\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "amount"),
+    [("15.00 USD", "USD", "15.00"), ("15 eur", "EUR", "15"), ("1,500.00 USD", "USD", "1500.00")],
+)
+def test_parse_price(text: str, currency: str, amount: str) -> None:
+    parsed_currency, price = parse_price(text, "price")
+    assert parsed_currency == currency and str(price.amount) == amount
+
+
+@pytest.mark.parametrize("text", ["USD 15.00", "15.00", "15.001 USD", "-1 USD", "15.00 ZZZ"])
+def test_parse_price_refuses(text: str) -> None:
+    with pytest.raises(InvalidRecord):
+        parse_price(text, "price")
+
+
+def test_category_ids_are_paths_of_slugs() -> None:
+    path = category_path("Home & Garden > Kitchen > Knives", "en")
+    assert [ref.id for ref in path] == [
+        "home-garden",
+        "home-garden/kitchen",
+        "home-garden/kitchen/knives",
+    ]
+    assert path[-1].names == {"en": "Knives"}
+    long = category_path(" > ".join(["Very long category name"] * 5), "en")
+    assert all(len(ref.id) <= 64 for ref in long) and len({ref.id for ref in long}) == 5
+
+
+def test_xml_items_are_dropped_as_they_are_read() -> None:
+    """The tree never holds more than the item being read: memory stays flat."""
+    many = [{**ITEMS[2], "id": f"MUG-{n}"} for n in range(2000)]
+    rows = read_feed(io.BytesIO(rss(many).encode()), "xml", "en")
+    assert sum(isinstance(row, Accepted) for row in rows) == 2000
+
+
+def test_a_tsv_row_with_a_missing_cell_names_the_cells() -> None:
+    text = "id\ttitle\tlink\tprice\nA-1\tTitle\thttps://x.example/a\n"
+    [row] = list(read_feed(io.BytesIO(text.encode()), "tsv", "en"))
+    assert isinstance(row, Accepted) and row.product_id == "A-1"
+    with pytest.raises(
+        InvalidRecord, match=r"price is required \(the row has 3 cells, the header 4\)"
+    ):
+        row.build()
+
+
+def test_the_row_digest_changes_with_the_content_only() -> None:
+    def digests(text: str) -> list[str]:
+        rows = read_feed(io.BytesIO(text.encode()), "tsv", "en")
+        return [row.digest for row in rows if isinstance(row, Accepted)]
+
+    header = "id\ttitle\tlink\tprice\n"
+    first = digests(header + "A\tOne\t/p/a\t1.00 USD\nB\tTwo\t/p/b\t2.00 USD\n")
+    again = digests(header + "A\tOne\t/p/a\t1.00 USD\nB\tTwo!\t/p/b\t2.00 USD\n")
+    assert first[0] == again[0] and first[1] != again[1]
+
+
+def test_an_xml_item_without_id_is_rejected_with_its_number() -> None:
+    text = rss([ITEMS[0], {**ITEMS[1], "id": ""}])
+    rows = list(read_feed(io.BytesIO(text.encode()), "xml", "en"))
+    assert isinstance(rows[0], Accepted)
+    assert isinstance(rows[1], Rejected) and rows[1].describe() == "item 2: id is required"
+
+
+def test_a_file_url_is_read_and_a_remote_one_refused(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    feed = tmp_path / "feed.tsv"
+    feed.write_text(tsv(ITEMS), encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "import-catalog", feed.as_uri()], prog_name="oct8ne-adapter"
+    )
+    assert result.exit_code == 0, result.output
+    assert "3 inserted" in result.stdout
+    remote = CliRunner().invoke(
+        cli, ["--config", str(config), "import-catalog", "https://shop.example/feed.xml"]
+    )
+    assert remote.exit_code == 2 and "download the feed first" in remote.output
