@@ -67,6 +67,14 @@ def _settings(ctx: click.Context, extra: dict[str, Any] | None = None) -> Settin
 
 
 @contextmanager
+def _migrated_database(settings: Settings) -> Iterator[Database]:
+    """The configured database, brought to the newest schema first (created if new)."""
+    with _database(settings) as database:
+        create_schema(database.engine)
+        yield database
+
+
+@contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
     """The configured database, its connections closed when the command is done."""
     database = Database(settings_engine(settings))
@@ -125,8 +133,7 @@ def migrate(ctx: click.Context, revision: str) -> None:
 def _load_demo(settings: Settings) -> None:
     from .sql.demo_loader import load_demo
 
-    with _database(settings) as database:
-        create_schema(database.engine)
+    with _migrated_database(settings) as database:
         summary = load_demo(database)
     click.echo(
         f"demo data loaded into {_safe_url(settings.database_url)}: {summary.products} products, "
@@ -242,11 +249,10 @@ def import_catalog(
     concrete_format = feed_format
     try:
         with (
-            _database(settings) as database,
+            _migrated_database(settings) as database,
             file.open("rb") as raw,
             _progress(size, file.name) as progress,
         ):
-            create_schema(database.engine)
             counting = _CountingReader(raw)
             stream = io.BufferedReader(counting, buffer_size=1 << 20)
             concrete_format = (
@@ -365,8 +371,7 @@ def linkup(
         credentials = client.linkup(request, region)
     finally:
         client.close()
-    with _database(settings) as database:
-        create_schema(database.engine)
+    with _migrated_database(settings) as database:
         with database.transaction() as session:
             save_link(session, credentials, email=email, platform=platform_name, shop_url=shop_url)
     click.echo(
@@ -380,8 +385,7 @@ def linkup(
 def unlink(ctx: click.Context) -> None:
     """Forget the stored link-up credentials."""
     settings = _settings(ctx)
-    with _database(settings) as database:
-        create_schema(database.engine)
+    with _migrated_database(settings) as database:
         with database.transaction() as session:
             existed = clear_link(session)
     click.echo("unlinked from oct8ne" if existed else "the shop was not linked")
@@ -392,8 +396,7 @@ def unlink(ctx: click.Context) -> None:
 def status(ctx: click.Context) -> None:
     """Show the oct8ne account in force (token masked) and where each value comes from."""
     settings = _settings(ctx)
-    with _database(settings) as database:
-        create_schema(database.engine)
+    with _migrated_database(settings) as database:
         with database.session() as session:
             link = load_link(session)
     stored = link.credentials if link else None

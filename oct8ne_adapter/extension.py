@@ -8,6 +8,7 @@ from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask, Request, current_app, request
+from flask_cors import CORS
 
 from .credentials import CredentialSource, PlatformCredentials
 from .domain import Visitor
@@ -104,6 +105,14 @@ class Oct8neAdapter:
         app.register_blueprint(frame_blueprint, url_prefix=self._url_prefix)
         app.register_blueprint(operations_blueprint, url_prefix=self._url_prefix)
         install_rate_limits(app, settings)
+        if settings.cors_origins:
+            # JSON callers on these origins may read the answers (with the visitor's cookies).
+            CORS(
+                app,
+                resources={f"{self._url_prefix}/frame/*": {"origins": list(settings.cors_origins)}},
+                supports_credentials=True,
+                methods=["GET"],
+            )
         register_template_helpers(app)
         if settings.demo:
             from .demo.views import demo_blueprint

@@ -71,6 +71,7 @@ class Settings:
         default_factory=lambda: {"getorders": "10/minute", "getorderdetails": "10/minute"}
     )
     proxy_fix_hops: int = 0
+    cors_origins: tuple[str, ...] = ()
     default_locale: str = "en-US"
     default_currency: str = "USD"
     currencies: tuple[str, ...] = ()
@@ -108,6 +109,8 @@ class Settings:
                 checked[name] = _parse_ratelimits(raw)
             elif name == "currencies":
                 checked[name] = _parse_codes(key, raw)
+            elif name == "cors_origins":
+                checked[name] = _parse_origins(key, raw)
             elif isinstance(default, bool):
                 checked[name] = _parse_bool(key, raw)
             elif isinstance(default, int):
@@ -198,6 +201,18 @@ def _parse_codes(key: str, raw: object) -> tuple[str, ...]:
         raw = [part for part in raw.replace(" ", ",").split(",") if part]
     if not isinstance(raw, list | tuple) or not all(isinstance(code, str) for code in raw):
         raise ConfigError(f'{key} must be a list of currency codes such as ["USD", "EUR"]')
+    return tuple(raw)
+
+
+def _parse_origins(key: str, raw: object) -> tuple[str, ...]:
+    if isinstance(raw, str):
+        raw = [part for part in raw.replace(" ", ",").split(",") if part]
+    if not isinstance(raw, list | tuple) or not all(isinstance(origin, str) for origin in raw):
+        raise ConfigError(f'{key} must be a list of origins such as ["https://shop.example"]')
+    for origin in raw:
+        scheme, _, host = origin.partition("://")
+        if scheme not in {"http", "https"} or not host or "/" in host or "*" in origin:
+            raise ConfigError(f"{key}: {origin!r} is not an origin such as https://shop.example")
     return tuple(raw)
 
 

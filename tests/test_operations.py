@@ -106,3 +106,37 @@ def test_proxy_fix_trusts_the_configured_hops(database_file, hops, expected):
         assert seen == [expected]
     finally:
         app.extensions["oct8ne"].database.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [("https://shop.example", True), ("https://evil.example", False), ("null", False)],
+)
+def test_cors_allows_only_the_configured_origins(database_file, origin, allowed):
+    app = create_app(
+        adapter_config(f"sqlite:///{database_file}", OCT8NE_CORS_ORIGINS=["https://shop.example"])
+    )
+    try:
+        response = app.test_client().get("/oct8ne/frame/getAdapterInfo", headers={"Origin": origin})
+        assert response.status_code == 200
+        assert (response.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+        if allowed:
+            assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    finally:
+        app.extensions["oct8ne"].database.engine.dispose()
+
+
+def test_no_cors_headers_by_default(client: FlaskClient):
+    response = client.get(
+        "/oct8ne/frame/getAdapterInfo", headers={"Origin": "https://shop.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize("origins", [["*"], ["shop.example"], ["https://a.example/path"], 5])
+def test_bad_cors_origins_are_config_errors(origins):
+    from oct8ne_adapter.errors import ConfigError
+    from oct8ne_adapter.settings import Settings
+
+    with pytest.raises(ConfigError, match="OCT8NE_CORS_ORIGINS"):
+        Settings.from_config({"OCT8NE_CORS_ORIGINS": origins})
