@@ -334,3 +334,19 @@ class PlatformLink(Base):
     platform: Mapped[str] = mapped_column(String(100))
     shop_url: Mapped[str] = mapped_column(String(2000))
     linked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CatalogChange(Base):
+    """One catalog change, newest last: processes that cache the catalog follow this log.
+
+    `product_pk` names the product whose row or children changed (it may since have been
+    deleted); NULL means anything may have changed, so caches rebuild from scratch.
+    """
+
+    __tablename__ = "catalog_changes"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    product_pk: Mapped[int | None] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,96 @@
+"""The catalog change log: writers append to it, processes that cache the catalog follow it.
+
+A writer collects the primary keys of the products it touched in a `ChangeRecorder` and writes
+them in the transaction that changes the products, so a reader never sees a change without its
+log entry. Past `limit` products one NULL row ("anything changed") replaces the list: a reader
+would rebuild anyway, and a million-row import should not write a million log rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from .models import CatalogChange
+
+#: Above this many products in one transaction, one "anything changed" row is written instead.
+DETAILED_LIMIT = 20_000
+#: Entries older than this are deleted when new ones are written; readers lag far less.
+RETENTION = timedelta(hours=1)
+
+_table = CatalogChange.__table__
+
+
+class ChangeRecorder:
+    """The products one transaction changed, written to the log when it commits."""
+
+    def __init__(self, limit: int = DETAILED_LIMIT) -> None:
+        self.limit = limit
+        self.product_pks: set[int] = set()
+        self.everything = False
+
+    def add(self, product_pks: Iterable[int]) -> None:
+        """Note these products as changed."""
+        if self.everything:
+            return
+        self.product_pks.update(product_pks)
+        if len(self.product_pks) > self.limit:
+            self.mark_everything()
+
+    def mark_everything(self) -> None:
+        """Note that anything may have changed (categories renamed, bulk loads)."""
+        self.everything = True
+        self.product_pks.clear()
+
+    def write(self, connection: Session | Connection) -> None:
+        """Append the noted changes to the log in this transaction, then forget them."""
+        if not self.everything and not self.product_pks:
+            return
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = (
+            [{"product_pk": None, "changed_at": now}]
+            if self.everything
+            else [{"product_pk": pk, "changed_at": now} for pk in sorted(self.product_pks)]
+        )
+        connection.execute(insert(_table), rows)
+        connection.execute(delete(_table).where(_table.c.changed_at < now - RETENTION))
+        self.product_pks = set()
+        self.everything = False
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed after a given log position."""
+
+    last_seq: int
+    product_pks: frozenset[int]
+    everything: bool
+
+
+def last_seq(connection: Session | Connection) -> int:
+    """The newest log position, 0 for an empty log."""
+    return int(connection.scalar(select(func.max(_table.c.seq))) or 0)
+
+
+def changes_since(
+    connection: Session | Connection, seq: int, limit: int = DETAILED_LIMIT
+) -> Changes:
+    """The changes after position `seq`; `everything` if the log was trimmed past it or is long."""
+    oldest = connection.scalar(select(func.min(_table.c.seq)))
+    rows = connection.execute(
+        select(_table.c.seq, _table.c.product_pk)
+        .where(_table.c.seq > seq)
+        .order_by(_table.c.seq)
+        .limit(limit + 1)
+    ).all()
+    if not rows:
+        return Changes(seq, frozenset(), False)
+    trimmed = oldest is not None and oldest > seq + 1 and seq > 0
+    everything = trimmed or len(rows) > limit or any(pk is None for _, pk in rows)
+    newest = last_seq(connection) if len(rows) > limit else rows[-1][0]
+    pks = frozenset() if everything else frozenset(pk for _, pk in rows)
+    return Changes(int(newest), pks, everything)
