@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from .models import CatalogChange
@@ -22,7 +22,7 @@ DETAILED_LIMIT = 20_000
 #: Entries older than this are deleted when new ones are written; readers lag far less.
 RETENTION = timedelta(hours=1)
 
-_table = CatalogChange.__table__
+_table: Table = CatalogChange.__table__  # type: ignore[assignment]
 
 
 class ChangeRecorder:
