@@ -3,8 +3,8 @@
 Titles and descriptions draw words with a Zipf-like distribution from small English, Spanish,
 German and French vocabularies (each product has one language, as a real shop's feed would),
 brands and categories are skewed the same way, prices follow a log-normal spread with some sales,
-about a fifth of the products are variants of a group (item_group_id, with size and color), and a
-few are out of stock. The same seed gives the same file.
+about a fifth of the rows are variants of a group (item_group_id, 8 per group, with size and
+color; `--variant-share`), and a few are out of stock. The same seed gives the same file.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ COLORS = ["Black", "White", "Red", "Blue", "Green", "Orange", "Grey", "Yellow", 
 SIZES = ["XS", "S", "M", "L", "XL", "XXL"]
 MATERIALS = ["Nylon", "Polyester", "Merino", "Cotton", "Steel", "Aluminium", "Leather"]
 CURRENCY = "USD"
+#: Rows per variant group: 2 colors x 4 sizes.
+VARIANTS = 8
 
 
 def zipf_weights(count: int, exponent: float = 1.1) -> list[float]:
@@ -49,8 +51,11 @@ def zipf_weights(count: int, exponent: float = 1.1) -> list[float]:
 class Generator:
     """Deterministic products from a seed."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, variant_share: float = 0.2) -> None:
         self.random = random.Random(seed)
+        # A group has VARIANTS rows: the chance that a new base product is a group, such that
+        # `variant_share` of the rows are variants.
+        self.group_chance = variant_share / (VARIANTS - (VARIANTS - 1) * variant_share)
         self.brands = [self._name(2).title() for _ in range(300)]
         self.brand_weights = zipf_weights(len(self.brands))
         self.categories = [
@@ -88,7 +93,7 @@ class Generator:
                 "material": self.random.choice(MATERIALS),
             }
             price = round(min(max(self.random.lognormvariate(3.6, 0.9), 1), 5000), 2)
-            group = self.random.random() < 0.2
+            group = self.random.random() < self.group_chance
             variants = (
                 [(color, size) for color in self.random.sample(COLORS, 2) for size in SIZES[1:5]]
                 if group
@@ -200,9 +205,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("count", type=int, help="number of products")
     parser.add_argument("--format", choices=sorted(WRITERS), default="tsv")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--variant-share",
+        type=float,
+        default=0.2,
+        help="share of the rows that are variants of a group (item_group_id); 0: none",
+    )
     parser.add_argument("-o", "--output", help="file to write (default: standard output)")
     args = parser.parse_args(argv)
-    items = Generator(args.seed).products(args.count)
+    if not 0 <= args.variant_share < 1:
+        parser.error("--variant-share must be at least 0 and less than 1")
+    items = Generator(args.seed, args.variant_share).products(args.count)
     if args.output:
         with open(args.output, "w", encoding="utf-8", newline="") as out:
             WRITERS[args.format](items, out)

@@ -10,9 +10,12 @@ A line looks like this (only `id`, `title`, `url` and one price are required)::
                   {"id": "trail", "name": {"en": "Trail", "es": "Montaña"}}],
      "attributes": {"color": [{"value": "red", "label": {"en": "Red", "es": "Rojo"}}],
                     "size": ["42", "43"]},
-     "variants": true, "stock": 12, "active": true, "related": ["1002"]}
+     "variants": true, "stock": 12, "active": true, "related": ["1002"], "group": "shoe-1"}
 
-A plain string where a translated text is expected is taken as the default language's text.
+`group` plays Merchant Center's item_group_id: lines of one group are variants of one product, and
+the catalog gets that product (id: the group) instead of one product per line; see
+`sql/writer/groups.py`. A plain string where a translated text is expected is taken as the
+default language's text.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -92,6 +96,8 @@ class ProductRecord:
     stock: int | None = None
     active: bool = True
     related: tuple[str, ...] = ()
+    #: The variant group (Merchant Center item_group_id) the record is one variant of.
+    group: str | None = None
 
 
 class InvalidRecord(ValueError):
@@ -147,6 +153,7 @@ def parse_product(data: Any, default_language: str) -> ProductRecord:
         stock=_stock(data.get("stock")),
         active=_bool(data.get("active", True), "active"),
         related=tuple(_code(item, "related[]") for item in _list(data, "related")),
+        group=None if data.get("group") is None else _code(data["group"], "group"),
     )
 
 
@@ -166,6 +173,7 @@ _FIELDS = frozenset(
         "stock",
         "active",
         "related",
+        "group",
     }
 )
 
@@ -225,6 +233,14 @@ def _list(data: Mapping[str, Any], name: str) -> list[Any]:
     return value
 
 
+@cache
+def _precision(currency: str) -> tuple[int, Decimal]:
+    """The currency's number of decimals and its smallest amount (cached: Babel's lookup is
+    slow, and an import checks a price or two per product)."""
+    digits = get_currency_precision(currency)
+    return digits, Decimal(1).scaleb(-digits)
+
+
 def _money(value: Any, currency: str, name: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidRecord(f'{name} must be a decimal string such as "19.90"')
@@ -234,8 +250,8 @@ def _money(value: Any, currency: str, name: str) -> Decimal:
         raise InvalidRecord(f"{name} is not a number: {value!r}") from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
         raise InvalidRecord(f"{name} must be between 0 and 999999999999")
-    digits = get_currency_precision(currency)
-    if amount != amount.quantize(Decimal(1).scaleb(-digits)):
+    digits, quantum = _precision(currency)
+    if amount != amount.quantize(quantum):
         raise InvalidRecord(f"{name} has more than {digits} decimals for {currency}")
     return amount
 

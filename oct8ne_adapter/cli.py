@@ -18,8 +18,10 @@ import click
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 
+from .checker import check_command
 from .credentials import effective_credentials
 from .errors import ConfigError, DataSourceUnavailable, ImportFailed, PlatformError
+from .events.commands import relay_group, relay_worker
 from .feeds import FORMATS
 from .platform import LinkupRequest, PlatformClient
 from .settings import REGION_HOSTS, Settings, layered_config
@@ -221,8 +223,11 @@ def import_catalog(
 
     Bad rows are reported (line or item number, product id, reason) and the good ones imported;
     the command then exits with status 1. With --strict the first bad row aborts the import.
+    Rows sharing an item_group_id (JSON Lines: "group") are the variants of one product, stored
+    under the group's id; the visitor picks the variant on its page.
     """
     from .feeds import Accepted, detect_format, read_feed
+    from .sql.database import tune_for_import
     from .sql.writer import CatalogWriter
 
     settings = _settings(ctx)
@@ -259,6 +264,7 @@ def import_catalog(
                 detect_format(stream.peek(1 << 16)) if feed_format == "auto" else feed_format
             )
             with database.transaction() as session:
+                tune_for_import(session)
                 writer = CatalogWriter(
                     session,
                     # Merchant Center rows carry one currency each: a second feed adds prices.
@@ -269,13 +275,11 @@ def import_catalog(
                 rows = read_feed(stream, concrete_format, default_language)
                 for row in rows:
                     if isinstance(row, Accepted):
-                        writer.offer(row.number, row.product_id, row.digest, row.build)
+                        writer.offer(row.number, row.product_id, row.digest, row.build, row.group)
                     else:
                         writer.reject_row(row.number, row.product_id, row.reason)
                     progress(counting.position)
-                writer.flush()
-                if prune and not writer.written:
-                    raise ImportFailed("--prune refused: the feed has no valid product")
+                # Writes the variant groups, refuses --prune when nothing valid was read.
                 summary = writer.finish(prune=prune)
     except UnicodeDecodeError as error:
         raise ImportFailed(f"{file}: not UTF-8 text ({error.reason})") from None
@@ -478,6 +482,11 @@ def demo(ctx: click.Context, host: str, port: int, workers: int) -> None:
     _load_demo(settings)
     click.echo(f"demo shop: http://{host}:{port}/demo/  (sign in as Jane at /demo/login)")
     _serve(create_app(_config(ctx, extra)), host, port, workers)
+
+
+cli.add_command(check_command)
+cli.add_command(relay_worker)
+cli.add_command(relay_group)
 
 
 def main() -> None:

@@ -4,10 +4,13 @@ AdapterError
 ├── BadRequest                 400: the caller sent something we cannot answer
 │   ├── InvalidCallback        the JSONP callback is not a safe JavaScript name
 │   └── InvalidParameter       a parameter is malformed or out of range
+├── Unauthorized               401: the events endpoint's shared secret is missing or wrong
+├── Forbidden                  403: recording over HTTP is switched off (no events_secret)
 ├── UnknownMethod              404: /oct8ne/frame/<method> names no method
 └── DataSourceUnavailable      503: the catalog database cannot be reached
 
 ConfigError                    bad configuration; raised at start-up, never per request
+└── EventSinkConfigError       a vendor sink's options (OCT8NE_EVENT_SINKS) are wrong
 ImportFailed                   a catalog file was refused; nothing from it was committed
 
 PlatformError                  a call to the oct8ne platform failed (never a request's answer)
@@ -16,6 +19,10 @@ PlatformError                  a call to the oct8ne platform failed (never a req
 ├── PlatformRejected           oct8ne said no (wrong credentials, 4xx), with its Message
 ├── PlatformServerError        oct8ne failed (5xx)
 └── PlatformBadAnswer          an answer that is not what the protocol promises
+
+RelayError                     the commerce event relay cannot run as asked
+└── RelayBusy                  another worker holds this SQLite database's relay lock
+EventsUnavailable              events need the adapter's SQL database, and there is none
 """
 
 from __future__ import annotations
@@ -51,6 +58,20 @@ class InvalidParameter(BadRequest):
     code = "invalid_parameter"
 
 
+class Unauthorized(AdapterError):
+    """The request lacks the right credentials (the events endpoint's shared secret)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AdapterError):
+    """The request is understood and will not be served, e.g. a switched-off endpoint."""
+
+    status = 403
+    code = "forbidden"
+
+
 class UnknownMethod(AdapterError):
     """No frame method has this name."""
 
@@ -67,6 +88,10 @@ class DataSourceUnavailable(AdapterError):
 
 class ConfigError(Exception):
     """The configuration is invalid; the message says which key and why."""
+
+
+class EventSinkConfigError(ConfigError):
+    """A vendor sink is configured wrongly; the message names the vendor and the option."""
 
 
 class ImportFailed(Exception):
@@ -95,6 +120,18 @@ class PlatformServerError(PlatformError):
 
 class PlatformBadAnswer(PlatformError):
     """The platform's answer was not the JSON the protocol describes."""
+
+
+class RelayError(Exception):
+    """The commerce event relay cannot run as asked; the message says why."""
+
+
+class RelayBusy(RelayError):
+    """Another relay worker holds the lock of this SQLite database."""
+
+
+class EventsUnavailable(RuntimeError):
+    """Commerce events are recorded in the adapter's SQL database, and this app has none."""
 
 
 def error_payload(error: AdapterError) -> tuple[dict[str, str], int]:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Flask, Request, current_app, request
+from flask import Flask, Request, current_app, has_request_context, request
 from flask_cors import CORS
 
 from .credentials import CredentialSource, PlatformCredentials
-from .domain import Visitor
+from .domain import SearchQuery, SearchResult, Visitor
+from .errors import EventsUnavailable
+from .events.http_api import events_blueprint
+from .events.model import CommerceEvent
+from .events.recorder import EventRecorder
 from .frame import frame_blueprint
 from .identity import CustomerResolver, SessionCookieResolver, anonymous_resolver, as_visitor
 from .operations import operations_blueprint
 from .platform import VISITOR_COOKIE, PlatformGateway
 from .ratelimits import install_rate_limits
 from .repository import AdapterRepository, SessionRepository
+from .search_index import IndexedSearchEngine
 from .settings import Settings
 from .snippets import register_template_helpers
 from .sql.database import Database, settings_engine
@@ -46,6 +52,8 @@ class AdapterState:
     version: str
     credential_source: CredentialSource
     platform: PlatformGateway
+    #: Records commerce events for the configured sinks; None without the SQL database.
+    events: EventRecorder | None = None
 
     def credentials(self) -> PlatformCredentials:
         """The oct8ne account in force: configuration over what link-up stored."""
@@ -82,7 +90,7 @@ class Oct8neAdapter:
         repository = self._repository
         if repository is None:
             database = Database(settings_engine(settings))
-            repository = SqlRepository(database)
+            repository = SqlRepository(database, searcher=_searcher(settings, database))
         resolver = self._customer_resolver
         if resolver is None:
             resolver = (
@@ -101,8 +109,10 @@ class Oct8neAdapter:
             version=package_version(),
             credential_source=credential_source,
             platform=PlatformGateway(settings, credential_source),
+            events=_event_recorder(settings, database, credential_source),
         )
         app.register_blueprint(frame_blueprint, url_prefix=self._url_prefix)
+        app.register_blueprint(events_blueprint, url_prefix=self._url_prefix)
         app.register_blueprint(operations_blueprint, url_prefix=self._url_prefix)
         install_rate_limits(app, settings)
         if settings.cors_origins:
@@ -118,6 +128,13 @@ class Oct8neAdapter:
             from .demo.views import demo_blueprint
 
             app.register_blueprint(demo_blueprint)
+
+
+    def record_event(
+        self, event: CommerceEvent, *, visitor_cookie: str | None = None, app: Flask | None = None
+    ) -> bool:
+        """Record a commerce event for every configured sink; see `record_event`."""
+        return record_event(event, visitor_cookie=visitor_cookie, app=app)
 
 
 def adapter_state(app: Flask) -> AdapterState:
@@ -136,3 +153,53 @@ def notify_update(what: str, visitor: str | None = None) -> Future[None] | None:
     if visitor is None:
         visitor = request.cookies.get(VISITOR_COOKIE)
     return adapter_state(current_app).platform.notify_update(visitor, what)
+
+
+def _searcher(
+    settings: Settings, database: Database
+) -> Callable[[SearchQuery], SearchResult] | None:
+    """The configured search engine; None for the SQL search."""
+    if settings.search_engine == "sql":
+        return None
+    engine = IndexedSearchEngine(
+        database,
+        poll_seconds=settings.search_index_poll_ms / 1000,
+        background=settings.search_index_background,
+    )
+    return engine.search
+
+
+def _event_recorder(
+    settings: Settings, database: Database | None, credentials: CredentialSource
+) -> EventRecorder | None:
+    """The recorder for the configured sinks, whose options are checked here, at start-up."""
+    from .events.sinks import build_sinks
+
+    sinks = build_sinks(settings.event_sinks, oct8ne_server=lambda: credentials.current().server)
+    if database is None:
+        return None
+    return EventRecorder(database, [sink.name for sink in sinks])
+
+
+def record_event(
+    event: CommerceEvent, *, visitor_cookie: str | None = None, app: Flask | None = None
+) -> bool:
+    """Record a commerce event in the outbox for every configured sink; False for a duplicate.
+
+    In a request, the visitor ids the event lacks come from the request's cookies
+    (`oct8ne-visitor-ids`, `oct8ne-session`, `oct8ne-visitor`); `visitor_cookie` (a raw
+    `oct8ne-visitor-ids` value) is used outside one. `app` defaults to the current app.
+    """
+    from .events.visitor_ids import from_cookies, parse_cookie, with_visitor_ids
+
+    state = adapter_state(app or current_app)
+    if state.events is None:
+        raise EventsUnavailable(
+            "commerce events are recorded in the adapter's SQL database, and this app uses "
+            "its own repository without one"
+        )
+    if visitor_cookie:
+        event = with_visitor_ids(event, parse_cookie(visitor_cookie))
+    if has_request_context():
+        event = with_visitor_ids(event, from_cookies(request.cookies))
+    return state.events.record(event)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
-from .params import MAX_OFFSET, MAX_PAGE
+from .params import MAX_OFFSET, MAX_PAGE, REPORT_TIME_PATTERN
 
 Schema = dict[str, Any]
 
@@ -150,6 +150,22 @@ SCHEMAS: dict[str, Schema] = {
             },
         }
     ),
+    "SalesReportRow": _object(
+        {
+            "quoteId": NULLABLE_STRING,
+            "orderId": NULLABLE_STRING,
+            "sessionId": STRING,
+            "customerId": NULLABLE_STRING,
+            "price": STRING,
+            "finalPrice": STRING,
+            "currency": STRING,
+            "productsCount": INTEGER,
+            "itemsCount": INTEGER,
+            "lastAction": {"enum": ["C", "U"]},
+            "utcCreated": STRING,
+            "utcLastUpdated": STRING,
+        }
+    ),
     "Error": _object({"error": STRING, "message": STRING}),
     "Health": _object({"status": STRING, "database": STRING}),
 }
@@ -270,6 +286,26 @@ METHODS: dict[str, tuple[str, list[Schema], Schema]] = {
         "One order (with the token); [] when unknown or the token is wrong",
         [_parameter("reference", "The order reference."), TOKEN, LOCALE, CURRENCY],
         {"anyOf": [_ref("OrderDetails"), {"type": "array", "maxItems": 0}]},
+    ),
+    "getSalesReport": (
+        "Carts and orders of oct8ne visitors changed in a period (with the token), from "
+        "recorded commerce events; [] when the token is wrong",
+        [
+            _parameter(
+                "from",
+                "Start: a UTC date (2026-11-26), time (2026-11-26T13:07:06Z) or Unix seconds; "
+                "default: one day before to. After to: an empty period; more than 93 days "
+                "before to: 93 days before to.",
+                {"type": "string", "pattern": REPORT_TIME_PATTERN},
+            ),
+            _parameter(
+                "to",
+                "End, as from (a date includes its whole day); default: now.",
+                {"type": "string", "pattern": REPORT_TIME_PATTERN},
+            ),
+            TOKEN,
+        ],
+        {"type": "array", "items": _ref("SalesReportRow")},
     ),
 }
 

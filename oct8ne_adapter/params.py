@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from babel import Locale
 from werkzeug.datastructures import MultiDict
@@ -193,3 +195,66 @@ def parse_text(args: Mapping[str, str], name: str, max_length: int = 320) -> str
     value = args.get(name, "").strip()
     # Over-long or control-character values cannot match anything stored: treat as absent.
     return value if len(value) <= max_length and value.isprintable() else ""
+
+
+#: getSalesReport covers at most this long a period per call (an older `from` is moved up).
+MAX_REPORT_PERIOD = timedelta(days=93)
+#: getSalesReport's `from`/`to`: empty (the default), Unix seconds, or a UTC date or time.
+REPORT_TIME_PATTERN = (
+    r"^([0-9]{1,10}|[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?Z?)?)?$"
+)
+_REPORT_TIME = re.compile(REPORT_TIME_PATTERN)
+_LATEST = datetime(9999, 12, 31, 23, 59, 59)
+
+
+def _parse_report_time(args: Mapping[str, str], name: str, *, end: bool) -> datetime | None:
+    """A time as naive UTC; a date alone is its whole day (so `to=2026-11-26` includes it).
+
+    A day past the end of its month runs on into the next (2026-02-30 is 2026-03-02), so every
+    value of the documented pattern is a time.
+    """
+    raw = args.get(name, "")
+    if not _REPORT_TIME.fullmatch(raw):
+        raise InvalidParameter(
+            f"{name} must be a UTC date (2026-11-26), time (2026-11-26T13:07:06Z) or Unix "
+            f"seconds, got {raw[:30]!r}"
+        )
+    if not raw:
+        return None
+    if raw.isdigit():
+        return datetime.fromtimestamp(int(raw), UTC).replace(tzinfo=None)
+    year, month, day = int(raw[0:4]), int(raw[5:7]), int(raw[8:10])
+    clock = raw[11:].rstrip("Z")
+    hours, minutes, seconds = (int(part) for part in ((clock or "00:00") + ":00").split(":")[:3])
+    try:
+        moment = datetime(year, month, 1) + timedelta(
+            days=day - 1, hours=hours, minutes=minutes, seconds=seconds
+        )
+        return moment + timedelta(days=1) if end and not clock else moment
+    except OverflowError:
+        return _LATEST
+
+
+def parse_report_period(
+    args: Mapping[str, str], now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """getSalesReport's `from` and `to` as naive UTC [start, end); the last day by default.
+
+    `from` after `to` is an empty period; one longer than 93 days is its last 93 days.
+    """
+    end = _parse_report_time(args, "to", end=True)
+    start = _parse_report_time(args, "from", end=False)
+    if end is None:
+        end = now or datetime.now(UTC).replace(tzinfo=None)
+    earliest = _before(end, MAX_REPORT_PERIOD)
+    if start is None:
+        start = _before(end, timedelta(days=1))
+    return min(max(start, earliest), end), end
+
+
+def _before(moment: datetime, span: timedelta) -> datetime:
+    try:
+        return moment - span
+    except OverflowError:
+        return datetime.min

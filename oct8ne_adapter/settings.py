@@ -21,6 +21,7 @@ ENVIRONMENT_OVERRIDES = (
     "OCT8NE_API_TOKEN",
     "OCT8NE_LICENSE",
     "OCT8NE_RATELIMIT_STORAGE",
+    "OCT8NE_EVENTS_SECRET",
 )
 DEFAULT_DATABASE_URL = "sqlite:///oct8ne.db"
 #: The oct8ne backoffice and static hosts of each region (API 2.4, "Session notification").
@@ -77,6 +78,11 @@ class Settings:
     currencies: tuple[str, ...] = ()
     exchange_rates: Mapping[str, Decimal] = field(default_factory=dict)
     default_page_size: int = 10
+    #: "index": an in-memory index per process, SQL while it is being built; "sql": SQL only.
+    search_engine: str = "index"
+    search_index_poll_ms: int = 1000
+    #: False builds the index inside the first search that needs it (tests, small catalogs).
+    search_index_background: bool = True
     max_page_size: int = 100
     max_product_ids: int = 100
     related_limit: int = 10
@@ -84,6 +90,20 @@ class Settings:
     platform: str = "Custom"
     adapter_name: str = "oct8ne-adapter for Python"
     support_url: str = ""
+    #: Commerce events (oct8ne_adapter.events): the HTTP endpoint's shared secret, the vendor
+    #: sinks (vendor name -> options) and how the relay worker delivers.
+    events_secret: str = ""
+    event_sinks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    relay_timeout: int = 10
+    relay_lease_seconds: int = 60
+    relay_max_attempts: int = 12
+    relay_max_age_hours: int = 72
+    relay_backoff_seconds: int = 2
+    relay_backoff_max_seconds: int = 3600
+    relay_poll_ms: int = 1000
+    relay_batch_size: int = 100
+    relay_concurrency: int = 1
+    relay_ratelimit_storage: str = ""
     demo: bool = False
 
     @classmethod
@@ -111,6 +131,8 @@ class Settings:
                 checked[name] = _parse_codes(key, raw)
             elif name == "cors_origins":
                 checked[name] = _parse_origins(key, raw)
+            elif name == "event_sinks":
+                checked[name] = _parse_event_sinks(key, raw)
             elif isinstance(default, bool):
                 checked[name] = _parse_bool(key, raw)
             elif isinstance(default, int):
@@ -162,6 +184,10 @@ class Settings:
                 raise ConfigError(
                     f"{key} must be a host name ending in '/', like 'static.oct8ne.com/'"
                 )
+        if self.search_engine not in {"index", "sql"}:
+            raise ConfigError(
+                f"OCT8NE_SEARCH_ENGINE must be index or sql, not {self.search_engine!r}"
+            )
         if self.add_to_cart_http_verb not in {"GET", "POST"}:
             raise ConfigError("OCT8NE_ADD_TO_CART_HTTP_VERB must be GET or POST")
         for key, name in (
@@ -214,6 +240,15 @@ def _parse_origins(key: str, raw: object) -> tuple[str, ...]:
         if scheme not in {"http", "https"} or not host or "/" in host or "*" in origin:
             raise ConfigError(f"{key}: {origin!r} is not an origin such as https://shop.example")
     return tuple(raw)
+
+
+def _parse_event_sinks(key: str, raw: object) -> dict[str, dict[str, Any]]:
+    """A table of vendor name -> table of options; each vendor checks its own options."""
+    if not isinstance(raw, Mapping) or not all(
+        isinstance(options, Mapping) for options in raw.values()
+    ):
+        raise ConfigError(f"{key} must be a table of vendor = {{options}} tables")
+    return {str(vendor): dict(options) for vendor, options in raw.items()}
 
 
 def _parse_limit(key: str, raw: object) -> str:

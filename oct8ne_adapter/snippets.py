@@ -155,6 +155,30 @@ def widget_script(
     )
 
 
+#: How long the visitor-ids cookie lives (30 days): vendors' sessions rarely outlast it.
+VISITOR_IDS_MAX_AGE = 30 * 24 * 3600
+
+
+def visitor_ids_script(*, nonce: str | None = None) -> Markup:
+    """The `<script>` collecting every vendor's visitor ids into the `oct8ne-visitor-ids` cookie.
+
+    Put it on every page, after the vendors' widgets, when the shop records commerce events
+    (`oct8ne_widget()` adds it by itself when `event_sinks` is configured). See
+    `oct8ne_adapter.events.visitor_ids` for the cookie.
+    """
+    from .events.visitor_ids import COOKIE_NAME, FIELD_NAMES, MAX_ID_LENGTH
+
+    return Markup(
+        _environment.get_template("oct8ne/visitor_ids.html").render(
+            nonce=nonce,
+            cookie_name=COOKIE_NAME,
+            keys=list(FIELD_NAMES),
+            max_age=VISITOR_IDS_MAX_AGE,
+            max_length=MAX_ID_LENGTH,
+        )
+    )
+
+
 def sale_notification_url(
     credentials: PlatformCredentials,
     *,
@@ -272,7 +296,7 @@ def oct8ne_widget(
 ) -> Markup:
     """Template global: the widget script with the app's credentials and settings."""
     state = _state()
-    return widget_script(
+    widget = widget_script(
         state.credentials(),
         state.settings,
         locale=locale or state.settings.default_locale,
@@ -280,6 +304,10 @@ def oct8ne_widget(
         current_product=product,
         nonce=nonce,
     )
+    if state.settings.event_sinks:
+        # Vendors' visitor ids are collected with or without oct8ne's own widget.
+        return widget + visitor_ids_script(nonce=nonce)
+    return widget
 
 
 def oct8ne_sale_notification(
@@ -316,3 +344,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(phone_pin, "oct8ne_phone_pin")
     app.add_template_global(agents_available, "oct8ne_agents_available")
     app.add_template_global(agents_unavailable, "oct8ne_agents_unavailable")
+    app.add_template_global(visitor_ids_script, "oct8ne_visitor_ids")

@@ -75,6 +75,10 @@ def adapter_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "OCT8NE_EXCHANGE_RATES": {"GBP": "0.80"},
         "OCT8NE_SHOP_URL": "https://shop.example",
         "OCT8NE_DEMO": True,
+        # The index is built inside the first search and the change log read on every search,
+        # so each test sees its own writes at once (production polls, and builds in the back).
+        "OCT8NE_SEARCH_INDEX_BACKGROUND": False,
+        "OCT8NE_SEARCH_INDEX_POLL_MS": 1,
     }
     config.update(overrides)
     return config

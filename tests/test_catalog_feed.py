@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import select, text
 
 from oct8ne_adapter.catalog_feed import (
     AttributeValueRef,
@@ -15,8 +22,16 @@ from oct8ne_adapter.catalog_feed import (
     parse_product,
     read_jsonl,
 )
+from oct8ne_adapter.cli import cli
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.catalog_changes import Changes, changes_since, last_seq
+from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.demo_loader import load_demo
+from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.sql.writer import groups
+from oct8ne_adapter.sql.writer.groups import merge_variants
 
 FULL = {
     "id": "1001",
@@ -238,6 +253,8 @@ BAD_LINES: list[tuple[str, str, str]] = [
     ("stock is a float", line(stock=1.5), "stock must be a whole number"),
     ("brand too long", line(brand="b" * 201), "brand"),
     ("bad related id", line(related=["a b"]), "related[]"),
+    ("bad group", line(group="a b"), "group must be"),
+    ("group is a boolean", line(group=True), "group must be"),
 ]
 
 
@@ -288,3 +305,270 @@ def test_parse_product_alone_checks_one_object() -> None:
     record = parse_product(FULL, "en")
     assert record.id == "1001"
     assert record.prices["USD"] == ProductPrice(Decimal("89.90"), Decimal("99.90"))
+
+
+# -- imports and the catalog change log ---------------------------------------------------------
+
+
+@pytest.fixture
+def catalog(empty_database_url: str) -> Iterator[Database]:
+    """An empty migrated catalog on each backend."""
+    database = Database(create_database_engine(empty_database_url))
+    create_schema(database.engine)
+    yield database
+    database.engine.dispose()
+
+
+def run_import(
+    database: Database, tmp_path: Path, lines: list[str], *options: str
+) -> tuple[Result, Changes]:
+    """Import JSON Lines through the command; returns its result and what it logged."""
+    with database.session() as session:
+        before = last_seq(session)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    url = database.engine.url.render_as_string(hide_password=False)
+    config.write_text(f"database_url = {json.dumps(url)}\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "import-catalog", *options, str(feed)]
+    )
+    with database.session() as session:
+        return result, changes_since(session, before)
+
+
+def pks(database: Database, *product_ids: str) -> frozenset[int]:
+    """The primary keys of these products."""
+    with database.session() as session:
+        found = session.execute(
+            select(Product.external_id, Product.pk).where(Product.external_id.in_(product_ids))
+        ).all()
+    assert len(found) == len(product_ids)
+    return frozenset(pk for _, pk in found)
+
+
+CATALOG = [
+    line(id="A", title="Alpha", category=[{"id": "tents", "name": {"en": "Tents"}}]),
+    line(id="B", title="Bravo", attributes={"color": [{"value": "red", "label": "Red"}]}),
+    line(id="C", title="Charlie"),
+    line(id="V-1", title="Vest - S", group="V", attributes={"size": ["S"]}),
+    line(id="V-2", title="Vest - M", group="V", attributes={"size": ["M"]}),
+]
+
+
+def test_an_import_logs_exactly_the_products_it_wrote(catalog: Database, tmp_path: Path) -> None:
+    result, changes = run_import(catalog, tmp_path, CATALOG)
+    assert result.exit_code == 0, result.output
+    assert "4 inserted" in result.output  # A, B, C and the vest V (two variant rows)
+    assert changes.product_pks == pks(catalog, "A", "B", "C", "V")
+    assert not changes.everything
+
+
+def test_an_unchanged_import_logs_nothing(catalog: Database, tmp_path: Path) -> None:
+    run_import(catalog, tmp_path, CATALOG)
+    result, changes = run_import(catalog, tmp_path, CATALOG)
+    assert "0 inserted, 0 updated, 4 unchanged" in result.output
+    assert changes == Changes(changes.last_seq, frozenset(), False)
+    with catalog.session() as session:
+        assert changes.last_seq == last_seq(session)
+
+
+def test_updates_new_products_and_pruned_ones_are_logged(catalog: Database, tmp_path: Path) -> None:
+    run_import(catalog, tmp_path, CATALOG)
+    pruned = pks(catalog, "C")
+    feed = [
+        CATALOG[0],
+        line(id="B", title="Bravo II", attributes={"color": [{"value": "red", "label": "Red"}]}),
+        line(id="D", title="Delta"),
+        CATALOG[3],
+        line(id="V-2", title="Vest - M", group="V", attributes={"size": ["M", "L"]}),
+    ]
+    result, changes = run_import(catalog, tmp_path, feed, "--prune")
+    assert "1 inserted, 2 updated, 1 unchanged, 1 pruned" in result.output
+    assert changes.product_pks == pks(catalog, "B", "D", "V") | pruned
+    assert not changes.everything
+
+
+def test_a_localized_import_logs_the_products_it_translated(
+    catalog: Database, tmp_path: Path
+) -> None:
+    run_import(catalog, tmp_path, CATALOG)
+    spanish = [
+        line(id="A", title="Alfa", prices={"EUR": "4"}),
+        line(id="V-1", title="Chaleco", group="V"),
+    ]
+    result, changes = run_import(catalog, tmp_path, spanish, "--locale", "es-ES")
+    assert result.exit_code == 0, result.output
+    assert changes.product_pks == pks(catalog, "A", "V")
+
+
+@pytest.mark.parametrize(
+    "renamed",
+    [
+        line(id="A", title="Alpha", category=[{"id": "tents", "name": {"en": "Shelters"}}]),
+        line(id="A", title="Alpha", category=[{"id": "tents", "name": {"es": "Tiendas"}}]),
+        line(id="B", title="Bravo", attributes={"color": [{"value": "red", "label": "Crimson"}]}),
+    ],
+    ids=["category renamed", "category translated", "value relabelled"],
+)
+def test_renaming_shared_reference_data_logs_everything(
+    catalog: Database, tmp_path: Path, renamed: str
+) -> None:
+    run_import(catalog, tmp_path, CATALOG)
+    others = [row for row in CATALOG if not row.startswith(renamed[:12])]
+    _, changes = run_import(catalog, tmp_path, [renamed, *others])
+    assert changes.everything
+
+
+def test_the_demo_loader_logs_everything(catalog: Database) -> None:
+    with catalog.session() as session:
+        before = last_seq(session)
+    load_demo(catalog)
+    with catalog.session() as session:
+        assert changes_since(session, before).everything
+
+
+# -- variant groups --------------------------------------------------------------------------------
+
+
+def variant_record(product_id: str, title: str, price: str, **fields: Any) -> ProductRecord:
+    """A variant's record, from a JSON line of the group "V"."""
+    return parse_product(
+        json.loads(line(id=product_id, title=title, group="V", prices={"USD": price}, **fields)),
+        "en",
+    )
+
+
+def test_a_group_line_names_its_group() -> None:
+    (record,) = read([line(group="shoe-1", variants=True)])
+    assert record.group == "shoe-1" and record.has_variants
+
+
+def test_variants_merge_into_one_product() -> None:
+    merged = merge_variants(
+        "V",
+        [
+            variant_record(
+                "V-S",
+                "Rain Vest - S",
+                "30.00",
+                images=["/img/v.jpg"],
+                attributes={"size": ["S"], "color": ["red"]},
+                stock=0,
+                description="Light.",
+            ),
+            variant_record(
+                "V-M",
+                "Rain Vest - M",
+                "25.00",
+                images=["/img/v-m.jpg", "/img/v.jpg"],
+                attributes={"size": ["M"], "color": ["red"]},
+                stock=3,
+                related=["X"],
+            ),
+        ],
+    )
+    assert merged.id == "V" and merged.group is None and merged.has_variants
+    assert merged.titles == {"en": "Rain Vest"}
+    assert merged.descriptions == {"en": "Light."}
+    assert merged.url == "/p/2"
+    assert merged.prices == {"USD": ProductPrice(Decimal("25.00"))}
+    assert merged.images == ("/img/v.jpg", "/img/v-m.jpg")
+    assert merged.attributes == {
+        "size": (AttributeValueRef("S"), AttributeValueRef("M")),
+        "color": (AttributeValueRef("red"),),
+    }
+    assert merged.stock == 3 and merged.related == ("X",)
+
+
+@pytest.mark.parametrize(
+    ("titles", "expected"),
+    [
+        (["Rain Vest", "Rain Vest"], "Rain Vest"),
+        (["Rain Vest - S", "Rain Vest - M", "Rain Vest (XL)"], "Rain Vest"),
+        (["The Red Jacket", "The Blue Coat"], "The Red Jacket"),  # "The" is not a name
+        (["Vest", "Gilet"], "Vest"),
+    ],
+)
+def test_a_group_is_named_by_the_words_its_titles_share(titles: list[str], expected: str) -> None:
+    variants = [variant_record(f"V-{n}", title, "1.00") for n, title in enumerate(titles)]
+    assert merge_variants("V", variants).titles == {"en": expected}
+
+
+def test_stock_is_unknown_if_one_variant_is_unknown() -> None:
+    variants = [
+        variant_record("V-1", "Vest", "1.00", stock=0),
+        variant_record("V-2", "Vest", "1.00"),
+    ]
+    assert merge_variants("V", variants).stock is None
+    sold_out = [
+        variant_record("V-1", "Vest", "1.00", stock=0),
+        variant_record("V-2", "Vest", "1.00", stock=0),
+    ]
+    assert merge_variants("V", sold_out).stock == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Montaña ÉTÉ",
+        "a\u00a8b",
+        "x\u00a0y",
+        "ﬁne ½ ²",
+        "e\u0301 \u0301e",
+        "Straße ΣΊΣΥΦΟΣ",
+        "a\u3000b",
+        "x" * 70 + "é",
+    ],
+)
+def test_tokens_fold_piece_by_piece_as_the_whole_text(text: str) -> None:
+    """The cached per-word folding the import uses gives the tokens of folding the whole text."""
+    whole = [
+        token[: fulltext.MAX_WORD_LENGTH] for token in re.findall(r"[^\W_]+", fulltext.fold(text))
+    ]
+    assert fulltext.tokens(text) == whole
+
+
+def test_new_products_are_indexed_as_the_tables_read_back(tmp_path: Path) -> None:
+    """The writer builds new products' search documents from their records: the same tokens as
+    `fulltext.load_documents` reading the tables (every language, category and label)."""
+    database = Database(create_database_engine(f"sqlite:///{tmp_path / 'index.db'}"))
+    create_schema(database.engine)
+    lines = [
+        json.dumps(FULL),
+        line(
+            id="2",
+            title={"en": "Trail sock", "fr": "Chaussette"},
+            brand="Café Noir",
+            category=[{"id": "shoes", "name": {"en": "Shoes", "de": "Schuhe"}}],
+            attributes={"color": [{"value": "red", "label": {"de": "Rot"}}], "size": ["42"]},
+        ),
+        line(id="3", title="Plain"),
+    ]
+    run_import(database, tmp_path, lines)
+    with database.session() as session:
+        expected = {
+            document.product_pk: document.indexed_fields()
+            for document in fulltext.load_documents(
+                session, sorted(pks(database, "1001", "2", "3"))
+            )
+        }
+        stored = session.execute(
+            text(f"SELECT rowid, {', '.join(fulltext.FTS5_COLUMNS)} FROM {fulltext.FTS5_TABLE}")
+        ).all()
+    database.engine.dispose()
+    assert len(stored) == len(expected) == 3
+    for pk, *values in stored:
+        for name, value in zip(fulltext.FTS5_COLUMNS, values, strict=True):
+            assert sorted(value.split()) == sorted(expected[pk][name].split()), name
+
+
+def test_a_group_keeps_at_most_max_variants(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(groups, "MAX_VARIANTS", 2)
+    staging = groups.GroupStaging()
+    for number in (1, 2, 3):
+        record = variant_record(f"V-{number}", "Vest", "1.00")
+        staging.add("V", groups.Member(number, record.id, f"d{number}", partial(replace, record)))
+    [group] = list(staging.groups())
+    assert [member.product_id for member in group.members] == ["V-1", "V-2"]
+    assert group.overflow == ((3, "V-3"),)

@@ -70,7 +70,7 @@ ITEMS: list[dict[str, Any]] = [
     },
     {
         "id": "JKT-M",
-        "title": "Granite Rain Jacket",
+        "title": "Granite Rain Jacket - M",
         "description": "Waterproof shell.",
         "link": "https://shop.example/p/jacket?size=M",
         "image_link": "https://cdn.example/jacket.jpg",
@@ -94,6 +94,25 @@ ITEMS: list[dict[str, Any]] = [
         "brand": "Northpeak",
         "product_type": "Camping > Kitchen",
         "color": "Blue",
+    },
+    # Another variant of the jacket, away from the first: the group becomes one product.
+    {
+        "id": "JKT-L",
+        "title": "Granite Rain Jacket - L",
+        "description": "Waterproof shell, long cut.",
+        "link": "https://shop.example/p/jacket?size=L",
+        "image_link": "https://cdn.example/jacket-l.jpg",
+        "additional_image_link": ["https://cdn.example/jacket.jpg"],
+        "price": "130.00 USD",
+        "sale_price": "125.00 USD",
+        "availability": "in_stock",
+        "brand": "Fjellform",
+        "google_product_category": "Apparel & Accessories > Clothing > Outerwear",
+        "color": "Blue",
+        "size": "L",
+        "gender": "female",
+        "age_group": "adult",
+        "item_group_id": "JKT",
     },
 ]
 
@@ -192,6 +211,8 @@ def jsonl(items: list[dict[str, Any]]) -> str:
             "attributes": attributes,
             "variants": "item_group_id" in item,
         }
+        if "item_group_id" in item:
+            line["group"] = item["item_group_id"]
         if "description" in item:
             line["description"] = item["description"]
         if item["availability"] == "out_of_stock":
@@ -239,7 +260,7 @@ def facet_counts(client: FlaskClient, **params: str) -> dict[str, dict[str, int]
 
 def check_mapped_catalog(client: FlaskClient) -> None:
     """Every mapped Merchant Center field, as oct8ne sees it."""
-    tent, jacket, mug = frame(client, "productInfo", productIds="TENT-2,JKT-M,MUG-1")
+    tent, jacket, mug = frame(client, "productInfo", productIds="TENT-2,JKT,MUG-1")
     assert tent == {
         "internalId": "TENT-2",
         "title": "Summit Dome Tent",
@@ -256,15 +277,30 @@ def check_mapped_catalog(client: FlaskClient) -> None:
             {"url": "https://cdn.example/tent-2-open.jpg"},
         ],
     }
-    assert jacket["useProductUrl"] is True  # item_group_id: the variant is chosen on the page
-    assert jacket["formattedPrice"] == jacket["formattedPrevPrice"] == "$120.00"
-    assert jacket["productUrl"] == "https://shop.example/p/jacket?size=M"
+    # item_group_id: the two variant rows are one product, under the group's id, whose variant
+    # is chosen on its page; its lowest price, its first URL, every image, every size.
+    assert jacket == {
+        "internalId": "JKT",
+        "title": "Granite Rain Jacket",
+        "description": "Waterproof shell.",
+        "formattedPrice": "$120.00",
+        "formattedPrevPrice": "$120.00",
+        "productUrl": "https://shop.example/p/jacket?size=M",
+        "addToCartUrl": jacket["addToCartUrl"],
+        "useProductUrl": True,
+        "thumbnail": "https://cdn.example/jacket.jpg",
+        "medias": [
+            {"url": "https://cdn.example/jacket.jpg"},
+            {"url": "https://cdn.example/jacket-l.jpg"},
+        ],
+    }
+    assert frame(client, "productInfo", productIds="JKT-M,JKT-L") == []
     assert mug["description"] == ""
     assert facet_counts(client) == {
         "category": {"camping": 2, "apparel-accessories": 1},
         "brand": {"northpeak": 2, "fjellform": 1},
         "color": {"Blue": 2, "Orange": 1},
-        "size": {"M": 1},
+        "size": {"L": 1, "M": 1},
         "material": {"Nylon": 1},
         "gender": {"female": 1},
         "age_group": {"adult": 1},
@@ -277,7 +313,8 @@ def check_mapped_catalog(client: FlaskClient) -> None:
     found = frame(client, "search", search="northpeak blue")
     assert [item["internalId"] for item in found["results"]] == ["MUG-1"]
     found = frame(client, "search", search="outerwear")  # google_product_category as category
-    assert [item["internalId"] for item in found["results"]] == ["JKT-M"]
+    assert [item["internalId"] for item in found["results"]] == ["JKT"]
+    assert frame(client, "search", size="L")["total"] == 1
 
 
 @pytest.mark.parametrize("feed_format", ["tsv", "csv", "rss", "atom"])
@@ -380,7 +417,7 @@ def test_an_unchanged_feed_is_skipped_and_prune_removes_the_missing(
     )
     client = shop.test_client()
     assert [
-        p["internalId"] for p in frame(client, "productInfo", productIds="TENT-2,JKT-M,MUG-1")
+        p["internalId"] for p in frame(client, "productInfo", productIds="TENT-2,JKT,MUG-1")
     ] == [
         "TENT-2",
         "MUG-1",
@@ -443,9 +480,9 @@ def test_broken_xml_keeps_the_items_before_it(config: Path, tmp_path: Path, shop
     assert line.startswith("rejected item 3: broken XML at line ")
     ids = [
         p["internalId"]
-        for p in frame(shop.test_client(), "productInfo", productIds="TENT-2,JKT-M,MUG-1")
+        for p in frame(shop.test_client(), "productInfo", productIds="TENT-2,JKT,MUG-1")
     ]
-    assert ids == ["TENT-2", "JKT-M"]
+    assert ids == ["TENT-2", "JKT"]
 
 
 @pytest.mark.parametrize(
@@ -572,3 +609,102 @@ def test_a_file_url_is_read_and_a_remote_one_refused(
         cli, ["--config", str(config), "import-catalog", "https://shop.example/feed.xml"]
     )
     assert remote.exit_code == 2 and "download the feed first" in remote.output
+
+
+# -- variant groups (item_group_id) ---------------------------------------------------------------
+
+
+def variant(size: str, price: str, **fields: Any) -> dict[str, Any]:
+    """A row of the jacket group in one size."""
+    return {**ITEMS[1], "id": f"JKT-{size}", "size": size, "price": price, **fields}
+
+
+def test_a_bad_variant_row_is_reported_and_the_group_written_from_the_others(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    rows = [variant("S", "110.00 USD"), ITEMS[2], variant("M", "cheap"), variant("L", "130.00 USD")]
+    result = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        'rejected line 4 (id JKT-M): price must be "amount CUR" such as "15.00 USD", not \'cheap\''
+    ]
+    assert "2 inserted" in result.stdout
+    [jacket] = frame(shop.test_client(), "productInfo", productIds="JKT")
+    assert jacket["formattedPrice"] == "$110.00"
+    assert facet_counts(shop.test_client())["size"] == {"L": 1, "S": 1}
+    # The same feed again: the group is validated again (its stored digest is of its good rows
+    # only), so the bad row is reported again; the mug is skipped.
+    again = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
+    assert again.stderr.splitlines() == result.stderr.splitlines()
+    assert again.stdout.strip().endswith("0 inserted, 1 updated, 1 unchanged, 0 pruned, 1 rejected")
+
+
+def test_an_unchanged_group_is_skipped_and_a_changed_variant_rewrites_it(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    rows = [variant("S", "110.00 USD"), variant("M", "120.00 USD")]
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(rows)).exit_code == 0
+    again = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
+    assert again.stdout.strip().endswith("0 inserted, 0 updated, 1 unchanged, 0 pruned, 0 rejected")
+    cheaper = import_feed(config, tmp_path, "feed.tsv", tsv([rows[0], variant("M", "99.00 USD")]))
+    assert cheaper.stdout.strip().endswith(
+        "0 inserted, 1 updated, 0 unchanged, 0 pruned, 0 rejected"
+    )
+    [jacket] = frame(shop.test_client(), "productInfo", productIds="JKT")
+    assert jacket["formattedPrice"] == "$99.00"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([variant("S", "1.00 USD", item_group_id="J K T")], "line 2 (id JKT-S): item_group_id"),
+        (
+            [variant("S", "1.00 USD"), variant("S", "2.00 USD")],
+            "line 3 (id JKT-S): the product id appears more than once",
+        ),
+    ],
+    ids=["bad group id", "variant id twice"],
+)
+def test_bad_variant_rows_are_refused(
+    config: Path, tmp_path: Path, shop: Flask, rows: list[dict[str, Any]], message: str
+) -> None:
+    result = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"rejected {message}")
+
+
+def test_a_main_feed_update_keeps_the_localized_texts(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
+    assert import_feed(config, tmp_path, "es.xml", rss(SPANISH[:1]), "--locale", "es-ES")
+    renamed = [{**ITEMS[0], "title": "Summit Dome Tent II"}, *ITEMS[1:]]
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(renamed)).exit_code == 0
+    client = shop.test_client()
+    [tent_es] = frame(client, "productInfo", productIds="TENT-2", locale="es-ES", currency="EUR")
+    assert tent_es["title"] == "Tienda Cúpula Cumbre"
+    assert tent_es["formattedPrice"] == "329,00\xa0€"
+    [tent] = frame(client, "productInfo", productIds="TENT-2")
+    assert tent["title"] == "Summit Dome Tent II"
+    assert frame(client, "search", search="cupula")["total"] == 1
+    assert frame(client, "search", search="dome ii")["total"] == 1
+
+
+def test_prune_is_refused_when_the_feed_has_no_valid_product(
+    config: Path, tmp_path: Path, shop: Flask
+) -> None:
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
+    result = import_feed(config, tmp_path, "bad.tsv", tsv(BAD_ROWS[:3]), "--prune")
+    assert result.exit_code == 1
+    assert "Error: --prune refused: the feed has no valid product" in result.output
+    ids = "TENT-2,JKT,MUG-1"
+    assert len(frame(shop.test_client(), "productInfo", productIds=ids)) == 3
+
+
+def test_a_feed_of_variants_only_can_prune(config: Path, tmp_path: Path, shop: Flask) -> None:
+    assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
+    result = import_feed(config, tmp_path, "jackets.tsv", tsv([ITEMS[1], ITEMS[3]]), "--prune")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(
+        "0 inserted, 0 updated, 1 unchanged, 2 pruned, 0 rejected"
+    )

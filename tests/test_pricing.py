@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from babel import Locale
+from babel import Locale, localedata
+from babel.numbers import format_currency
 
 from oct8ne_adapter.domain import Money, PriceBasis, PriceRange, Product, ProductPrice
 from oct8ne_adapter.pricing import (
+    currency_format,
     display_price,
     format_money,
     format_price_range,
@@ -85,7 +87,6 @@ def settings() -> Settings:
         ("nl-NL", "1500", "EUR", "€\xa01.500,00"),
         ("en-GB", "1500", "GBP", "£1,500.00"),
         ("pt-BR", "1500", "BRL", "R$\xa01.500,00"),
-        ("de-CH", "1500", "CHF", "CHF\xa01’500.00"),
         ("en-IN", "1234567.89", "INR", "₹12,34,567.89"),
         ("sv-SE", "1500", "SEK", "1\xa0500,00\xa0kr"),
         ("en-US", "1500", "JPY", "¥1,500"),  # no minor unit
@@ -94,6 +95,48 @@ def settings() -> Settings:
 )
 def test_format_money(tag: str, amount: str, currency: str, expected: str) -> None:
     assert format_money(Money(D(amount), currency), locale(tag)) == expected
+
+
+def test_swiss_grouping_uses_an_apostrophe() -> None:
+    # CLDR 47 (Babel 2.17+) groups with U+0027 where older CLDR used U+2019: either is Swiss.
+    assert format_money(Money(D("1500"), "CHF"), locale("de-CH")) in {
+        "CHF\xa01’500.00",
+        "CHF\xa01'500.00",
+    }
+
+
+#: Rounding both ways and half-even ties, groups of every size, signs, exponents.
+AMOUNTS = ["0", "0.015", "-0.004", "19.99", "-1234.5", "1234567.891", "12345678901234.56", "1E+3"]
+
+
+@pytest.mark.parametrize("currency", ["USD", "JPY", "BHD"])  # 2, 0 and 3 decimals
+def test_format_money_is_babels_format_currency_in_every_locale(currency: str) -> None:
+    """The compiled formats give byte for byte what Babel gives, or Babel itself is used."""
+    for identifier in localedata.locale_identifiers():
+        each = Locale.parse(identifier)
+        for amount in AMOUNTS:
+            expected = format_currency(D(amount), currency, locale=each)
+            assert format_money(Money(D(amount), currency), each) == expected, identifier
+
+
+@pytest.mark.parametrize(
+    ("tag", "compiled"),
+    [
+        ("en-US", True),
+        ("es-ES", True),
+        ("en-IN", True),  # grouping 3 then 2
+        ("de-CH", False),  # an apostrophe group symbol: Babel's quote handling applies
+    ],
+)
+def test_which_locales_get_a_compiled_format(tag: str, compiled: bool) -> None:
+    assert (currency_format(locale(tag), "USD") is not None) is compiled
+
+
+def test_non_finite_amounts_are_left_to_babel() -> None:
+    infinity = Money(D("Infinity"), "USD")
+    assert format_money(infinity, locale("en-US")) == format_currency(
+        infinity.amount, "USD", locale=locale("en-US")
+    )
 
 
 # -- parse_locale and locale_tag ----------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..catalog_feed import ProductRecord
+from ..catalog_feed import InvalidRecord, ProductRecord, check_code
 from ..errors import ImportFailed
 
 FORMATS = ("jsonl", "tsv", "csv", "xml")
@@ -21,7 +21,8 @@ _SNIFF_BYTES = 64 * 1024
 
 
 #: Bump when a reader maps fields differently: rows stored by an older mapping are rewritten.
-MAPPING_VERSION = "1"
+#: 2: rows sharing an item_group_id become one product.
+MAPPING_VERSION = "2"
 
 
 def row_digest(*parts: str) -> str:
@@ -35,18 +36,34 @@ def row_digest(*parts: str) -> str:
     return digest.hexdigest()
 
 
+def row_digester(*prefix: str) -> Callable[[str], str]:
+    """`row_digest(*prefix, part)` as a function of `part`, the prefix hashed once per feed."""
+    base = hashlib.blake2b(MAPPING_VERSION.encode(), digest_size=16)
+    for part in prefix:
+        base.update(b"\x1e" + part.encode("utf-8", "surrogatepass"))
+
+    def digest_of(part: str) -> str:
+        digest = base.copy()
+        digest.update(b"\x1e" + part.encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    return digest_of
+
+
 @dataclass(frozen=True, slots=True)
 class Accepted:
     """A well-formed row: its product id, the digest of its raw content, and how to validate it.
 
     `number` is its line (text) or item (XML) number; `build()` returns the ProductRecord or
-    raises InvalidRecord, and is only called for rows that are new or changed.
+    raises InvalidRecord, and is only called for rows that are new or changed. `group` is the
+    row's variant group (item_group_id), already checked, read without validating the row.
     """
 
     number: int
     product_id: str
     digest: str
     build: Callable[[], ProductRecord]
+    group: str | None = None
 
     @property
     def record(self) -> ProductRecord:
@@ -72,6 +89,25 @@ class Rejected:
 
 
 FeedRow = Accepted | Rejected
+
+
+def accepted(
+    number: int,
+    product_id: str,
+    digest: str,
+    build: Callable[[], ProductRecord],
+    group: str,
+    *,
+    unit: str = "line",
+    field: str = "item_group_id",
+) -> FeedRow:
+    """An Accepted row, or a Rejected one if its group (item_group_id) is not a valid id."""
+    if not group:
+        return Accepted(number, product_id, digest, build)
+    try:
+        return Accepted(number, product_id, digest, build, check_code(group, field))
+    except InvalidRecord as error:
+        return Rejected(number, product_id, str(error), unit=unit)
 
 
 def detect_format(head: bytes) -> str:

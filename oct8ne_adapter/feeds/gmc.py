@@ -4,8 +4,9 @@ Mapping: id, title, description, link -> url; image_link + additional_image_link
 price and sale_price ("15.00 USD") -> the price in that currency (sale_price is the price and
 price the previous one); availability out_of_stock -> stock 0; brand; product_type (else
 google_product_category as text) -> category path; color, size, material, gender, age_group,
-pattern -> attributes; item_group_id -> has_variants (useProductUrl: the visitor picks the variant
-on the product page). Other Merchant Center fields are ignored.
+pattern -> attributes; item_group_id -> group: the items of a group are the variants of one
+product, which the writer stores under the group's id with useProductUrl true (the visitor picks
+the variant on the product page). Other Merchant Center fields are ignored.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 from ..catalog_feed import (
     KNOWN_CURRENCIES,
@@ -38,6 +40,7 @@ _ID_LIMIT = 64
 Fields = Mapping[str, Sequence[str]]
 
 
+@lru_cache(maxsize=1024)
 def normalize_field(name: str) -> str:
     """`Image Link`, `g:image_link` and `image_link` are one field."""
     name = name.strip().lower().removeprefix("g:")
@@ -46,8 +49,9 @@ def normalize_field(name: str) -> str:
 
 def _first(fields: Fields, name: str) -> str:
     for value in fields.get(name, ()):
-        if value.strip():
-            return value.strip()
+        stripped = value.strip()
+        if stripped:
+            return stripped
     return ""
 
 
@@ -62,8 +66,12 @@ def parse_price(text: str, name: str) -> tuple[str, ProductPrice]:
     return currency, ProductPrice(amount=check_money(amount, currency, name))
 
 
+@lru_cache(maxsize=4096)
 def category_path(text: str, language: str) -> tuple[CategoryRef, ...]:
-    """`Sports > Climbing` -> two levels whose ids are the slugged path from the root."""
+    """`Sports > Climbing` -> two levels whose ids are the slugged path from the root.
+
+    Cached: a feed names the same few hundred paths over and over (the refs are never mutated).
+    """
     names = [name for name in _CATEGORY_SEPARATOR.split(text.strip()) if name]
     path: list[CategoryRef] = []
     ids: list[str] = []
@@ -76,6 +84,12 @@ def category_path(text: str, language: str) -> tuple[CategoryRef, ...]:
         label = check_text(name, "category", 200)
         path.append(CategoryRef(id=category_id, names={language: label}))
     return tuple(path)
+
+
+@lru_cache(maxsize=4096)
+def _attribute_value(code: str, value: str) -> tuple[AttributeValueRef, ...]:
+    """The attribute's one value (cached: colors and sizes repeat; the refs are never mutated)."""
+    return (AttributeValueRef(code=check_text(value, code, 200)),)
 
 
 def to_record(fields: Fields, language: str) -> ProductRecord:
@@ -120,8 +134,11 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
     for code in ATTRIBUTE_FIELDS:
         value = _first(fields, code)
         if value:
-            attributes[code] = (AttributeValueRef(code=check_text(value, code, 200)),)
+            attributes[code] = _attribute_value(code, value)
     brand = _first(fields, "brand")
+    group = _first(fields, "item_group_id")
+    if group:
+        check_code(group, "item_group_id")
     return ProductRecord(
         id=product_id,
         titles={language: title},
@@ -133,6 +150,7 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
         brand=check_text(brand, "brand", 200) or None,
         category_path=path,
         attributes=attributes,
-        has_variants=bool(_first(fields, "item_group_id")),
+        has_variants=bool(group),
+        group=group or None,
         stock=0 if availability == "out_of_stock" else None,
     )

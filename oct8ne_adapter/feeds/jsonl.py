@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, BinaryIO
 
 from ..catalog_feed import InvalidRecord, parse_product
-from . import Accepted, FeedRow, Rejected, row_digest
+from . import FeedRow, Rejected, accepted, row_digest
 
 
 def read_jsonl_rows(stream: BinaryIO, language: str) -> Iterator[FeedRow]:
@@ -37,11 +37,14 @@ def parse_line(number: int, line: str, language: str) -> FeedRow:
         except InvalidRecord as error:
             return Rejected(number, None, str(error))
         return Rejected(number, None, "id is required")  # pragma: no cover - parse refuses first
-    return Accepted(
+    group = data.get("group")
+    return accepted(
         number,
         product_id,
         row_digest("jsonl", language, line.strip()),
         partial(parse_product, data, language),
+        "" if group is None else str(group) if isinstance(group, str | int) else "?",
+        field="group",
     )
 
 

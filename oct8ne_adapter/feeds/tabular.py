@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from ..catalog_feed import InvalidRecord, ProductRecord
 from ..errors import ImportFailed
-from . import Accepted, FeedRow, Rejected, row_digest
+from . import FeedRow, Rejected, accepted, row_digester
 from .gmc import normalize_field, to_record
 
 #: Cells longer than this are refused by the csv module instead of filling memory.
@@ -38,7 +38,8 @@ def read_tabular(stream: BinaryIO, language: str, *, delimiter: str) -> Iterator
         )
     start = reader.line_num + 1
     id_column = names.index("id")
-    header_text = delimiter.join(names)
+    group_column = names.index("item_group_id") if "item_group_id" in names else None
+    digest_of = row_digester(delimiter.join(names), language)
     while True:
         try:
             cells = next(reader)
@@ -48,21 +49,30 @@ def read_tabular(stream: BinaryIO, language: str, *, delimiter: str) -> Iterator
             yield Rejected(start, None, f"broken row ({error})", fatal=True)
             break
         number, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
+        row_text = "\t".join(cells)
+        if not row_text.strip():
+            continue  # only blank cells
         raw_id = cells[id_column].strip() if id_column < len(cells) else ""
         if not raw_id:
             yield Rejected(number, None, "id is required")
             continue
-        digest = row_digest(header_text, language, "\t".join(cells))
-        yield Accepted(number, raw_id[:64], digest, partial(_record, names, cells, language))
+        digest = digest_of(row_text)
+        group = (
+            cells[group_column].strip()
+            if group_column is not None and group_column < len(cells)
+            else ""
+        )
+        yield accepted(number, raw_id[:64], digest, partial(_record, names, cells, language), group)
     text.detach()
 
 
 def _record(names: list[str], cells: list[str], language: str) -> ProductRecord:
-    fields: dict[str, list[str]] = {}
-    for name, cell in zip(names, cells, strict=False):
-        fields.setdefault(name, []).append(cell)
+    fields: dict[str, list[str]] = {name: [cell] for name, cell in zip(names, cells, strict=False)}
+    if len(fields) < min(len(names), len(cells)):
+        # A field named twice in the header (rare): keep every value, in order.
+        fields = {}
+        for name, cell in zip(names, cells, strict=False):
+            fields.setdefault(name, []).append(cell)
     try:
         return to_record(fields, language)
     except InvalidRecord as error:

@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
 from ..errors import ImportFailed
-from . import Accepted, FeedRow, Rejected, row_digest
+from . import FeedRow, Rejected, accepted, row_digest
 from .gmc import normalize_field, to_record
 
 GOOGLE = "http://base.google.com/ns/1.0"
@@ -75,7 +75,15 @@ def read_xml(stream: BinaryIO, language: str) -> Iterator[FeedRow]:
                 yield Rejected(number, None, "id is required", unit="item")
                 continue
             digest = row_digest("xml", language, repr(sorted(fields.items())))
-            yield Accepted(number, product_id[:64], digest, partial(to_record, fields, language))
+            group = next((value for value in fields.get("item_group_id", ()) if value), "")
+            yield accepted(
+                number,
+                product_id[:64],
+                digest,
+                partial(to_record, fields, language),
+                group,
+                unit="item",
+            )
     except ParseError as error:
         line, column = error.position
         yield Rejected(

@@ -19,8 +19,9 @@ from .models import CatalogChange
 
 #: Above this many products in one transaction, one "anything changed" row is written instead.
 DETAILED_LIMIT = 20_000
-#: Entries older than this are deleted when new ones are written; readers lag far less.
-RETENTION = timedelta(hours=1)
+#: Entries older than this are deleted when new ones are written; readers lag far less. Deleting
+#: changes the log's version, so each process's index rebuilds once: rarely is better.
+RETENTION = timedelta(days=1)
 
 _table: Table = CatalogChange.__table__  # type: ignore[assignment]
 
@@ -57,7 +58,9 @@ class ChangeRecorder:
             else [{"product_pk": pk, "changed_at": now} for pk in sorted(self.product_pks)]
         )
         connection.execute(insert(_table), rows)
-        connection.execute(delete(_table).where(_table.c.changed_at < now - RETENTION))
+        oldest = connection.scalar(select(func.min(_table.c.changed_at)))
+        if oldest is not None and oldest < now - RETENTION:
+            connection.execute(delete(_table).where(_table.c.changed_at < now - RETENTION))
         self.product_pks = set()
         self.everything = False
 
@@ -94,3 +97,40 @@ def changes_since(
     newest = last_seq(connection) if len(rows) > limit else rows[-1][0]
     pks = frozenset() if everything else frozenset(pk for _, pk in rows)
     return Changes(int(newest), pks, everything)
+
+
+@dataclass(frozen=True)
+class CatalogVersion:
+    """Where the log stood: a new entry, even one committed late with an older seq, changes it."""
+
+    entries: int
+    last_seq: int
+
+
+def catalog_version(connection: Session | Connection) -> CatalogVersion:
+    """The log's current version (one small query)."""
+    entries, last = connection.execute(select(func.count(), func.max(_table.c.seq))).one()
+    return CatalogVersion(int(entries or 0), int(last or 0))
+
+
+def changed_products(
+    connection: Session | Connection, since: CatalogVersion, limit: int
+) -> tuple[frozenset[int], CatalogVersion] | None:
+    """The products changed after `since`, and the version that includes them.
+
+    None when the changes cannot be listed exactly: an "anything changed" entry, more than
+    `limit` products, entries deleted, or an entry committed after a later one was read (its
+    seq is below `since.last_seq`). The caller then reads the whole catalog again.
+    """
+    version = catalog_version(connection)
+    rows = connection.execute(
+        select(_table.c.product_pk)
+        .where(_table.c.seq > since.last_seq, _table.c.seq <= version.last_seq)
+        .limit(limit + 1)
+    ).all()
+    # Entries are only ever added except by retention; any other difference is a late commit.
+    if len(rows) != version.entries - since.entries or len(rows) > limit:
+        return None
+    if any(product_pk is None for (product_pk,) in rows):
+        return None
+    return frozenset(product_pk for (product_pk,) in rows), version

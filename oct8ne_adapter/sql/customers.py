@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,10 +13,47 @@ from .. import domain
 from .catalog import load_product_map, load_products_by_pk
 from .models import Cart, CartLine, Customer, Product, WishlistItem
 
+# customerData runs all of these on every call: statements built once (see catalog.py).
+_customers: Table = Customer.__table__  # type: ignore[assignment]
+_carts: Table = Cart.__table__  # type: ignore[assignment]
+_cart_lines: Table = CartLine.__table__  # type: ignore[assignment]
+_wishlist: Table = WishlistItem.__table__  # type: ignore[assignment]
+_CUSTOMER = select(
+    _customers.c.external_id,
+    _customers.c.first_name,
+    _customers.c.last_name,
+    _customers.c.email,
+).where(_customers.c.external_id == bindparam("customer_id"))
+_NEWEST_FIRST = (_carts.c.updated_at.desc(), _carts.c.pk.desc())
+_CUSTOMER_CART = (
+    select(_carts.c.pk, _carts.c.currency)
+    .join(_customers, _customers.c.pk == _carts.c.customer_pk)
+    .where(_customers.c.external_id == bindparam("customer_id"))
+    .order_by(*_NEWEST_FIRST)
+    .limit(1)
+)
+_GUEST_CART = (
+    select(_carts.c.pk, _carts.c.currency)
+    .where(_carts.c.session_key == bindparam("cart_key"))
+    .order_by(*_NEWEST_FIRST)
+    .limit(1)
+)
+_CART_LINES = (
+    select(_cart_lines.c.product_pk, _cart_lines.c.quantity)
+    .where(_cart_lines.c.cart_pk == bindparam("cart_pk"), _cart_lines.c.quantity > 0)
+    .order_by(_cart_lines.c.position, _cart_lines.c.product_pk)
+)
+_WISHLIST = (
+    select(_wishlist.c.product_pk)
+    .join(_customers, _customers.c.pk == _wishlist.c.customer_pk)
+    .where(_customers.c.external_id == bindparam("customer_id"))
+    .order_by(_wishlist.c.added_at, _wishlist.c.product_pk)
+)
+
 
 def get_customer(session: Session, customer_id: str) -> domain.Customer | None:
     """The customer with this shop id."""
-    row = session.scalars(select(Customer).where(Customer.external_id == customer_id)).one_or_none()
+    row = session.execute(_CUSTOMER, {"customer_id": customer_id}).one_or_none()
     if row is None:
         return None
     return domain.Customer(
@@ -32,30 +69,14 @@ def _customer_pk(session: Session, customer_id: str) -> int | None:
 
 def get_cart(session: Session, visitor: domain.Visitor, languages: Sequence[str]) -> domain.Cart:
     """The signed-in customer's latest cart, else the guest cart of the session key."""
-    cart: Cart | None = None
+    cart = None
     if visitor.customer_id is not None:
-        customer_pk = _customer_pk(session, visitor.customer_id)
-        if customer_pk is not None:
-            cart = session.scalars(
-                select(Cart)
-                .where(Cart.customer_pk == customer_pk)
-                .order_by(Cart.updated_at.desc(), Cart.pk.desc())
-                .limit(1)
-            ).first()
+        cart = session.execute(_CUSTOMER_CART, {"customer_id": visitor.customer_id}).first()
     if cart is None and visitor.cart_key:
-        cart = session.scalars(
-            select(Cart)
-            .where(Cart.session_key == visitor.cart_key)
-            .order_by(Cart.updated_at.desc(), Cart.pk.desc())
-            .limit(1)
-        ).first()
+        cart = session.execute(_GUEST_CART, {"cart_key": visitor.cart_key}).first()
     if cart is None:
         return domain.Cart()
-    lines = session.execute(
-        select(CartLine.product_pk, CartLine.quantity)
-        .where(CartLine.cart_pk == cart.pk, CartLine.quantity > 0)
-        .order_by(CartLine.position, CartLine.product_pk)
-    ).all()
+    lines = session.execute(_CART_LINES, {"cart_pk": cart.pk}).all()
     products = load_product_map(session, [pk for pk, _ in lines], languages)
     return domain.Cart(
         lines=tuple(
@@ -71,12 +92,7 @@ def get_wishlist(
     session: Session, customer_id: str, languages: Sequence[str]
 ) -> list[domain.Product]:
     """The customer's wishlist, oldest first."""
-    pks = session.scalars(
-        select(WishlistItem.product_pk)
-        .join(Customer, Customer.pk == WishlistItem.customer_pk)
-        .where(Customer.external_id == customer_id)
-        .order_by(WishlistItem.added_at, WishlistItem.product_pk)
-    ).all()
+    pks = session.scalars(_WISHLIST, {"customer_id": customer_id}).all()
     return load_products_by_pk(session, pks, languages)
 
 

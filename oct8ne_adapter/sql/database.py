@@ -110,6 +110,21 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+#: Page cache (KiB) of the connection that imports a catalog: a large import updates indexes far
+#: bigger than SQLite's 2 MB default cache. Only that connection gets it; readers keep the default.
+SQLITE_IMPORT_CACHE_KIB = 64 * 1024
+
+
+def tune_for_import(session: Session) -> None:
+    """Give the session's connection a large page cache for a catalog import (SQLite only).
+
+    `synchronous` is left alone: an import is one transaction, so it syncs once, at the commit.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{int(SQLITE_IMPORT_CACHE_KIB)}")
+
+
 def create_schema(engine: Engine) -> None:
     """Bring the database to the newest schema through the migrations (a new one is created)."""
     from .schema import upgrade

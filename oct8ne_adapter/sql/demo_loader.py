@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ..demo.catalog import demo_products
+from .catalog_changes import ChangeRecorder
 from .database import Database
 from .models import (
     Cart,
@@ -172,8 +173,11 @@ def load_demo(database: Database) -> DemoSummary:
     products = demo_products()
     titles = {record.id: record.titles.get("en", record.id) for record in products}
     with database.transaction() as session:
-        # Rewrite every product, even one whose digest matches: loading the demo resets it.
-        writer = CatalogWriter(session, skip_unchanged=False)
+        # Rewrite every product, even one whose digest matches: loading the demo resets it, and
+        # the change log says anything may have changed (caches rebuild once, not per product).
+        recorder = ChangeRecorder()
+        recorder.mark_everything()
+        writer = CatalogWriter(session, skip_unchanged=False, recorder=recorder)
         for record in products:
             writer.upsert(record)
         writer.finish()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
@@ -14,8 +14,15 @@ from .database import Database
 class SqlRepository:
     """Catalog, customers, orders and shop sessions in one SQL database; one session per call."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        searcher: Callable[[domain.SearchQuery], domain.SearchResult] | None = None,
+    ) -> None:
         self.database = database
+        #: Answers searches instead of the SQL search (e.g. an IndexedSearchEngine's `search`).
+        self.searcher = searcher
 
     @classmethod
     def from_engine(cls, engine: Engine) -> SqlRepository:
@@ -29,6 +36,8 @@ class SqlRepository:
 
     def search(self, query: domain.SearchQuery) -> domain.SearchResult:
         """A page of matching products with the total and exact facets."""
+        if self.searcher is not None:
+            return self.searcher(query)
         with self.database.session() as session:
             return search.search(session, query)
 

@@ -67,11 +67,18 @@ MAX_OPTIONS_PER_FACET = 50
 
 
 @dataclass
-class _Filters:
-    """The request's filters resolved against the catalog."""
+class ResolvedFilters:
+    """The request's filters resolved against the catalog: SQL conditions and the same as keys.
+
+    A None in a key list is a value that names nothing in the catalog: it matches no product.
+    """
 
     conditions: list[ColumnElement[bool]] = field(default_factory=list)
     applied: list[AppliedFilter] = field(default_factory=list)
+    category_pks: list[int | None] = field(default_factory=list)
+    brand_pks: list[int | None] = field(default_factory=list)
+    price_ranges: list[PriceRange | None] = field(default_factory=list)
+    value_pks: list[int | None] = field(default_factory=list)
     category_parent: int | None = None
     category_depth: int = -1
     brand_applied: bool = False
@@ -137,7 +144,7 @@ class CatalogSearch:
 
     def run(self) -> SearchResult:
         """Resolve filters, count, fetch the page and compute the facets."""
-        filters = self._resolve_filters(self.query.filters)
+        filters = self.resolve_filters(self.query.filters)
         matched = self._matched(filters.conditions)
         total = self.session.scalar(select(func.count()).select_from(matched.subquery())) or 0
         page_pks: Sequence[Any] = []
@@ -194,8 +201,8 @@ class CatalogSearch:
 
     # -- filters --------------------------------------------------------------------------
 
-    def _resolve_filters(self, requested: Sequence[FilterValue]) -> _Filters:
-        filters = _Filters()
+    def resolve_filters(self, requested: Sequence[FilterValue]) -> ResolvedFilters:
+        filters = ResolvedFilters()
         by_param: dict[str, list[str]] = defaultdict(list)
         for item in requested:
             by_param[item.param].append(item.value)
@@ -209,7 +216,7 @@ class CatalogSearch:
             self._attribute_filters(by_param, filters)
         return filters
 
-    def _category_filters(self, values: list[str], filters: _Filters) -> None:
+    def _category_filters(self, values: list[str], filters: ResolvedFilters) -> None:
         rows = {
             row.external_id: row
             for row in self.session.execute(
@@ -218,9 +225,10 @@ class CatalogSearch:
                 )
             )
         }
-        names = self._category_names([row.pk for row in rows.values()])
+        names = self.category_names([row.pk for row in rows.values()])
         for value in values:
             row = rows.get(value)
+            filters.category_pks.append(None if row is None else row.pk)
             if row is None:
                 filters.conditions.append(false())
                 label = value
@@ -242,7 +250,7 @@ class CatalogSearch:
             # Every applied category was unknown: nothing matches, so offer no categories.
             filters.category_depth = 10**6
 
-    def _brand_filters(self, values: list[str], filters: _Filters) -> None:
+    def _brand_filters(self, values: list[str], filters: ResolvedFilters) -> None:
         rows = dict(
             self.session.execute(
                 select(Brand.external_id, Brand.pk).where(Brand.external_id.in_(values))
@@ -255,15 +263,17 @@ class CatalogSearch:
         )
         for value in values:
             brand_pk = rows.get(value)
+            filters.brand_pks.append(brand_pk)
             filters.conditions.append(false() if brand_pk is None else Product.brand_pk == brand_pk)
             label = value if brand_pk is None else brand_names[brand_pk]
             filters.applied.append(AppliedFilter(FacetKind.BRAND, BRAND_PARAM, None, value, label))
         filters.brand_applied = True
 
-    def _price_filters(self, values: list[str], filters: _Filters) -> None:
+    def _price_filters(self, values: list[str], filters: ResolvedFilters) -> None:
         scale = Decimal(10) ** self.price_digits
         for value in values:
             price_range = parse_price_range(value)
+            filters.price_ranges.append(price_range)
             if price_range is None:
                 filters.conditions.append(false())
             else:
@@ -276,7 +286,7 @@ class CatalogSearch:
             )
         filters.price_applied = True
 
-    def _attribute_filters(self, by_param: dict[str, list[str]], filters: _Filters) -> None:
+    def _attribute_filters(self, by_param: dict[str, list[str]], filters: ResolvedFilters) -> None:
         attributes = dict(
             self.session.execute(
                 select(Attribute.code, Attribute.pk).where(Attribute.code.in_(list(by_param)))
@@ -284,7 +294,7 @@ class CatalogSearch:
         )
         if not attributes:
             return  # Parameters that name no attribute are not filters: ignored.
-        attribute_labels = self._attribute_labels(list(attributes.values()))
+        attribute_labels = self.attribute_labels(list(attributes.values()))
         for code, attribute_pk in attributes.items():
             values = by_param[code]
             known = dict(
@@ -295,9 +305,10 @@ class CatalogSearch:
                     )
                 ).all()
             )
-            value_labels = self._value_labels(list(known.values()))
+            value_labels = self.value_labels(list(known.values()))
             for value in values:
                 value_pk = known.get(value)
+                filters.value_pks.append(value_pk)
                 if value_pk is None:
                     filters.conditions.append(false())
                     label = value
@@ -319,7 +330,7 @@ class CatalogSearch:
 
     # -- facets ---------------------------------------------------------------------------
 
-    def _facets(self, filters: _Filters, matched: Select[Any]) -> tuple[Facet, ...]:
+    def _facets(self, filters: ResolvedFilters, matched: Select[Any]) -> tuple[Facet, ...]:
         matched_pks = matched.scalar_subquery()
         facets: list[Facet | None] = [self._category_facet(filters, matched_pks)]
         if not filters.brand_applied:
@@ -329,21 +340,31 @@ class CatalogSearch:
         facets.extend(self._attribute_facets(filters, matched_pks))
         return tuple(facet for facet in facets if facet is not None and facet.options)
 
-    def _category_facet(self, filters: _Filters, matched_pks: ColumnElement[int]) -> Facet | None:
-        parent = filters.category_parent
+    def _category_facet(
+        self, filters: ResolvedFilters, matched_pks: ColumnElement[int]
+    ) -> Facet | None:
         if filters.category_depth >= 10**6:
             return None
-        level = Category.parent_pk.is_(None) if parent is None else Category.parent_pk == parent
         counts = self.session.execute(
             select(ProductCategory.category_pk, Category.external_id, func.count())
             .join(Category, Category.pk == ProductCategory.category_pk)
-            .where(level, ProductCategory.product_pk.in_(matched_pks))
+            .where(self.category_level(filters), ProductCategory.product_pk.in_(matched_pks))
             .group_by(ProductCategory.category_pk, Category.external_id)
         ).all()
-        names = self._category_names([pk for pk, _, _ in counts])
+        return self.category_facet(counts)
+
+    def category_level(self, filters: ResolvedFilters) -> ColumnElement[bool]:
+        """The categories offered: children of the deepest applied category, else the roots."""
+        parent = filters.category_parent
+        return Category.parent_pk.is_(None) if parent is None else Category.parent_pk == parent
+
+    def category_facet(self, counts: Sequence[tuple[int, str, int]]) -> Facet:
+        """The category facet from (category pk, external id, product count) rows."""
+        names = self.category_names([pk for pk, _, _ in counts])
         options = [
             FacetOption(value=external_id, label=names.get(pk, external_id), count=count)
             for pk, external_id, count in counts
+            if count
         ]
         return Facet(FacetKind.CATEGORY, CATEGORY_PARAM, None, _best_first(options))
 
@@ -354,10 +375,7 @@ class CatalogSearch:
             .where(Product.pk.in_(matched_pks))
             .group_by(Brand.pk, Brand.external_id, Brand.name)
         ).all()
-        options = [
-            FacetOption(value=value, label=name, count=count) for value, name, count in counts
-        ]
-        return Facet(FacetKind.BRAND, BRAND_PARAM, None, _best_first(options))
+        return brand_facet(counts)
 
     def _price_facet(self, matched: Select[Any]) -> Facet | None:
         priced = matched.add_columns(self.price.label("price")).subquery()
@@ -366,9 +384,7 @@ class CatalogSearch:
         ).one()
         if low is None or high is None:
             return None
-        scale = Decimal(10) ** self.price_digits
-        step = _round_step((Decimal(str(high)) - Decimal(str(low))) / scale / PRICE_BUCKETS)
-        step_minor = int(step * scale)
+        step, step_minor = price_step(low, high, self.price_digits)
         bucket = (
             cast(priced.c.price / step_minor, Integer)
             if self.dialect == "sqlite"
@@ -380,22 +396,11 @@ class CatalogSearch:
             .group_by(bucket)
             .order_by(bucket)
         ).all()
-        if len(counts) < 2:
-            return None  # One range would not narrow anything.
-        options = []
-        for index, count in counts:
-            price_range = PriceRange(low=step * int(index), high=step * (int(index) + 1))
-            options.append(
-                FacetOption(
-                    value=price_range.value,
-                    label=price_range.value,
-                    count=count,
-                    price_range=price_range,
-                )
-            )
-        return Facet(FacetKind.PRICE, PRICE_PARAM, None, tuple(options))
+        return price_facet([(int(index), count) for index, count in counts], step)
 
-    def _attribute_facets(self, filters: _Filters, matched_pks: ColumnElement[int]) -> list[Facet]:
+    def _attribute_facets(
+        self, filters: ResolvedFilters, matched_pks: ColumnElement[int]
+    ) -> list[Facet]:
         rows = self.session.execute(
             select(
                 Attribute.pk,
@@ -409,9 +414,15 @@ class CatalogSearch:
             .where(ProductAttributeValue.product_pk.in_(matched_pks))
             .group_by(Attribute.pk, Attribute.code, AttributeValue.pk, AttributeValue.code)
         ).all()
-        rows = [row for row in rows if row[2] not in filters.applied_values]
-        value_labels = self._value_labels([row[2] for row in rows])
-        attribute_labels = self._attribute_labels(list({row[0] for row in rows}))
+        return self.attribute_facets(filters, [(a, b, c, d, e) for a, b, c, d, e in rows])
+
+    def attribute_facets(
+        self, filters: ResolvedFilters, rows: Sequence[tuple[int, str, int, str, int]]
+    ) -> list[Facet]:
+        """Attribute facets from (attribute pk, code, value pk, value code, count) rows."""
+        rows = [row for row in rows if row[2] not in filters.applied_values and row[4]]
+        value_labels = self.value_labels([row[2] for row in rows])
+        attribute_labels = self.attribute_labels(list({row[0] for row in rows}))
         grouped: dict[tuple[int, str], list[FacetOption]] = defaultdict(list)
         for attribute_pk, code, value_pk, value, count in rows:
             grouped[(attribute_pk, code)].append(
@@ -428,7 +439,7 @@ class CatalogSearch:
 
     # -- labels ---------------------------------------------------------------------------
 
-    def _category_names(self, pks: Sequence[int]) -> dict[int, str]:
+    def category_names(self, pks: Sequence[int]) -> dict[int, str]:
         if not pks:
             return {}
         return pick_translation(
@@ -442,7 +453,7 @@ class CatalogSearch:
             self.languages,
         )
 
-    def _value_labels(self, pks: Sequence[int]) -> dict[int, str]:
+    def value_labels(self, pks: Sequence[int]) -> dict[int, str]:
         if not pks:
             return {}
         return pick_translation(
@@ -456,7 +467,7 @@ class CatalogSearch:
             self.languages,
         )
 
-    def _attribute_labels(self, pks: Sequence[int]) -> dict[int, str]:
+    def attribute_labels(self, pks: Sequence[int]) -> dict[int, str]:
         if not pks:
             return {}
         return pick_translation(
@@ -469,6 +480,39 @@ class CatalogSearch:
             ),
             self.languages,
         )
+
+
+def brand_facet(counts: Sequence[tuple[str, str, int]]) -> Facet:
+    """The brand facet from (external id, name, product count) rows."""
+    options = [
+        FacetOption(value=value, label=name, count=count) for value, name, count in counts if count
+    ]
+    return Facet(FacetKind.BRAND, BRAND_PARAM, None, _best_first(options))
+
+
+def price_step(low: float | int, high: float | int, digits: int) -> tuple[Decimal, int]:
+    """The width of the price ranges for prices from low to high (minor units): major, minor."""
+    scale = Decimal(10) ** digits
+    step = _round_step((Decimal(str(high)) - Decimal(str(low))) / scale / PRICE_BUCKETS)
+    return step, int(step * scale)
+
+
+def price_facet(counts: Sequence[tuple[int, int]], step: Decimal) -> Facet | None:
+    """The price facet from (range index, product count) rows in index order."""
+    if len(counts) < 2:
+        return None  # One range would not narrow anything.
+    options = []
+    for index, count in counts:
+        price_range = PriceRange(low=step * index, high=step * (index + 1))
+        options.append(
+            FacetOption(
+                value=price_range.value,
+                label=price_range.value,
+                count=count,
+                price_range=price_range,
+            )
+        )
+    return Facet(FacetKind.PRICE, PRICE_PARAM, None, tuple(options))
 
 
 def _best_first(options: list[FacetOption]) -> tuple[FacetOption, ...]:

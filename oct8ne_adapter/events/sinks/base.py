@@ -27,6 +27,9 @@ class OutboundRequest:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes | None = None
+    #: Seconds to wait for the answer (a vendor may recommend one, e.g. Optico's 5 s); None: the
+    #: relay's default.
+    timeout_seconds: float | None = None
 
 
 class Outcome(enum.Enum):

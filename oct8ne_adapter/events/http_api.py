@@ -1,0 +1,135 @@
+"""`POST /oct8ne/events/<kind>`: shop backends record commerce events over HTTP.
+
+Kinds: `cart-updated`, `order-placed`, `order-status-changed`. The body is the event as JSON
+(fields as in `events.codec`), optionally with `visitor_cookie`: the raw value of the visitor's
+`oct8ne-visitor-ids` cookie, whose ids fill those the event does not give. Authentication is the
+shared secret `events_secret` as `Authorization: Bearer <secret>`, compared in constant time.
+
+Answers (JSON): 202 `{"recorded": true}`, 200 `{"recorded": false, "duplicate": true}` for an
+event recorded before; 400 naming the first bad field, 401 without the right secret, 403 when
+no secret is configured (the endpoint is off), 404 for an unknown kind, 413 for a body over
+256 KB, 415 when the body is not `application/json`, 503 when the database does not answer.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from ..errors import AdapterError, BadRequest, Forbidden, Unauthorized, error_payload
+from ..responses import render
+from . import codec
+from .visitor_ids import parse_cookie, with_visitor_ids
+
+log = logging.getLogger(__name__)
+events_blueprint = Blueprint("oct8ne_events", __name__)
+
+#: URL name -> event kind.
+URL_KINDS = {
+    "cart-updated": "cart_updated",
+    "order-placed": "order_placed",
+    "order-status-changed": "order_status_changed",
+}
+MAX_BODY_BYTES = 256 * 1024
+
+
+class UnknownEventKind(AdapterError):
+    """The URL names no event kind."""
+
+    status = 404
+    code = "unknown_event_kind"
+
+
+class InvalidEvent(BadRequest):
+    """The body is not a valid event of its kind."""
+
+    code = "invalid_event"
+
+
+class PayloadTooLarge(AdapterError):
+    """The body is larger than any event may be."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AdapterError):
+    """The body is not declared as JSON."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _check_secret(expected: str) -> None:
+    if not expected:
+        raise Forbidden("recording events over HTTP is off: set events_secret to switch it on")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise Unauthorized("send the events secret as 'Authorization: Bearer <secret>'")
+    if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
+        raise Unauthorized("the events secret is wrong")
+
+
+@events_blueprint.post("/events/<kind>")
+def record_event(kind: str) -> Response:
+    """Record one event for every configured sink."""
+    state = current_app.extensions["oct8ne"]
+    _check_secret(state.settings.events_secret)
+    event_kind = URL_KINDS.get(kind)
+    if event_kind is None:
+        raise UnknownEventKind(
+            f"unknown event kind {kind[:40]!r}: use one of {', '.join(URL_KINDS)}"
+        )
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the event as application/json")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"an event is at most {MAX_BODY_BYTES // 1024} KB")
+    body = request.get_data(cache=False)
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"an event is at most {MAX_BODY_BYTES // 1024} KB")
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise InvalidEvent(f"the body is not JSON: {str(error)[:100]}") from None
+    if not isinstance(data, dict):
+        raise InvalidEvent("the body must be a JSON object")
+    cookie = data.pop("visitor_cookie", None)
+    if cookie is not None and not isinstance(cookie, str):
+        raise InvalidEvent("visitor_cookie must be the cookie's value as a string")
+    try:
+        event = codec.event_from_json(event_kind, data)
+    except codec.EventFormatError as error:
+        raise InvalidEvent(str(error)) from None
+    if cookie:
+        event = with_visitor_ids(event, parse_cookie(cookie))
+    if state.events is None:
+        return render(
+            {"error": "unavailable", "message": "events need the adapter's SQL database"},
+            None,
+            503,
+        )
+    if state.events.record(event):
+        return render({"recorded": True, "kind": event_kind}, None, 202)
+    return render({"recorded": False, "duplicate": True, "kind": event_kind}, None, 200)
+
+
+@events_blueprint.errorhandler(AdapterError)
+def adapter_error(error: AdapterError) -> Response:
+    """Adapter errors as JSON; a 401 says which scheme to use."""
+    payload, status = error_payload(error)
+    if status >= 500:
+        log.warning("oct8ne %s: %s", request.path, error.message, exc_info=error.__cause__)
+    response = render(payload, None, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="oct8ne-events"'
+    return response
+
+
+@events_blueprint.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    """Werkzeug's HTTP errors (405, 413 ...) as JSON too."""
+    return render({"error": "http_error", "message": error.name}, None, error.code or 500)

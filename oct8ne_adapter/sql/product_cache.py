@@ -1,0 +1,107 @@
+"""Products already loaded in this process, kept for as long as the catalog change log is still.
+
+productInfo, productSummary, customerData and every search page load the same popular products
+again and again: four queries per call, most of a productInfo request's time. Each call reads the
+change log's version first (one small query, in the same session as the products would be read),
+and any new entry, written by any process's catalog writer, empties the cache. So an answer from
+the cache is the answer SQL would give at that moment, for every write that goes through the log
+(the import, the demo loader, the writer): the contract every in-process cache here follows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine, Table, func, select
+from sqlalchemy.orm import Session
+
+from .. import domain
+from .models import CatalogChange
+
+#: Products kept per database and process (about 1-2 KB each with their texts).
+MAX_PRODUCTS = 10_000
+
+_log: Table = CatalogChange.__table__  # type: ignore[assignment]
+# Count and newest position: an entry committed late with an older position changes the count.
+_VERSION = select(func.count(), func.max(_log.c.seq))
+
+Version = tuple[int, int]
+Key = tuple[int, tuple[str, ...]]
+
+
+class ProductCache:
+    """Active products by (primary key, language chain), and shop id -> primary key."""
+
+    def __init__(self, max_products: int = MAX_PRODUCTS) -> None:
+        self.max_products = max_products
+        self._lock = threading.Lock()
+        self._version: Version | None = None
+        self._products: OrderedDict[Key, domain.Product] = OrderedDict()
+        self._pks: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._products)
+
+    def follow(self, session: Session) -> None:
+        """Read the change log's version; forget everything if it moved."""
+        count, newest = session.execute(_VERSION).one()
+        version = (int(count or 0), int(newest or 0))
+        with self._lock:
+            if version != self._version:
+                self._products.clear()
+                self._pks.clear()
+                self._version = version
+
+    def products(
+        self, pks: Iterable[int], languages: tuple[str, ...]
+    ) -> tuple[dict[int, domain.Product], list[int]]:
+        """The cached products among these keys, and the keys still to load."""
+        found: dict[int, domain.Product] = {}
+        missing: list[int] = []
+        with self._lock:
+            for pk in pks:
+                product = self._products.get((pk, languages))
+                if product is None:
+                    missing.append(pk)
+                else:
+                    self._products.move_to_end((pk, languages))
+                    found[pk] = product
+        return found, missing
+
+    def pks(self, external_ids: Sequence[str]) -> tuple[dict[str, int], list[str]]:
+        """Known primary keys of these shop ids, and the ids still to look up."""
+        with self._lock:
+            known = {
+                external: self._pks[external] for external in external_ids if external in self._pks
+            }
+        return known, [external for external in external_ids if external not in known]
+
+    def store(self, products: dict[int, domain.Product], languages: tuple[str, ...]) -> None:
+        """Keep freshly loaded products, dropping the least recently used beyond the limit."""
+        with self._lock:
+            for pk, product in products.items():
+                self._products[(pk, languages)] = product
+                self._pks[product.id] = pk
+            while len(self._products) > self.max_products:
+                self._products.popitem(last=False)
+            # An id whose product was dropped still names the same key until the log moves.
+            if len(self._pks) > 4 * self.max_products:
+                self._pks.clear()
+
+
+_caches: WeakKeyDictionary[Engine, ProductCache] = WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def product_cache(session: Session) -> ProductCache:
+    """The cache of the database this session reads (one per engine, so per process)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    cache = _caches.get(engine)
+    if cache is None:
+        with _caches_lock:
+            cache = _caches.setdefault(engine, ProductCache())
+    return cache

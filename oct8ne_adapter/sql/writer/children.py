@@ -1,0 +1,154 @@
+"""A product's rows in the child tables: texts, prices, images, categories, attribute values and
+related products."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from babel.numbers import get_currency_precision
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from ...catalog_feed import ProductRecord
+from .. import fulltext
+from ..models import (
+    ProductAttributeValue,
+    ProductCategory,
+    ProductMedia,
+    ProductPrice,
+    ProductRelation,
+    ProductTranslation,
+)
+from .bulk import chunks, insert_rows, stored_products, table_of
+from .reference import Resolved
+
+_translations = table_of(ProductTranslation)
+_prices = table_of(ProductPrice)
+_media = table_of(ProductMedia)
+_categories = table_of(ProductCategory)
+_values = table_of(ProductAttributeValue)
+_relations = table_of(ProductRelation)
+
+TRANSLATION_COLUMNS = ("product_pk", "language", "title", "sort_key", "description")
+PRICE_COLUMNS = ("product_pk", "currency", "amount_minor", "previous_amount_minor")
+
+#: A record with the primary key of its product.
+Written = tuple[int, ProductRecord]
+#: ... and its reference rows.
+Resolving = tuple[int, ProductRecord, Resolved]
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """19.90 USD -> 1990; the amount must already fit the currency's decimals."""
+    return int(amount.scaleb(_decimals(currency)))
+
+
+@cache
+def _decimals(currency: str) -> int:
+    return int(get_currency_precision(currency))
+
+
+def translation_row(pk: int, language: str, title: str, description: str) -> tuple[Any, ...]:
+    """A product_translations row; the sort key is the folded title."""
+    return (pk, language, title, fulltext.fold(title)[:500], description)
+
+
+def price_rows(items: Iterable[Written]) -> list[tuple[Any, ...]]:
+    """The product_prices rows of these records."""
+    return [
+        (
+            pk,
+            currency,
+            to_minor_units(price.amount, currency),
+            None
+            if price.previous_amount is None
+            else to_minor_units(price.previous_amount, currency),
+        )
+        for pk, record in items
+        for currency, price in record.prices.items()
+    ]
+
+
+def insert_children(session: Session, items: Sequence[Resolving]) -> None:
+    """Insert every child row of these products (whose old child rows are gone)."""
+    translations: list[tuple[Any, ...]] = []
+    media: list[tuple[Any, ...]] = []
+    categories: list[tuple[Any, ...]] = []
+    values: list[tuple[Any, ...]] = []
+    for pk, record, refs in items:
+        descriptions = record.descriptions
+        translations.extend(
+            translation_row(pk, language, title, descriptions.get(language, ""))
+            for language, title in record.titles.items()
+        )
+        media.extend((pk, position, url) for position, url in enumerate(record.images))
+        categories.extend((pk, category_pk) for category_pk in refs.category_pks)
+        values.extend((pk, value_pk) for value_pk in refs.value_pks)
+    insert_rows(session, _translations, TRANSLATION_COLUMNS, translations)
+    insert_rows(
+        session, _prices, PRICE_COLUMNS, price_rows((pk, record) for pk, record, _ in items)
+    )
+    insert_rows(session, _media, ("product_pk", "position", "url"), media)
+    insert_rows(session, _categories, ("product_pk", "category_pk"), categories)
+    insert_rows(session, _values, ("product_pk", "value_pk"), values)
+
+
+def delete_children(
+    session: Session, items: Sequence[Written], *, keep_other_currencies: bool
+) -> None:
+    """Delete the child rows of these products before they are written again.
+
+    With `keep_other_currencies` (Merchant Center feeds: one currency and one language each) the
+    prices in other currencies and the texts in other languages stay: they came from other feeds.
+    """
+    pks = [pk for pk, _ in items]
+    replaced = [_media, _categories, _values, _relations]
+    if not keep_other_currencies:
+        replaced += [_translations, _prices]
+    for chunk in chunks(pks):
+        for child in replaced:
+            session.execute(delete(child).where(child.c.product_pk.in_(chunk)))
+    if keep_other_currencies:
+        delete_pairs(session, _prices, "currency", [(pk, c) for pk, r in items for c in r.prices])
+        delete_pairs(
+            session, _translations, "language", [(pk, lang) for pk, r in items for lang in r.titles]
+        )
+
+
+def delete_pairs(session: Session, table: Any, column: str, pairs: list[tuple[int, str]]) -> None:
+    """Delete the rows of `table` keyed by these (product_pk, `column`) pairs.
+
+    One `column = value AND product_pk IN (...)` per value: SQLite scans the whole table for a
+    `(product_pk, column) IN (VALUES ...)` (a feed has one currency and one language, so there
+    is one statement per chunk of products), where this form searches its primary key.
+    """
+    by_value: dict[str, list[int]] = {}
+    for pk, value in pairs:
+        by_value.setdefault(value, []).append(pk)
+    for value, pks in by_value.items():
+        for chunk in chunks(pks):
+            session.execute(
+                delete(table).where(table.c[column] == value, table.c.product_pk.in_(chunk))
+            )
+
+
+def write_relations(session: Session, pending: list[tuple[int, tuple[str, ...]]]) -> None:
+    """Insert the related-product rows, resolving the related ids now that all are written."""
+    if not pending:
+        return
+    wanted = list({external for _, related in pending for external in related})
+    pks = {external: found[0] for external, found in stored_products(session, wanted).items()}
+    rows: list[tuple[Any, ...]] = []
+    for product_pk, related in pending:
+        positions: dict[int, int] = {}
+        for position, external in enumerate(related):
+            related_pk = pks.get(external)
+            if related_pk is not None and related_pk != product_pk:
+                positions.setdefault(related_pk, position)
+        rows.extend(
+            (product_pk, related_pk, position) for related_pk, position in positions.items()
+        )
+    insert_rows(session, _relations, ("product_pk", "related_pk", "position"), rows)

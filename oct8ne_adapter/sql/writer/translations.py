@@ -1,0 +1,51 @@
+"""A localized feed (`--locale es-ES`): texts in one more language, and prices, for products that
+the main feed imported already."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from .. import fulltext
+from ..models import ProductPrice, ProductTranslation
+from .bulk import insert_rows, stored_products, table_of
+from .children import (
+    PRICE_COLUMNS,
+    TRANSLATION_COLUMNS,
+    Written,
+    delete_pairs,
+    price_rows,
+    translation_row,
+)
+
+NOT_IN_CATALOG = "not in the catalog: import the shop's main feed before a localized one"
+
+
+def write_translations(session: Session, language: str, items: list[Written]) -> None:
+    """Replace these products' texts in `language` and their prices in the records' currencies."""
+    translations = table_of(ProductTranslation)
+    prices = table_of(ProductPrice)
+    delete_pairs(session, translations, "language", [(pk, language) for pk, _ in items])
+    delete_pairs(
+        session, prices, "currency", [(pk, c) for pk, record in items for c in record.prices]
+    )
+    insert_rows(
+        session,
+        translations,
+        TRANSLATION_COLUMNS,
+        [
+            translation_row(
+                pk,
+                language,
+                next(iter(record.titles.values())),
+                next(iter(record.descriptions.values()), ""),
+            )
+            for pk, record in items
+        ],
+    )
+    insert_rows(session, prices, PRICE_COLUMNS, price_rows(items))
+    fulltext.refresh(session, [pk for pk, _ in items])
+
+
+def known_products(session: Session, product_ids: list[str]) -> dict[str, int]:
+    """external id -> pk of the products that exist."""
+    return {external: found[0] for external, found in stored_products(session, product_ids).items()}

@@ -1,0 +1,415 @@
+"""checker/: the conformance checker, run over real sockets against our demo and broken fakes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from checker_fakes import EMAIL, TOKEN, FakeAdapter, Faults, serving
+from click.testing import CliRunner
+from conftest import API_TOKEN, adapter_config
+from test_running import dispose, free_port
+
+from oct8ne_adapter import create_app
+from oct8ne_adapter.checker import CHECKS, CheckOptions, Report, Status, run_checks
+from oct8ne_adapter.checker.http import Answer, InvalidBaseUrl, frame_base, parse_jsonp
+from oct8ne_adapter.checker.protocol import CORE_METHODS
+from oct8ne_adapter.checker.report import TableWriter, as_json
+from oct8ne_adapter.checker.results import Fault, Result
+from oct8ne_adapter.checker.schemas import schema_problems, unknown_fields
+from oct8ne_adapter.checker.search import fold, parse_price
+from oct8ne_adapter.cli import cli
+
+JANE = "jane.doe@example.com"
+#: Methods another engineer may not have added yet: absent is a warning, never a failure.
+MAY_BE_ABSENT = {"getSalesReport.present"}
+#: The correct fake serves neither: it shows that absence is reported as a warning.
+FAKE_ABSENT = {"getCart.present", "getSalesReport.present"}
+
+
+def by_status(report: Report, status: Status) -> dict[str, str]:
+    """Check id -> reason of the results with this status."""
+    return {result.id: result.reason for result in report.results if result.status is status}
+
+
+@pytest.fixture
+def demo_url(database_file: Path) -> Iterator[str]:
+    """The demo shop served by the standalone adapter on a real socket."""
+    app = create_app(adapter_config(f"sqlite:///{database_file}"))
+    try:
+        with serving(app) as url:
+            yield url
+    finally:
+        dispose(app)
+
+
+CORRECT = Faults()
+
+
+def fake(faults: Faults = CORRECT, **options: object) -> Report:
+    """Run every check against a fake adapter with these faults."""
+    with serving(FakeAdapter(faults)) as url:
+        settings = {"token": TOKEN, "email": EMAIL, **options}
+        return run_checks(CheckOptions(url, **settings))  # type: ignore[arg-type]
+
+
+# -- against our demo -----------------------------------------------------------------------
+
+
+def test_every_check_passes_against_the_demo(demo_url: str) -> None:
+    report = run_checks(CheckOptions(demo_url, token=API_TOKEN, email=JANE))
+    assert [result.id for result in report.results] == [check.id for check in CHECKS]
+    assert by_status(report, Status.FAIL) == {}
+    assert by_status(report, Status.SKIP) == {}
+    assert set(by_status(report, Status.WARN)) <= MAY_BE_ABSENT
+    # Well inside the demo's rate limits (300/minute, getOrders 10/minute).
+    assert report.requests < 150
+    reasons = by_status(report, Status.PASS)
+    assert "total 276" in reasons["search.json"]
+    assert "5 orders" in reasons["getOrders.token"]
+    assert "12 options of 6 filters" in reasons["search.facets.counts"]
+
+
+def test_the_demo_frame_base_and_shop_root_are_the_same_adapter(demo_url: str) -> None:
+    checks = [check for check in CHECKS if check.id == "getAdapterInfo.json"]
+    for url in (demo_url, f"{demo_url}/oct8ne", f"{demo_url}/oct8ne/frame/"):
+        report = run_checks(CheckOptions(url), checks=checks)
+        assert report.base_url == f"{demo_url}/oct8ne/frame"
+        assert report.results[0].status is Status.PASS
+
+
+def test_without_a_token_the_order_checks_are_skipped_not_failed(demo_url: str) -> None:
+    report = run_checks(CheckOptions(demo_url))
+    assert by_status(report, Status.FAIL) == {}
+    skipped = by_status(report, Status.SKIP)
+    assert set(skipped) == {"getOrders.token", "getOrderDetails.token"}
+    assert "--token" in skipped["getOrders.token"]
+    assert "wrong token" in by_status(report, Status.WARN)["getOrders.json"]
+
+
+# -- against broken fakes -------------------------------------------------------------------
+
+
+def test_the_correct_fake_passes_and_absent_extras_are_warnings() -> None:
+    report = fake()
+    assert by_status(report, Status.FAIL) == {}
+    assert by_status(report, Status.SKIP) == {}
+    warnings = by_status(report, Status.WARN)
+    assert set(warnings) == FAKE_ABSENT
+    assert "absent (getCart: HTTP 404)" in warnings["getCart.present"]
+    assert "present, valid" in by_status(report, Status.PASS)["productRelated.present"]
+
+
+# fault -> (the checks that must report it, a piece of the reason, whether they are all that fail)
+FAULTS: dict[str, tuple[Faults, set[str], str, bool]] = {
+    "JSONP served as JSON": (
+        Faults(jsonp_type="application/json"),
+        {f"{method}.jsonp" for method in CORE_METHODS},
+        "Content-Type 'application/json' for JSONP",
+        True,
+    ),
+    # Every other check reads JSON too, so they fail as well: only these must.
+    "JSON served as HTML": (
+        Faults(json_type="text/html"),
+        {f"{method}.json" for method in CORE_METHODS},
+        "Content-Type 'text/html', not 'application/json'",
+        False,
+    ),
+    "raw callback reflection": (
+        Faults(reflect_callback=True),
+        {"callback.hostile"},
+        "reflected raw as application/javascript: '/**/alert(document.cookie)//(",
+        True,
+    ),
+    "facet counts hard-coded to 1": (
+        Faults(facet_count_one=True),
+        {"search.facets.counts", "search.facets.combined"},
+        "says 1, ",
+        True,
+    ),
+    "missing fields": (
+        Faults(drop_info_fields=("medias", "useProductUrl")),
+        {"productInfo.json"},
+        "'medias' is a required property",
+        True,
+    ),
+    "null on a bad token": (
+        Faults(null_on_bad_token=True),
+        {"getOrders.bad-token", "getOrderDetails.bad-token"},
+        "(wrong token): answered null, not []",
+        True,
+    ),
+    "500 on bad paging": (
+        Faults(paging_500=True),
+        {"search.bad-paging"},
+        "search?search=&page=-1: HTTP 500: '<h1>Internal Server Error</h1>'",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_is_reported_by_the_right_check(name: str) -> None:
+    faults, expected, reason, exact = FAULTS[name]
+    report = fake(faults)
+    failed = by_status(report, Status.FAIL)
+    assert expected <= set(failed)
+    if exact:
+        assert set(failed) == expected
+    assert all(reason in failed[check] for check in expected), failed
+    assert report.failed
+
+
+def test_the_wrong_count_names_the_option_and_both_numbers() -> None:
+    failed = by_status(fake(Faults(facet_count_one=True)), Status.FAIL)
+    assert failed["search.facets.counts"].startswith("4 of 4 counts wrong: category=")
+    assert "color=blue says 1, applying both finds 3" in failed["search.facets.combined"]
+
+
+def test_a_slow_method_fails_its_checks_with_the_timeout_and_the_run_stays_short() -> None:
+    report = fake(
+        Faults(slow_methods=("search",), delay=2.0), timeout=0.3, product_ids=("p1", "p2")
+    )
+    failed = by_status(report, Status.FAIL)
+    assert set(failed) == {check.id for check in CHECKS if check.id.startswith("search.")}
+    assert "timed out after 0.3 s (--timeout 0.3)" in failed["search.json"]
+    # After two timeouts of one method its further calls are not sent.
+    assert "not sent, search timed out 2 times already" in failed["search.facets.counts"]
+    assert report.seconds < 3.0
+    assert by_status(report, Status.PASS)["products.ids"].startswith("asked p2,p1,")
+
+
+def test_an_unreachable_adapter_fails_every_check_with_the_reason() -> None:
+    report = run_checks(CheckOptions(f"http://127.0.0.1:{free_port()}", timeout=2))
+    assert by_status(report, Status.PASS) == {}
+    failed = by_status(report, Status.FAIL)
+    assert "getAdapterInfo: connection refused" in failed["getAdapterInfo.json"]
+    assert all("connection refused" in reason for reason in failed.values())
+    skipped = by_status(report, Status.SKIP)
+    assert set(skipped) >= {"products.ids", "getOrders.token"}
+    assert "connection refused" in skipped["products.ids"]
+    assert "give --token" in skipped["getOrders.token"]
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_the_command_prints_a_table_and_exits_0_on_the_demo(demo_url: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["check", demo_url, "--token", API_TOKEN, "--email", JANE, "--timeout", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"oct8ne adapter check: {demo_url}/oct8ne/frame"
+    rows = [line for line in lines if line.startswith("  ")]
+    assert [row.split()[1] for row in rows] == [check.id for check in CHECKS]
+    assert any(row.split()[0] == "PASS" for row in rows)
+    assert lines[-1].startswith("Summary: ")
+    assert " 0 fail, " in lines[-1]
+    assert "\x1b[" not in result.output  # no colours when stdout is not a terminal
+    assert API_TOKEN not in result.output  # secrets are masked in every reason
+
+
+def test_the_command_reports_json_and_exits_1_on_a_fault() -> None:
+    with serving(FakeAdapter(Faults(null_on_bad_token=True))) as url:
+        result = CliRunner().invoke(cli, ["check", url, "--json", "--token", TOKEN])
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document["ok"] is False
+    assert document["summary"]["fail"] == 2
+    statuses = {check["id"]: check["status"] for check in document["checks"]}
+    assert statuses["getOrders.bad-token"] == "fail"
+    assert statuses["getAdapterInfo.json"] == "pass"
+    assert len(statuses) == len(CHECKS)
+
+
+def test_the_command_on_an_unreachable_adapter_exits_1_without_a_traceback() -> None:
+    url = f"http://127.0.0.1:{free_port()}/oct8ne/frame"
+    result = CliRunner().invoke(cli, ["check", url, "--timeout", "2"])
+    assert result.exit_code == 1
+    assert "connection refused" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["ftp://shop.example"], "must be an http(s) URL with a host"),
+        (["http://shop.example/?a=1"], "must not carry a query"),
+        (["http://shop.example", "--product-ids", " , "], "comma-separated product ids"),
+        (["http://shop.example", "--timeout", "0"], "0.1<=x<=300"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(arguments: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["check", *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+# -- the pieces -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "base"),
+    [
+        ("http://shop.example", "http://shop.example/oct8ne/frame"),
+        ("https://shop.example/", "https://shop.example/oct8ne/frame"),
+        ("http://shop.example/oct8ne", "http://shop.example/oct8ne/frame"),
+        ("http://shop.example/shop/oct8ne/frame/", "http://shop.example/shop/oct8ne/frame"),
+        ("http://127.0.0.1:8000/oct8ne/frame", "http://127.0.0.1:8000/oct8ne/frame"),
+    ],
+)
+def test_frame_base_accepts_a_frame_base_or_a_shop_root(url: str, base: str) -> None:
+    assert frame_base(url) == base
+
+
+@pytest.mark.parametrize("url", ["shop.example", "file:///etc/passwd", "http://", "http://a/#x"])
+def test_frame_base_refuses_what_is_not_an_adapter_url(url: str) -> None:
+    with pytest.raises(InvalidBaseUrl):
+        frame_base(url)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("$1,500.00", "1500.00"),
+        ("1.500,00 €", "1500.00"),
+        ("89,90 US$", "89.90"),
+        ("€84.90", "84.90"),
+        ("CHF 1'234.50", "1234.50"),
+        ("1 234,5 kr", "1234.5"),
+        ("¥1,500", "1500"),
+        ("$12", "12"),
+        ("free", None),
+    ],
+)
+def test_formatted_prices_are_read_in_any_common_locale(text: str, amount: str | None) -> None:
+    assert parse_price(text) == (None if amount is None else Decimal(amount))
+
+
+def test_names_compare_without_case_or_accents() -> None:
+    assert fold("Éclair") == fold("eclair")
+    assert sorted(["bright", "Córdoba", "Alpine"], key=fold) == ["Alpine", "bright", "Córdoba"]
+
+
+def answer(body: str, content_type: str = "application/javascript") -> Answer:
+    """An answer as the client would build it."""
+    return Answer("m?callback=cb", 200, content_type, {}, body.encode())
+
+
+@pytest.mark.parametrize(
+    ("body", "commented"),
+    [('/**/cb({"a":1});', True), ('cb({"a":1})', False), (' /**/ cb( {"a":1} ) ; ', True)],
+)
+def test_jsonp_bodies_are_taken_apart(body: str, commented: bool) -> None:
+    jsonp = parse_jsonp(answer(body), "cb")
+    assert jsonp.payload == {"a": 1}
+    assert jsonp.commented is commented
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('other({"a":1});', "not a call of cb"),
+        ('cb({"a":1}', "not closed"),
+        ("cb({a:1});", "is not JSON"),
+    ],
+)
+def test_broken_jsonp_is_a_fault_naming_the_body(body: str, reason: str) -> None:
+    with pytest.raises(Fault, match=reason):
+        parse_jsonp(answer(body), "cb")
+
+
+def test_schema_problems_name_the_path_and_the_offending_value() -> None:
+    product = {
+        "internalId": 1001,
+        "title": "Tent",
+        "formattedPrice": "$1",
+        "formattedPrevPrice": "$1",
+        "productUrl": "http://shop.example/p/1001",
+    }
+    assert schema_problems("productSummary", [product]) == [
+        "[0]: 'thumbnail' is a required property",
+        "[0].internalId: 1001 is not of type 'string'",
+    ]
+    assert schema_problems("productSummary", []) == []
+    counts = {
+        "total": 1,
+        "results": [],
+        "filters": {
+            "applied": [],
+            "available": [
+                {
+                    "param": "color",
+                    "paramLabel": "Color",
+                    "options": [{"value": "red", "valueLabel": "Red", "count": "1"}],
+                }
+            ],
+        },
+    }
+    assert schema_problems("search", counts) == [
+        "filters.available[0].options[0].count: '1' is not of type 'integer'"
+    ]
+
+
+def test_the_table_is_coloured_and_wrapped_on_a_terminal() -> None:
+    table = TableWriter(CHECKS, color=True, width=60)
+    row = table.row(Result("search.paging", "paging", Status.FAIL, "word " * 30))
+    assert "\x1b[31m" in row and "FAIL" in row
+    assert all(len(line) <= 60 for line in row.splitlines()[1:])
+    plain = TableWriter(CHECKS, color=False)
+    assert plain.row(Result("a", "a", Status.PASS, "ok")).split() == ["PASS", "a", "ok"]
+
+
+def test_the_json_report_counts_every_status() -> None:
+    results = (
+        Result("a", "A", Status.PASS, "fine"),
+        Result("b", "B", Status.WARN, "hmm"),
+        Result("c", "C", Status.FAIL, "broken"),
+    )
+    document = json.loads(as_json(Report("http://x/oct8ne/frame", results, 7, 0.5)))
+    assert document["ok"] is False
+    assert document["summary"] == {
+        "pass": 1,
+        "warn": 1,
+        "fail": 1,
+        "skip": 0,
+        "checks": 3,
+        "requests": 7,
+    }
+    assert document["checks"][2] == {"id": "c", "status": "fail", "reason": "broken", "title": "C"}
+
+
+def test_a_byte_order_mark_is_named_not_reported_as_garbage() -> None:
+    with pytest.raises(Fault, match="starts with a UTF-8 byte order mark"):
+        Answer("getAdapterInfo", 200, "application/json", {}, b'\xef\xbb\xbf{"a": 1}').json()
+
+
+def test_extra_fields_are_warnings_and_the_document_decides_what_is_required() -> None:
+    product = {
+        "internalId": "1",
+        "title": "Tent",
+        "formattedPrice": None,
+        "formattedPrevPrice": None,
+        "productUrl": "http://shop.example/p/1",
+        "thumbnail": "http://shop.example/1.jpg",
+        "stock": 3,
+    }
+    assert schema_problems("productSummary", [product]) == []
+    assert unknown_fields("productSummary", [product]) == [
+        "[0]: Additional properties are not allowed ('stock' was unexpected)"
+    ]
+    # The 2.4 document: FilterInfo.applied "is optional"; AdapterInfo marks four fields Required.
+    assert (
+        schema_problems("search", {"total": 0, "results": [], "filters": {"available": []}}) == []
+    )
+    info = {"platform": "Magento", "adapterVersion": "2.5", "developedBy": "x", "apiVersion": "2.4"}
+    assert schema_problems("getAdapterInfo", info) == []
+    assert schema_problems("getAdapterInfo", {**info, "apiVersion": "2.3"}) == [
+        "apiVersion: '2.3' is not '2.4'"
+    ]

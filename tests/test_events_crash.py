@@ -1,0 +1,220 @@
+"""kill -9 of the real `oct8ne-adapter relay-worker` in the middle of a batch, then a restart.
+
+The fake vendor is Octocom's purchases API (no idempotency on Octocom's side): it stores every
+request it receives, and it answers slowly. The worker claims the whole batch, delivers some
+orders, and is killed while a request is in flight: the vendor has stored that purchase, the
+worker never saw the answer. After a restart:
+
+- every order reaches the vendor (none lost), the orders answered before the kill are never
+  sent again, and the orders claimed but not started go exactly once;
+- the one request that was in flight is sent again, with the same `Idempotency-Key`. A vendor
+  that stores by key (the second receiver mode) stores every order exactly once; a vendor
+  without idempotency (Octocom, PA, Alhena cart events) stores that one purchase twice. That
+  window, between the vendor storing a request and the worker recording the answer, is the
+  at-least-once guarantee's remaining cost, and it is at most one request per killed worker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from oct8ne_adapter.events.model import EventLine, OrderPlaced, VisitorIds
+from oct8ne_adapter.events.recorder import EventRecorder
+from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.models import EventDelivery
+
+ORDERS = 12
+#: The request the vendor is holding when the worker is killed (1-based).
+KILL_AT = 5
+ANSWER_DELAY = 0.05
+PATH = re.compile(r"/rest/v1/browser-sessions/([0-9a-f-]{36})/purchases")
+
+
+class SlowOctocom:
+    """Octocom's purchases endpoint: 201 after a delay; holds request KILL_AT until released."""
+
+    def __init__(self, *, idempotent: bool) -> None:
+        self.idempotent = idempotent
+        self.requests: list[tuple[str, str]] = []
+        self.stored: list[str] = []
+        self.in_flight = threading.Event()
+        self.release = threading.Event()
+        self.lock = threading.Lock()
+        vendor = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                assert PATH.fullmatch(self.path), self.path
+                order_id = body["lineItems"][0]["id"]
+                key = self.headers["Idempotency-Key"]
+                with vendor.lock:
+                    vendor.requests.append((order_id, key))
+                    number = len(vendor.requests)
+                    seen = {k for _, k in vendor.requests[:-1]}
+                    # Stored on receipt, as a vendor without idempotency does.
+                    if not (vendor.idempotent and key in seen):
+                        vendor.stored.append(order_id)
+                if number == KILL_AT:
+                    vendor.in_flight.set()
+                    vendor.release.wait(10)
+                time.sleep(ANSWER_DELAY)
+                answer = json.dumps({"success": True, "message": "ok", "id": str(uuid.uuid4())})
+                try:
+                    self.send_response(201)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer.encode())
+                except OSError:
+                    pass  # the worker is gone
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def worker_command(config: Path) -> list[str]:
+    """The installed console script, next to this interpreter."""
+    script = Path(sys.executable).with_name("oct8ne-adapter")
+    if script.exists():
+        return [str(script), "--config", str(config), "relay-worker"]
+    return [
+        sys.executable,
+        "-c",
+        "from oct8ne_adapter.cli import main; main()",
+        "--config",
+        str(config),
+        "relay-worker",
+    ]
+
+
+@pytest.fixture(params=[False, True], ids=["vendor-without-idempotency", "idempotent-vendor"])
+def vendor(request: pytest.FixtureRequest) -> Iterator[SlowOctocom]:
+    server = SlowOctocom(idempotent=request.param)
+    yield server
+    server.close()
+
+
+def test_kill_9_mid_batch_loses_nothing(
+    empty_database_url: str, backend: str, vendor: SlowOctocom, tmp_path: Path
+):
+    if backend == "mariadb":
+        pytest.skip("claiming on MariaDB is covered by the several-workers test")
+    if backend == "postgresql" and vendor.idempotent:
+        pytest.skip("the vendor's idempotency does not depend on the database: SQLite shows it")
+    engine = create_database_engine(empty_database_url)
+    create_schema(engine)
+    database = Database(engine)
+    recorder = EventRecorder(database, ["octocom"])
+    for number in range(ORDERS):
+        assert recorder.record(
+            OrderPlaced(
+                order_id=f"O-{number}",
+                currency="EUR",
+                lines=(EventLine(f"O-{number}", "Lamp", 1, Decimal("20.00")),),
+                subtotal=Decimal("20.00"),
+                total=Decimal("24.20"),
+                status="paid",
+                occurred_at=datetime(2026, 11, 26, 12, number, tzinfo=UTC),
+                visitor=VisitorIds(octocom_session=str(uuid.uuid4())),
+            )
+        )
+    config = tmp_path / "relay.toml"
+    config.write_text(
+        f'database_url = "{empty_database_url}"\n'
+        # A short lease: on PostgreSQL the restarted worker waits for the dead one's claims.
+        "relay_timeout = 1\nrelay_lease_seconds = 4\nrelay_poll_ms = 50\n"
+        f'[event_sinks.octocom]\nbase_url = "{vendor.url}"\n',
+        encoding="utf-8",
+    )
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    first_log = tmp_path / "first.log"
+    with first_log.open("wb") as log:
+        first = subprocess.Popen(worker_command(config), env=environment, stdout=log, stderr=log)
+    try:
+        assert vendor.in_flight.wait(30), first_log.read_text()
+        os.kill(first.pid, signal.SIGKILL)
+        assert first.wait(10) == -signal.SIGKILL
+    finally:
+        if first.poll() is None:
+            first.kill()
+    vendor.release.set()
+    with vendor.lock:
+        before_restart = list(vendor.requests)
+    assert len(before_restart) == KILL_AT
+    with database.session() as session:
+        claimed = session.scalars(
+            select(EventDelivery).where(EventDelivery.claimed_by.is_not(None))
+        ).all()
+    # Killed mid-batch: the rest of the batch was claimed and not started.
+    assert len(claimed) == ORDERS - KILL_AT + 1
+
+    second_log = tmp_path / "second.log"
+    with second_log.open("wb") as log:
+        second = subprocess.Popen(worker_command(config), env=environment, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with vendor.lock:
+                if len(vendor.requests) >= ORDERS + 1:
+                    break
+            time.sleep(0.05)
+        time.sleep(0.3)  # a duplicate beyond the expected one would arrive now
+        second.send_signal(signal.SIGTERM)
+        second.wait(15)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    output = second_log.read_text()
+    assert second.returncode == 0, output
+    assert "stopped" in output
+
+    sent = Counter(order_id for order_id, _ in vendor.requests)
+    stored = Counter(vendor.stored)
+    in_flight_order, in_flight_key = before_restart[-1]
+    # None lost; only the request in flight at the kill was sent twice, with the same key.
+    assert set(sent) == {f"O-{number}" for number in range(ORDERS)}
+    assert {order for order, count in sent.items() if count > 1} == {in_flight_order}
+    assert sent[in_flight_order] == 2
+    assert [key for order, key in vendor.requests if order == in_flight_order] == [
+        in_flight_key,
+        in_flight_key,
+    ]
+    answered_before_kill = {order for order, _ in before_restart[:-1]}
+    assert all(sent[order] == 1 for order in answered_before_kill)
+    if vendor.idempotent:
+        assert all(count == 1 for count in stored.values())
+    else:
+        assert stored[in_flight_order] == 2
+        assert all(count == 1 for order, count in stored.items() if order != in_flight_order)
+    with database.session() as session:
+        rows = session.scalars(select(EventDelivery)).all()
+    assert {row.state for row in rows} == {"delivered"}
+    engine.dispose()

@@ -1,0 +1,68 @@
+"""serializers.py: the shortcuts of absolute_url give exactly what urljoin gives."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oct8ne_adapter.serializers import absolute_url
+
+BASES = [
+    "https://shop.example/",
+    "http://shop.example/store/",
+    "https://shop.example:8443/a/b/",
+    "https://user:pw@shop.example/",
+    "//shop.example/",
+    "HTTPS://Shop.example/",
+    "https://shop.example/a?b#c",
+    "https:///",
+]
+#: Pieces that urljoin treats specially: delimiters, dot segments, doubled slashes, blanks.
+PIECES = [*"aZ09-._~%!$&'()*+,;=:@/?#[] \t\n", "é", "\u2028", "..", "/./", "/../", "//", "."]
+STARTS = ["https://", "http://", "HTTP://", "ftp://", "https://cdn.example", "/", "//", "", "../"]
+
+
+def joined(base: str, url: str) -> str:
+    """urljoin's answer, or the error it raises."""
+    try:
+        return urljoin(base, url)
+    except ValueError as error:
+        return f"ValueError: {error}"
+
+
+def shortcut(base: str, url: str) -> str:
+    try:
+        return absolute_url(base, url)
+    except ValueError as error:
+        return f"ValueError: {error}"
+
+
+@pytest.mark.parametrize(
+    ("base", "url", "expected"),
+    [
+        ("https://shop.example/", "https://cdn.example/img/1.jpg", "https://cdn.example/img/1.jpg"),
+        ("https://shop.example/store/", "/cart/add/P1", "https://shop.example/cart/add/P1"),
+        ("https://shop.example/store/", "p/1", "https://shop.example/store/p/1"),
+        ("https://shop.example/", "/a/../b", "https://shop.example/b"),
+        ("https://shop.example/", "/a/./b/", "https://shop.example/a/b/"),
+        ("https://shop.example/", "https://cdn.example/x?", "https://cdn.example/x"),
+    ],
+)
+def test_absolute_url(base: str, url: str, expected: str) -> None:
+    assert absolute_url(base, url) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.sampled_from(BASES),
+    st.builds(
+        lambda start, pieces: start + "".join(pieces),
+        st.sampled_from(STARTS),
+        st.lists(st.sampled_from(PIECES), max_size=16),
+    ),
+)
+def test_absolute_url_is_urljoin(base: str, url: str) -> None:
+    assert shortcut(base, url) == joined(base, url)
