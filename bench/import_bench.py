@@ -18,7 +18,8 @@ runs interleaved so that both see the same load. `--markdown` also prints a tabl
 for bench/README.md.
 
 Without --database-url each version and size gets a new SQLite file; with it (PostgreSQL,
-MariaDB) the database's products are deleted before each version's first run.
+MariaDB) the database's products are deleted before each size, and a baseline needs its own
+database (`--baseline-database-url`): each version migrates its database to its own schema.
 """
 
 from __future__ import annotations
@@ -63,15 +64,8 @@ def run_child(argv: list[str]) -> None:
 
 def measure(argv: list[str], package_root: Path) -> dict[str, float]:
     """Run `argv` through `run_child` in a new interpreter importing the package from there."""
-    environment = {**os.environ, "PYTHONPATH": str(package_root)}
     started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", *argv],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=environment,
-    )
+    done = in_child(["--child", *argv], package_root)
     wall = time.perf_counter() - started
     lines = done.stdout.strip().splitlines()
     result: dict[str, float] = json.loads(lines[-1])
@@ -80,6 +74,19 @@ def measure(argv: list[str], package_root: Path) -> dict[str, float]:
     if imported:
         result["products"] = int(imported.group(1))
     return result
+
+
+def in_child(argv: list[str], package_root: Path) -> subprocess.CompletedProcess[str]:
+    """Run this script with `argv` in a new interpreter importing the package from there."""
+    done = subprocess.run(
+        [sys.executable, __file__, *argv],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(package_root)},
+    )
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    return done
 
 
 def change_titles(source: Path, target: Path, feed_format: str, share: float) -> None:
@@ -95,13 +102,14 @@ def change_titles(source: Path, target: Path, feed_format: str, share: float) ->
             out.write(line)
 
 
-def fresh_database(url: str | None, path: Path) -> str:
-    """A new SQLite file at `path`, or the server database emptied."""
+def fresh_database(url: str | None, path: Path, package_root: Path) -> str:
+    """A new SQLite file at `path`, or the server database emptied (by that version's code:
+    a newer version's migrations would leave a schema the older one refuses)."""
     if url is None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    empty_catalog(url)
+    in_child(["--empty", url], package_root)
     return url
 
 
@@ -110,11 +118,17 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         run_child(sys.argv[2:])
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--empty":
+        empty_catalog(sys.argv[2])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="+", type=int)
     parser.add_argument("--format", choices=sorted(WRITERS), default="tsv")
     parser.add_argument("--variant-share", type=float, default=0.2)
     parser.add_argument("--database-url", help="default: a new SQLite file per size")
+    parser.add_argument(
+        "--baseline-database-url", help="the baseline's own server database (with --database-url)"
+    )
     parser.add_argument("--keep", type=Path, help="directory for feeds and databases")
     parser.add_argument("--baseline", type=Path, help="root of another version of the package")
     parser.add_argument("--runs", default=",".join(RUNS), help="which runs, comma-separated")
@@ -126,8 +140,12 @@ def main() -> None:
     workdir = (args.keep or Path(tempfile.mkdtemp(prefix="import-bench-"))).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     versions = {"current": ROOT}
+    urls: dict[str, str | None] = {"current": args.database_url}
     if args.baseline:
         versions["baseline"] = args.baseline.resolve()
+        urls["baseline"] = args.baseline_database_url
+        if (args.database_url is None) != (args.baseline_database_url is None):
+            parser.error("--database-url and --baseline-database-url go together")
     startup = measure(["--help"], ROOT)["process_seconds"]
     for size in args.sizes:
         feed = workdir / f"catalog-{size}-{args.variant_share}.{args.format}"
@@ -138,26 +156,17 @@ def main() -> None:
         change_titles(feed, changed, args.format, 0.10)
         paths = {"first": feed, "unchanged": feed, "changed": changed}
         results: dict[str, dict[str, dict[str, float]]] = {name: {} for name in versions}
-        if args.database_url is None:
-            # Interleaved: both versions see the same moments of the machine's load.
-            configs = {
-                name: config_file(
-                    workdir / f"{name}-{size}.toml",
-                    fresh_database(None, workdir / f"bench-{name}-{size}.db"),
-                )
-                for name in versions
-            }
-            for run in runs:
-                for name, root in versions.items():
-                    results[name][run] = import_run(configs[name], paths[run], root, size)
-        else:
-            # One server database: each version's runs in turn, on an emptied catalog.
+        configs = {
+            name: config_file(
+                workdir / f"{name}-{size}.toml",
+                fresh_database(urls[name], workdir / f"bench-{name}-{size}.db", root),
+            )
+            for name, root in versions.items()
+        }
+        # Interleaved: both versions see the same moments of the machine's load.
+        for run in runs:
             for name, root in versions.items():
-                config = config_file(
-                    workdir / f"{name}-{size}.toml", fresh_database(args.database_url, workdir)
-                )
-                for run in runs:
-                    results[name][run] = import_run(config, paths[run], root, size)
+                results[name][run] = import_run(configs[name], paths[run], root, size)
         report = summarize(size, args, feed, startup, results)
         print(json.dumps(report), flush=True)
         if args.markdown:

@@ -16,7 +16,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 import requests
+from common import free_port, rss_kib  # shared with search_bench.py
 
 ROOT = Path(__file__).resolve().parent.parent
 MIX = [
@@ -45,29 +45,6 @@ def request_path(rng: random.Random) -> str:
     template = rng.choices([path for _, path in MIX], weights=[share for share, _ in MIX])[0]
     ids = ",".join(str(1001 + rng.randrange(276)) for _ in range(10))
     return template.format(word=rng.choice(WORDS), ids=ids)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def rss_kib(pid: int) -> int:
-    """Resident memory of a process and its children (the gunicorn workers), in KiB."""
-    total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(child) for child in children.read_text().split()]
-    for each in pids:
-        try:
-            for line in Path(f"/proc/{each}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            continue
-    return total
 
 
 def start_server(workers: int, database: Path) -> tuple[subprocess.Popen[bytes], str]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 
 from oct8ne_adapter import domain
 from oct8ne_adapter.pricing import language_chain, parse_locale
@@ -18,7 +19,7 @@ from oct8ne_adapter.sql.catalog import (
 )
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.models import Product, ProductTranslation
+from oct8ne_adapter.sql.models import CatalogChange, Product, ProductTranslation
 from oct8ne_adapter.sql.product_cache import ProductCache
 
 DEFAULT = parse_locale("en-US", "en-US")
@@ -160,3 +161,32 @@ def test_the_cache_keeps_the_most_recently_used_products():
     found, missing = cache.products([1, 2, 3], ENGLISH)
     assert (sorted(found), missing, len(cache)) == ([1, 3], [2], 2)
     assert cache.pks(["1", "3", "4"]) == ({"1": 1, "3": 3}, ["4"])
+
+
+@pytest.mark.writes_database
+def test_an_entry_committed_late_is_seen_at_the_next_count(database: Database):
+    """On a server database a writer may commit after a later one: an older position appears."""
+    now = [0.0]
+    cache = ProductCache(count_seconds=1.0, clock=lambda: now[0])
+    log = CatalogChange.__table__
+    with database.transaction() as session:
+        for _ in range(2):
+            recorder = ChangeRecorder()
+            recorder.add([1])
+            recorder.write(session)
+        newest = session.scalar(select(func.max(log.c.seq)))
+        session.execute(delete(log).where(log.c.seq == newest - 1))  # the late one's place
+    with database.session() as session:
+        cache.follow(session)
+    cache.store({1: domain.Product("1", "", "", "", None, (), {})}, ENGLISH)
+    with database.transaction() as session:
+        session.execute(
+            insert(log).values(seq=newest - 1, product_pk=1, changed_at=datetime(2026, 1, 1))
+        )
+    with database.session() as session:
+        cache.follow(session)
+    assert len(cache) == 1  # the newest position did not move: not seen yet
+    now[0] += 1.0
+    with database.session() as session:
+        cache.follow(session)
+    assert len(cache) == 0

@@ -145,11 +145,11 @@ class IndexedSearch(CatalogSearch):
         """Per product, the sum over words of the weight of the best field the word is in."""
         scores = np.zeros(len(ids), dtype=np.int64)
         for fields in word_fields:
-            best = np.zeros(len(ids), dtype=np.int64)
+            # Indexed by product key: no search for each product's place among the results.
+            best = np.zeros(self.snapshot.size, dtype=np.int16)
             for weight, products in fields:  # lowest weight first: the best field wins
-                found = np.frombuffer((products & matched).to_array(), dtype=np.uint32)
-                best[np.searchsorted(ids, found)] = weight
-            scores += best
+                best[np.frombuffer((products & matched).to_array(), dtype=np.uint32)] = weight
+            scores += best[ids]
         return scores
 
     def _name_ranks(self) -> FloatArray:

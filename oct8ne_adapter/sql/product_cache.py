@@ -2,17 +2,21 @@
 
 productInfo, productSummary, customerData and every search page load the same popular products
 again and again: four queries per call, most of a productInfo request's time. Each call reads the
-change log's version first (one small query, in the same session as the products would be read),
-and any new entry, written by any process's catalog writer, empties the cache. So an answer from
-the cache is the answer SQL would give at that moment, for every write that goes through the log
-(the import, the demo loader, the writer): the contract every in-process cache here follows.
+change log's newest position first (one indexed lookup, in the same session as the products would
+be read), and any new entry, written by any process's catalog writer, empties the cache. So an
+answer from the cache is the answer SQL would give at that moment, for every write that goes
+through the log (the import, the demo loader, the writer): the contract every in-process cache
+here follows. An entry committed late with an older position (concurrent writers on PostgreSQL
+or MariaDB; SQLite has one writer) changes the number of entries instead: that count scans the
+log, so it is read at most once per COUNT_SECONDS, which bounds how late such a change is seen.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, Table, func, select
@@ -23,22 +27,33 @@ from .models import CatalogChange
 
 #: Products kept per database and process (about 1-2 KB each with their texts).
 MAX_PRODUCTS = 10_000
+#: Seconds between two counts of the log's entries (the newest position is read every call).
+COUNT_SECONDS = 1.0
 
 _log: Table = CatalogChange.__table__  # type: ignore[assignment]
-# Count and newest position: an entry committed late with an older position changes the count.
-_VERSION = select(func.count(), func.max(_log.c.seq))
+_NEWEST = select(func.max(_log.c.seq))
+_COUNT_AND_NEWEST = select(func.count(), func.max(_log.c.seq))
 
-Version = tuple[int, int]
 Key = tuple[int, tuple[str, ...]]
 
 
 class ProductCache:
     """Active products by (primary key, language chain), and shop id -> primary key."""
 
-    def __init__(self, max_products: int = MAX_PRODUCTS) -> None:
+    def __init__(
+        self,
+        max_products: int = MAX_PRODUCTS,
+        *,
+        count_seconds: float = COUNT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_products = max_products
+        self.count_seconds = count_seconds
+        self.clock = clock
         self._lock = threading.Lock()
-        self._version: Version | None = None
+        self._newest: int | None = None
+        self._count: int | None = None
+        self._counted_at = -float("inf")
         self._products: OrderedDict[Key, domain.Product] = OrderedDict()
         self._pks: dict[str, int] = {}
 
@@ -46,14 +61,27 @@ class ProductCache:
         return len(self._products)
 
     def follow(self, session: Session) -> None:
-        """Read the change log's version; forget everything if it moved."""
-        count, newest = session.execute(_VERSION).one()
-        version = (int(count or 0), int(newest or 0))
+        """Read where the change log stands; forget everything if it moved."""
+        now = self.clock()
+        count: int | None = None
+        if now - self._counted_at >= self.count_seconds:
+            counted, newest = session.execute(_COUNT_AND_NEWEST).one()
+            count = int(counted or 0)
+        else:
+            newest = session.scalar(_NEWEST)
+        newest = int(newest or 0)
         with self._lock:
-            if version != self._version:
+            moved = newest != self._newest or (
+                count is not None and self._count is not None and count != self._count
+            )
+            if moved:
                 self._products.clear()
                 self._pks.clear()
-                self._version = version
+                self._newest = newest
+            if count is not None:
+                self._count, self._counted_at = count, now
+            elif moved:
+                self._count = None  # known again at the next count, without emptying twice
 
     def products(
         self, pks: Iterable[int], languages: tuple[str, ...]
