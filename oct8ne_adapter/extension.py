@@ -90,7 +90,11 @@ class Oct8neAdapter:
         repository = self._repository
         if repository is None:
             database = Database(settings_engine(settings))
-            repository = SqlRepository(database, searcher=_searcher(settings, database))
+            repository = SqlRepository(
+                database,
+                searcher=_searcher(settings, database),
+                catalog_poll_seconds=settings.search_index_poll_ms / 1000,
+            )
         resolver = self._customer_resolver
         if resolver is None:
             resolver = (

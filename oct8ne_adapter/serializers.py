@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -141,6 +143,40 @@ def _origin(base: str) -> str | None:
     return f"{scheme}://{netloc}"
 
 
+class _ProductInfoMemo:
+    """Recently built ProductInfo payloads, by product object and presentation.
+
+    The product cache hands out the same Product objects until the catalog changes, so the same
+    object asked again in the same locale and currency gets the payload built the first time
+    (formatting ten prices and URLs is most of a productInfo request). An entry keeps its product
+    alive, so a key's object id cannot be reused while the entry exists.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[int, int, Presentation], tuple[Product, Settings, Json]]
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, serializer: Serializer, product: Product) -> Json:
+        key = (id(product), id(serializer.settings), serializer.presentation)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] is product and entry[1] is serializer.settings:
+                self._entries.move_to_end(key)
+                return entry[2]
+        payload = serializer.build_product_info(product)
+        with self._lock:
+            self._entries[key] = (product, serializer.settings, payload)
+            if len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return payload
+
+
+#: About as many entries as the product cache keeps products.
+_product_infos = _ProductInfoMemo(max_entries=10_000)
+
+
 @dataclass(frozen=True, slots=True)
 class Serializer:
     """Builds protocol payloads for one request's locale and currency."""
@@ -182,6 +218,10 @@ class Serializer:
 
     def product_info(self, product: Product) -> Json:
         """The ProductInfo structure; medias always has at least the thumbnail."""
+        return _product_infos.get(self, product)
+
+    def build_product_info(self, product: Product) -> Json:
+        """The ProductInfo structure, built (see `product_info` for the memoized one)."""
         price, previous = self._prices(product)
         medias = [self.absolute_url(url) for url in product.medias]
         if not medias and product.thumbnail:

@@ -136,8 +136,10 @@ class Settings:
             elif isinstance(default, bool):
                 checked[name] = _parse_bool(key, raw)
             elif isinstance(default, int):
-                # A pool may have no overflow and ProxyFix no hops; other counts are at least 1.
-                minimum = 0 if name in {"database_max_overflow", "proxy_fix_hops"} else 1
+                # A pool may have no overflow, ProxyFix no hops, and the change log may be read
+                # on every search; other counts are at least 1.
+                zero_allowed = {"database_max_overflow", "proxy_fix_hops", "search_index_poll_ms"}
+                minimum = 0 if name in zero_allowed else 1
                 checked[name] = _parse_int(key, raw, minimum)
             elif not isinstance(raw, str):
                 raise ConfigError(f"{key} must be a string, not {type(raw).__name__}")

@@ -29,10 +29,14 @@ from backends import (
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select, update
 
 from oct8ne_adapter import create_app
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
 from oct8ne_adapter.sql.demo_loader import load_demo
+from oct8ne_adapter.sql.models import Product, ProductTranslation
 
 API_TOKEN = "test-token-0123456789"
 
@@ -78,7 +82,7 @@ def adapter_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # The index is built inside the first search and the change log read on every search,
         # so each test sees its own writes at once (production polls, and builds in the back).
         "OCT8NE_SEARCH_INDEX_BACKGROUND": False,
-        "OCT8NE_SEARCH_INDEX_POLL_MS": 1,
+        "OCT8NE_SEARCH_INDEX_POLL_MS": 0,
     }
     config.update(overrides)
     return config
@@ -193,3 +197,18 @@ def frame(client: FlaskClient, method: str, **params: Any) -> Any:
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     return response.get_json()
+
+
+def rename_product(database: Database, external_id: str, title: str) -> None:
+    """Change a product's titles as a catalog writer does: search text and a change-log entry."""
+    with database.transaction() as session:
+        pk = session.scalar(select(Product.pk).where(Product.external_id == external_id))
+        session.execute(
+            update(ProductTranslation)
+            .where(ProductTranslation.product_pk == pk)
+            .values(title=title, sort_key=fulltext.fold(title))
+        )
+        fulltext.refresh(session, [pk])
+        recorder = ChangeRecorder()
+        recorder.add([pk])
+        recorder.write(session)

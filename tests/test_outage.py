@@ -108,7 +108,11 @@ def proxied(server_database: str) -> Iterator[tuple[FlaskClient, TcpProxy]]:
     url = make_url(server_database)
     proxy = TcpProxy(url.port or 0)
     through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
-    app = create_app({"TESTING": True, "OCT8NE_DATABASE_URL": through_proxy})
+    # Read the change log on every request: with the default 1 s poll, products cached in the
+    # last second would still be served during the outage (staleness bounded by the poll).
+    app = create_app(
+        {"TESTING": True, "OCT8NE_DATABASE_URL": through_proxy, "OCT8NE_SEARCH_INDEX_POLL_MS": 0}
+    )
     try:
         yield app.test_client(), proxy
     finally:

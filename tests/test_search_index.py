@@ -5,24 +5,22 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
+from conftest import rename_product
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import select
 from test_running import BIN, REPO_ROOT, free_port, running_server, server_environment
 
 from oct8ne_adapter.domain import FilterValue, PriceBasis, SearchQuery, SearchResult, SortField
 from oct8ne_adapter.search_index import IndexedSearchEngine
 from oct8ne_adapter.search_index.query import IndexedSearch
 from oct8ne_adapter.search_index.snapshot import build_snapshot
-from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.models import Product, ProductTranslation
+from oct8ne_adapter.sql.models import Product
 from oct8ne_adapter.sql.search import search as sql_search
 
 USD = PriceBasis("USD", "USD", None)
@@ -135,22 +133,6 @@ def engines(database: Database) -> Iterator[list[IndexedSearchEngine]]:
     yield [IndexedSearchEngine(database, poll_seconds=0, background=False) for _ in range(2)]
 
 
-def rename(database: Database, external_id: str, title: str) -> None:
-    """Change a product's English title the way a writer does: with a change-log entry."""
-    with database.transaction() as session:
-        pk = session.scalar(select(Product.pk).where(Product.external_id == external_id))
-        session.execute(
-            update(ProductTranslation)
-            .where(ProductTranslation.product_pk == pk)
-            .values(title=title, sort_key=title.casefold())
-        )
-        session.execute(update(Product).where(Product.pk == pk).values(updated_at=datetime.now()))
-        fulltext.refresh(session, [pk])
-        recorder = ChangeRecorder()
-        recorder.add([pk])
-        recorder.write(session)
-
-
 @pytest.mark.writes_database
 def test_every_worker_sees_a_change_at_its_next_search(database: Database, engines):
     word = query("zanzibarquux")
@@ -158,7 +140,7 @@ def test_every_worker_sees_a_change_at_its_next_search(database: Database, engin
         assert engine.search(word).total == 0
     with database.session() as session:
         some_id = session.scalar(select(Product.external_id).order_by(Product.pk).limit(1))
-    rename(database, some_id, "Zanzibarquux lantern")
+    rename_product(database, some_id, "Zanzibarquux lantern")
     for engine in engines:
         result = engine.search(word)
         assert [product.id for product in result.products] == [some_id]
@@ -173,7 +155,7 @@ def test_a_stale_index_is_never_used(database: Database):
     assert engine.wait()
     with database.session() as session:
         some_id = session.scalar(select(Product.external_id).order_by(Product.pk).limit(1))
-    rename(database, some_id, "Quokkaflux kettle")
+    rename_product(database, some_id, "Quokkaflux kettle")
     assert [p.id for p in engine.search(query("quokkaflux")).products] == [some_id]
     assert engine.wait()
     assert [p.id for p in engine.search(query("quokkaflux")).products] == [some_id]
@@ -237,7 +219,7 @@ def test_gunicorn_workers_see_a_catalog_change_within_five_seconds(
         for _ in range(20):  # both workers answer, and start building their index
             assert found("jacket")
         time.sleep(2)
-        rename(database, "1001", "Xylophonequux parka")
+        rename_product(database, "1001", "Xylophonequux parka")
         changed_at = time.monotonic()
         consecutive = 0
         while consecutive < 20:  # 20 answers in a row, so from both workers

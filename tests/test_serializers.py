@@ -66,3 +66,38 @@ def test_absolute_url(base: str, url: str, expected: str) -> None:
 )
 def test_absolute_url_is_urljoin(base: str, url: str) -> None:
     assert shortcut(base, url) == joined(base, url)
+
+
+def test_product_info_is_built_once_per_product_object_and_presentation():
+    """The memo answers only for the same product object, settings and presentation."""
+    from dataclasses import replace
+    from decimal import Decimal
+
+    from werkzeug.datastructures import MultiDict
+
+    from oct8ne_adapter.domain import Product, ProductPrice
+    from oct8ne_adapter.params import parse_presentation
+    from oct8ne_adapter.serializers import Serializer
+    from oct8ne_adapter.settings import Settings
+
+    shop = Settings(currencies=("EUR",))
+    english = parse_presentation(MultiDict({"locale": "en-US", "currency": "USD"}), shop)
+    spanish = parse_presentation(MultiDict({"locale": "es-ES", "currency": "EUR"}), shop)
+    product = Product(
+        id="1001",
+        title="Shoe",
+        description="Light",
+        url="/p/1001",
+        thumbnail=None,
+        medias=("/img/1001.jpg",),
+        prices={"USD": ProductPrice(Decimal("1500")), "EUR": ProductPrice(Decimal("1400"))},
+    )
+    first = Serializer(shop, english).product_info(product)
+    assert Serializer(shop, english).product_info(product) is first
+    assert first["formattedPrice"] == "$1,500.00"
+    assert Serializer(shop, spanish).product_info(product)["formattedPrice"] == "1.400,00\xa0€"
+    renamed = replace(product, title="Boot")  # what a catalog change hands out: a new object
+    assert Serializer(shop, english).product_info(renamed)["title"] == "Boot"
+    other_shop = Settings(shop_url="https://other.example")
+    moved = Serializer(other_shop, english).product_info(product)
+    assert moved["productUrl"] == "https://other.example/p/1001"

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
+from conftest import rename_product
 from sqlalchemy import delete, event, func, insert, select, update
 
 from oct8ne_adapter import domain
@@ -19,7 +20,7 @@ from oct8ne_adapter.sql.catalog import (
 )
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.models import CatalogChange, Product, ProductTranslation
+from oct8ne_adapter.sql.models import CatalogChange, Product
 from oct8ne_adapter.sql.product_cache import ProductCache
 
 DEFAULT = parse_locale("en-US", "en-US")
@@ -73,20 +74,6 @@ def counted_statements(database: Database) -> Iterator[list[str]]:
         event.remove(database.engine, "before_cursor_execute", record)
 
 
-def rename(database: Database, external_id: str, title: str) -> None:
-    """Change a product's titles as a catalog writer does: with a change-log entry."""
-    with database.transaction() as session:
-        pk = session.scalar(select(Product.pk).where(Product.external_id == external_id))
-        session.execute(
-            update(ProductTranslation)
-            .where(ProductTranslation.product_pk == pk)
-            .values(title=title)
-        )
-        recorder = ChangeRecorder()
-        recorder.add([pk])
-        recorder.write(session)
-
-
 ENGLISH = ("en-US", "en")
 SPANISH = ("es-ES", "es", "en-US", "en")
 
@@ -129,7 +116,7 @@ def test_a_change_written_by_another_process_is_seen_at_the_next_call(
     assert titles(database, ["1001"]) != [("1001", "Renamed elsewhere")]  # now cached
     other_process = Database(create_database_engine(database_url))
     try:
-        rename(other_process, "1001", "Renamed elsewhere")
+        rename_product(other_process, "1001", "Renamed elsewhere")
     finally:
         other_process.engine.dispose()
     assert titles(database, ["1001"]) == [("1001", "Renamed elsewhere")]
@@ -164,10 +151,10 @@ def test_the_cache_keeps_the_most_recently_used_products():
 
 
 @pytest.mark.writes_database
-def test_an_entry_committed_late_is_seen_at_the_next_count(database: Database):
+def test_an_entry_committed_late_is_seen_at_the_next_read(database: Database):
     """On a server database a writer may commit after a later one: an older position appears."""
     now = [0.0]
-    cache = ProductCache(count_seconds=1.0, clock=lambda: now[0])
+    cache = ProductCache(follow_seconds=1.0, clock=lambda: now[0])
     log = CatalogChange.__table__
     with database.transaction() as session:
         for _ in range(2):
@@ -185,7 +172,7 @@ def test_an_entry_committed_late_is_seen_at_the_next_count(database: Database):
         )
     with database.session() as session:
         cache.follow(session)
-    assert len(cache) == 1  # the newest position did not move: not seen yet
+    assert len(cache) == 1  # the log is not read again within follow_seconds
     now[0] += 1.0
     with database.session() as session:
         cache.follow(session)

@@ -1,14 +1,15 @@
 """Products already loaded in this process, kept for as long as the catalog change log is still.
 
 productInfo, productSummary, customerData and every search page load the same popular products
-again and again: four queries per call, most of a productInfo request's time. Each call reads the
-change log's newest position first (one indexed lookup, in the same session as the products would
-be read), and any new entry, written by any process's catalog writer, empties the cache. So an
-answer from the cache is the answer SQL would give at that moment, for every write that goes
-through the log (the import, the demo loader, the writer): the contract every in-process cache
-here follows. An entry committed late with an older position (concurrent writers on PostgreSQL
-or MariaDB; SQLite has one writer) changes the number of entries instead: that count scans the
-log, so it is read at most once per COUNT_SECONDS, which bounds how late such a change is seen.
+again and again: four queries per call, most of a productInfo request's time. The cache reads
+where the change log stands (its newest position and its number of entries, which also reveals
+an entry committed late with an older position) at most once per `follow_seconds`, the interval
+at which the search index polls the same log, and any change, written by any process's catalog
+writer, empties it. So between two reads a hot productInfo sends no SQL at all, and a change is
+seen within `follow_seconds` (the app's search_index_poll_ms, 1 s by default; 0, the default
+of a cache made outside an app, reads the log on every call), for every write
+that goes through the log (the import, the demo loader, the writer): the contract every
+in-process cache here follows.
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ from .models import CatalogChange
 
 #: Products kept per database and process (about 1-2 KB each with their texts).
 MAX_PRODUCTS = 10_000
-#: Seconds between two counts of the log's entries (the newest position is read every call).
-COUNT_SECONDS = 1.0
+#: Default seconds between two reads of the change log: every call, unless the app sets its poll.
+FOLLOW_SECONDS = 0.0
 
 _log: Table = CatalogChange.__table__  # type: ignore[assignment]
-_NEWEST = select(func.max(_log.c.seq))
 _COUNT_AND_NEWEST = select(func.count(), func.max(_log.c.seq))
 
 Key = tuple[int, tuple[str, ...]]
@@ -44,11 +44,11 @@ class ProductCache:
         self,
         max_products: int = MAX_PRODUCTS,
         *,
-        count_seconds: float = COUNT_SECONDS,
+        follow_seconds: float = FOLLOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_products = max_products
-        self.count_seconds = count_seconds
+        self.follow_seconds = follow_seconds
         self.clock = clock
         self._lock = threading.Lock()
         self._newest: int | None = None
@@ -61,27 +61,18 @@ class ProductCache:
         return len(self._products)
 
     def follow(self, session: Session) -> None:
-        """Read where the change log stands; forget everything if it moved."""
+        """Read the change log (at most once per follow_seconds); forget everything if it moved."""
         now = self.clock()
-        count: int | None = None
-        if now - self._counted_at >= self.count_seconds:
-            counted, newest = session.execute(_COUNT_AND_NEWEST).one()
-            count = int(counted or 0)
-        else:
-            newest = session.scalar(_NEWEST)
-        newest = int(newest or 0)
+        if now - self._counted_at < self.follow_seconds:
+            return
+        counted, newest = session.execute(_COUNT_AND_NEWEST).one()
+        count, newest = int(counted or 0), int(newest or 0)
         with self._lock:
-            moved = newest != self._newest or (
-                count is not None and self._count is not None and count != self._count
-            )
-            if moved:
+            if newest != self._newest or count != self._count:
                 self._products.clear()
                 self._pks.clear()
                 self._newest = newest
-            if count is not None:
-                self._count, self._counted_at = count, now
-            elif moved:
-                self._count = None  # known again at the next count, without emptying twice
+            self._count, self._counted_at = count, now
 
     def products(
         self, pks: Iterable[int], languages: tuple[str, ...]
@@ -127,9 +118,15 @@ _caches_lock = threading.Lock()
 def product_cache(session: Session) -> ProductCache:
     """The cache of the database this session reads (one per engine, so per process)."""
     bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    cache = _caches.get(engine)
-    if cache is None:
-        with _caches_lock:
-            cache = _caches.setdefault(engine, ProductCache())
+    return cache_for(bind if isinstance(bind, Engine) else bind.engine)
+
+
+def cache_for(engine: Engine, follow_seconds: float | None = None) -> ProductCache:
+    """The cache of this engine; `follow_seconds` (if given) sets how often it reads the log."""
+    with _caches_lock:
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = ProductCache()
+        if follow_seconds is not None:
+            cache.follow_seconds = follow_seconds
     return cache

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from .. import domain
 from . import catalog, customers, orders, search, sessions
 from .database import Database
+from .product_cache import cache_for
 
 
 class SqlRepository:
@@ -19,8 +20,11 @@ class SqlRepository:
         database: Database,
         *,
         searcher: Callable[[domain.SearchQuery], domain.SearchResult] | None = None,
+        catalog_poll_seconds: float | None = None,
     ) -> None:
         self.database = database
+        # Cached products are trusted this long between two reads of the catalog change log.
+        cache_for(database.engine, catalog_poll_seconds)
         #: Answers searches instead of the SQL search (e.g. an IndexedSearchEngine's `search`).
         self.searcher = searcher
 
