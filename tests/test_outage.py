@@ -109,9 +109,16 @@ def proxied(server_database: str) -> Iterator[tuple[FlaskClient, TcpProxy]]:
     proxy = TcpProxy(url.port or 0)
     through_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
     # Read the change log on every request: with the default 1 s poll, products cached in the
-    # last second would still be served during the outage (staleness bounded by the poll).
+    # last second would still be served during the outage (staleness bounded by the poll). The
+    # index is built inside the request: a background build cut off mid-stream would leave a
+    # half-read result open on the server until the proxy goes.
     app = create_app(
-        {"TESTING": True, "OCT8NE_DATABASE_URL": through_proxy, "OCT8NE_SEARCH_INDEX_POLL_MS": 0}
+        {
+            "TESTING": True,
+            "OCT8NE_DATABASE_URL": through_proxy,
+            "OCT8NE_SEARCH_INDEX_POLL_MS": 0,
+            "OCT8NE_SEARCH_INDEX_BACKGROUND": False,
+        }
     )
     try:
         yield app.test_client(), proxy
