@@ -34,8 +34,8 @@ from oct8ne_adapter.sql import models
 from oct8ne_adapter.sql.catalog import translation_rank
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder, catalog_version
 from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.facets import parse_price_range, price_step
 from oct8ne_adapter.sql.fulltext import TOKEN_WEIGHTS, tokens, words
-from oct8ne_adapter.sql.search import parse_price_range, price_step
 
 VOCABULARY = ["alpha", "alpine", "alp", "beta", "bet", "gamma", "delta", "omega", "Ómega", "rojo"]
 LANGUAGES = ["en", "es", "es-MX", "fr"]

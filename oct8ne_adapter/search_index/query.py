@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from ..domain import Facet, SearchQuery, SearchResult, SortField
 from ..sql import fulltext
 from ..sql.catalog import load_products_by_pk, translation_rank
+from ..sql.facets import brand_facet, price_facet, price_step
 from ..sql.models import Category
-from ..sql.search import CatalogSearch, ResolvedFilters, brand_facet, price_facet, price_step
+from ..sql.search import CatalogSearch, ResolvedFilters
 from .snapshot import CatalogSnapshot, FloatArray, IntArray
 
 #: A missing price or name sorts after every present one, in both directions.

@@ -14,7 +14,6 @@ the ranks of its unchanged neighbours in the database's own order, so ranks neve
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from ..sql.models import (
     ProductPrice,
     ProductTranslation,
 )
+from .tokens import PostingsBuilder, PrefixIndex, names_index
 
 #: A SELECT of any columns.
 Rows = Select[*tuple[Any, ...]]
@@ -52,8 +52,6 @@ FETCH_ROWS = 20_000
 KEYS_PER_QUERY = 500
 #: Rows read at a time while looking for a changed name's unchanged neighbour.
 NEIGHBOUR_ROWS = 16
-#: Postings buffered per token before they are folded into its bitmap (bounds build memory).
-FLUSH_POSTINGS = 2_000_000
 #: Derived columns (8 MB each at a million products) kept per snapshot at most.
 MAX_DERIVED = 16
 #: Token weights per field, as the SQL token index ranks them.
@@ -66,67 +64,6 @@ DESCRIPTION_WEIGHT = fulltext.TOKEN_WEIGHTS["description"]
 
 class NeedsRebuild(Exception):
     """The changes cannot be applied exactly (e.g. no room left between two name ranks)."""
-
-
-class PrefixIndex:
-    """Sorted tokens, each with the bitmap of the keys (products, brands...) whose text has it."""
-
-    def __init__(self, postings: dict[str, BitMap] | None = None) -> None:
-        postings = postings or {}
-        self.tokens = sorted(postings)
-        self.bitmaps = [postings[token] for token in self.tokens]
-
-    def matching(self, word: str) -> BitMap:
-        """The union of the bitmaps of every token that starts with `word`."""
-        start = bisect_left(self.tokens, word)
-        # Every token with this prefix sorts before the prefix followed by the highest code point.
-        end = bisect_left(self.tokens, word + "\U0010ffff", lo=start)
-        return BitMap.union(BitMap(), *self.bitmaps[start:end])
-
-    def add(self, key: int, tokens: Iterable[str]) -> None:
-        """Index `key` under these tokens."""
-        for token in tokens:
-            at = bisect_left(self.tokens, token)
-            if at < len(self.tokens) and self.tokens[at] == token:
-                self.bitmaps[at].add(key)
-            else:
-                self.tokens.insert(at, token)
-                self.bitmaps.insert(at, BitMap([key]))
-
-    def remove(self, keys: BitMap) -> None:
-        """Take these keys out of every token."""
-        for bitmap in self.bitmaps:
-            bitmap.difference_update(keys)
-
-
-class _PostingsBuilder:
-    """Token -> keys, buffered in compact arrays and folded into bitmaps in bounded batches."""
-
-    def __init__(self) -> None:
-        self.bitmaps: dict[str, BitMap] = {}
-        self.pending: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
-        self.buffered = 0
-
-    def add(self, key: int, tokens: Iterable[str]) -> None:
-        for token in tokens:
-            self.pending[token].append(key)
-            self.buffered += 1
-        if self.buffered >= FLUSH_POSTINGS:
-            self.flush()
-
-    def flush(self) -> None:
-        for token, keys in self.pending.items():
-            bitmap = self.bitmaps.get(token)
-            if bitmap is None:
-                self.bitmaps[token] = BitMap(keys)
-            else:
-                bitmap.update(keys)
-        self.pending.clear()
-        self.buffered = 0
-
-    def index(self) -> PrefixIndex:
-        self.flush()
-        return PrefixIndex(self.bitmaps)
 
 
 @dataclass(frozen=True)
@@ -207,7 +144,7 @@ class CatalogSnapshot:
             self._read_links(_chunked(session, changed, _category_rows), self.category_members)
             self._read_links(_chunked(session, changed, _value_rows), self.value_members)
             self._read_prices(_chunked(session, changed, _price_rows))
-            self._rank_names(session, changed)
+            self._ranknames_index(session, changed)
         self._read_reference_data(session)
         self.version = version
 
@@ -268,8 +205,8 @@ class CatalogSnapshot:
         """Brands, category names and attribute values: small tables, read whole each time."""
         brands = session.execute(select(Brand.pk, Brand.external_id, Brand.name)).all()
         self.brands = {pk: (external_id, name) for pk, external_id, name in brands}
-        self.brand_names = _names((pk, name) for pk, _, name in brands)
-        self.category_names = _names(
+        self.brand_names = names_index((pk, name) for pk, _, name in brands)
+        self.category_names = names_index(
             session.execute(select(CategoryTranslation.category_pk, CategoryTranslation.name))
         )
         # Attribute values are found by their code and by their label in every language.
@@ -277,7 +214,7 @@ class CatalogSnapshot:
         labels = session.execute(
             select(AttributeValueTranslation.value_pk, AttributeValueTranslation.label)
         ).all()
-        self.value_names = _names([*codes, *labels])
+        self.value_names = names_index([*codes, *labels])
         self.values = {
             value_pk: AttributeValueInfo(attribute_pk, attribute_code, value_code)
             for value_pk, attribute_pk, attribute_code, value_code in session.execute(
@@ -287,7 +224,7 @@ class CatalogSnapshot:
             )
         }
 
-    def _rank_names(self, session: Session, changed: BitMap) -> None:
+    def _ranknames_index(self, session: Session, changed: BitMap) -> None:
         """Give each changed product's sort keys a rank between their unchanged neighbours'."""
         keyed: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
         for pk, language, sort_key in _chunked(session, changed, _sort_key_rows):
@@ -348,14 +285,6 @@ class CatalogSnapshot:
 
 def _union(mapping: dict[int, BitMap], keys: BitMap) -> BitMap:
     return BitMap.union(BitMap(), *(mapping[key] for key in keys if key in mapping))
-
-
-def _names(rows: Iterable[tuple[int, str | None]]) -> PrefixIndex:
-    postings: defaultdict[str, BitMap] = defaultdict(BitMap)
-    for key, text in rows:
-        for token in fulltext.tokens(text or ""):
-            postings[token].add(key)
-    return PrefixIndex(dict(postings))
 
 
 def _rows(session: Session, statement: Rows) -> Iterator[Any]:
@@ -421,7 +350,7 @@ def build_snapshot(session: Session) -> CatalogSnapshot:
         position=np.zeros(size, dtype=np.int64),
     )
     snapshot._read_products(_rows(session, _product_rows()))
-    titles, descriptions = _PostingsBuilder(), _PostingsBuilder()
+    titles, descriptions = PostingsBuilder(), PostingsBuilder()
     for pk, title, description in _rows(session, _translation_rows()):
         titles.add(pk, set(fulltext.tokens(title or "")))
         descriptions.add(pk, set(fulltext.tokens(description or "")))
