@@ -3,10 +3,14 @@
 AdapterError
 ├── BadRequest                 400: the caller sent something we cannot answer
 │   ├── InvalidCallback        the JSONP callback is not a safe JavaScript name
-│   └── InvalidParameter       a parameter is malformed or out of range
+│   ├── InvalidParameter       a parameter is malformed or out of range
+│   └── InvalidEvent           a posted event is not valid JSON of its kind
 ├── Unauthorized               401: the events endpoint's shared secret is missing or wrong
 ├── Forbidden                  403: recording over HTTP is switched off (no events_secret)
 ├── UnknownMethod              404: /oct8ne/frame/<method> names no method
+├── UnknownEventKind           404: /oct8ne/events/<kind> names no event kind
+├── PayloadTooLarge            413: a posted event is larger than any event may be
+├── UnsupportedMediaType       415: a posted event is not declared as JSON
 └── DataSourceUnavailable      503: the catalog database cannot be reached
 
 ConfigError                    bad configuration; raised at start-up, never per request
@@ -77,6 +81,33 @@ class UnknownMethod(AdapterError):
 
     status = 404
     code = "unknown_method"
+
+
+class InvalidEvent(BadRequest):
+    """The body is not a valid event of its kind."""
+
+    code = "invalid_event"
+
+
+class UnknownEventKind(AdapterError):
+    """The URL names no event kind."""
+
+    status = 404
+    code = "unknown_event_kind"
+
+
+class PayloadTooLarge(AdapterError):
+    """The body is larger than any event may be."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(AdapterError):
+    """The body is not declared as JSON."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class DataSourceUnavailable(AdapterError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from oct8ne_adapter.catalog_feed import (
     AttributeValueRef,
@@ -26,10 +27,9 @@ from oct8ne_adapter.cli import cli
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog_changes import Changes, changes_since, last_seq
 from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
 from oct8ne_adapter.sql.demo_loader import load_demo
-from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.sql.models import CatalogChange, Product
 from oct8ne_adapter.sql.writer import groups
 from oct8ne_adapter.sql.writer.groups import merge_variants
 
@@ -308,6 +308,33 @@ def test_parse_product_alone_checks_one_object() -> None:
 
 
 # -- imports and the catalog change log ---------------------------------------------------------
+
+
+_log = CatalogChange.__table__
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What the change log gained after a given position."""
+
+    last_seq: int
+    product_pks: frozenset[int]
+    everything: bool
+
+
+def last_seq(connection: Session) -> int:
+    """The newest log position, 0 for an empty log."""
+    return int(connection.scalar(select(func.max(_log.c.seq))) or 0)
+
+
+def changes_since(connection: Session, seq: int) -> Changes:
+    """The entries after position `seq`; `everything` if one of them is "anything changed"."""
+    rows = connection.execute(
+        select(_log.c.seq, _log.c.product_pk).where(_log.c.seq > seq).order_by(_log.c.seq)
+    ).all()
+    everything = any(pk is None for _, pk in rows)
+    pks = frozenset() if everything else frozenset(pk for _, pk in rows)
+    return Changes(rows[-1][0] if rows else seq, pks, everything)
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import rename_product
+from conftest import adapter_config, rename_product
 from flask import Flask
 from sqlalchemy import select
 from test_running import BIN, REPO_ROOT, free_port, running_server, server_environment
 
+from oct8ne_adapter import create_app
 from oct8ne_adapter.domain import FilterValue, PriceBasis, SearchQuery, SearchResult, SortField
 from oct8ne_adapter.search_index import IndexedSearchEngine
 from oct8ne_adapter.search_index.query import IndexedSearch
@@ -173,17 +174,13 @@ def test_poll_interval_bounds_the_change_log_reads(database: Database):
     assert reads == [True, False, False, True]
 
 
-def test_search_engine_setting(app_factory_sql):
-    assert app_factory_sql.extensions["oct8ne"].repository.searcher is None
-
-
 @pytest.fixture
-def app_factory_sql(database_url: str) -> Flask:
-    from conftest import adapter_config
-
-    from oct8ne_adapter import create_app
-
+def sql_engine_app(database_url: str) -> Flask:
     return create_app(adapter_config(database_url, OCT8NE_SEARCH_ENGINE="sql"))
+
+
+def test_search_engine_setting(sql_engine_app):
+    assert sql_engine_app.extensions["oct8ne"].repository.searcher is None
 
 
 def test_gunicorn_workers_see_a_catalog_change_within_five_seconds(

@@ -20,7 +20,17 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import AdapterError, BadRequest, Forbidden, Unauthorized, error_payload
+from ..errors import (
+    AdapterError,
+    DataSourceUnavailable,
+    Forbidden,
+    InvalidEvent,
+    PayloadTooLarge,
+    Unauthorized,
+    UnknownEventKind,
+    UnsupportedMediaType,
+    error_payload,
+)
 from ..responses import render
 from . import codec
 from .visitor_ids import parse_cookie, with_visitor_ids
@@ -35,33 +45,6 @@ URL_KINDS = {
     "order-status-changed": "order_status_changed",
 }
 MAX_BODY_BYTES = 256 * 1024
-
-
-class UnknownEventKind(AdapterError):
-    """The URL names no event kind."""
-
-    status = 404
-    code = "unknown_event_kind"
-
-
-class InvalidEvent(BadRequest):
-    """The body is not a valid event of its kind."""
-
-    code = "invalid_event"
-
-
-class PayloadTooLarge(AdapterError):
-    """The body is larger than any event may be."""
-
-    status = 413
-    code = "payload_too_large"
-
-
-class UnsupportedMediaType(AdapterError):
-    """The body is not declared as JSON."""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 def _check_secret(expected: str) -> None:
@@ -107,11 +90,7 @@ def record_event(kind: str) -> Response:
     if cookie:
         event = with_visitor_ids(event, parse_cookie(cookie))
     if state.events is None:
-        return render(
-            {"error": "unavailable", "message": "events need the adapter's SQL database"},
-            None,
-            503,
-        )
+        raise DataSourceUnavailable("events need the adapter's SQL database")
     if state.events.record(event):
         return render({"recorded": True, "kind": event_kind}, None, 202)
     return render({"recorded": False, "duplicate": True, "kind": event_kind}, None, 200)

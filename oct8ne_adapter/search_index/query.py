@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import Facet, SearchQuery, SearchResult, SortField
-from ..sql import fulltext
 from ..sql.catalog import load_products_by_pk, translation_rank
 from ..sql.facets import brand_facet, price_facet, price_step
 from ..sql.models import Category
@@ -34,7 +33,6 @@ class IndexedSearch(CatalogSearch):
     def __init__(self, session: Session, query: SearchQuery, snapshot: CatalogSnapshot) -> None:
         super().__init__(session, query)
         self.snapshot = snapshot
-        self.search_words = fulltext.words(query.text)
         self._price_column: FloatArray | None = None
 
     def run(self) -> SearchResult:

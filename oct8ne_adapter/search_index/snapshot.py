@@ -138,13 +138,19 @@ class CatalogSnapshot:
         if changed:
             self._grow(int(changed.max()) + 1)
             self._forget(changed)
-            rows = _chunked(session, changed, _product_rows)
+            rows = _chunked(session, changed, _PRODUCTS, Product.pk)
             self._read_products(rows)
-            self._read_texts(_chunked(session, changed, _translation_rows))
-            self._read_links(_chunked(session, changed, _category_rows), self.category_members)
-            self._read_links(_chunked(session, changed, _value_rows), self.value_members)
-            self._read_prices(_chunked(session, changed, _price_rows))
-            self._ranknames_index(session, changed)
+            self._read_texts(_chunked(session, changed, _TEXTS, ProductTranslation.product_pk))
+            self._read_links(
+                _chunked(session, changed, _CATEGORY_LINKS, ProductCategory.product_pk),
+                self.category_members,
+            )
+            self._read_links(
+                _chunked(session, changed, _VALUE_LINKS, ProductAttributeValue.product_pk),
+                self.value_members,
+            )
+            self._read_prices(_chunked(session, changed, _PRICES, ProductPrice.product_pk))
+            self._rank_names(session, changed)
         self._read_reference_data(session)
         self.version = version
 
@@ -224,10 +230,12 @@ class CatalogSnapshot:
             )
         }
 
-    def _ranknames_index(self, session: Session, changed: BitMap) -> None:
+    def _rank_names(self, session: Session, changed: BitMap) -> None:
         """Give each changed product's sort keys a rank between their unchanged neighbours'."""
         keyed: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
-        for pk, language, sort_key in _chunked(session, changed, _sort_key_rows):
+        for pk, language, sort_key in _chunked(
+            session, changed, _SORT_KEYS, ProductTranslation.product_pk
+        ):
             keyed[sort_key].append((pk, language))
         gaps: defaultdict[tuple[float, float], list[str]] = defaultdict(list)
         ranks: dict[str, float] = {}
@@ -261,11 +269,9 @@ class CatalogSnapshot:
     ) -> tuple[float, str] | None:
         """The rank and key of the nearest unchanged product's key at or below / above this one."""
         key_column = ProductTranslation.sort_key
-        statement = (
-            _sort_key_rows()
-            .where(key_column <= sort_key if below else key_column > sort_key)
-            .order_by(key_column.desc() if below else key_column.asc())
-        )
+        statement = _SORT_KEYS.where(
+            key_column <= sort_key if below else key_column > sort_key
+        ).order_by(key_column.desc() if below else key_column.asc())
         skipped = 0
         while True:
             rows = session.execute(statement.offset(skipped).limit(NEIGHBOUR_ROWS)).all()
@@ -295,48 +301,26 @@ def _rows(session: Session, statement: Rows) -> Iterator[Any]:
             yield from partition
 
 
-def _product_rows() -> Rows:
-    return select(Product.pk, Product.active, Product.brand_pk, Product.position)
+# The rows read per product; each statement's product key column is named where it is used.
+_PRODUCTS: Rows = select(Product.pk, Product.active, Product.brand_pk, Product.position)
+_TEXTS: Rows = select(
+    ProductTranslation.product_pk, ProductTranslation.title, ProductTranslation.description
+)
+_CATEGORY_LINKS: Rows = select(ProductCategory.category_pk, ProductCategory.product_pk)
+_VALUE_LINKS: Rows = select(ProductAttributeValue.value_pk, ProductAttributeValue.product_pk)
+_PRICES: Rows = select(ProductPrice.product_pk, ProductPrice.currency, ProductPrice.amount_minor)
+_SORT_KEYS: Rows = select(
+    ProductTranslation.product_pk, ProductTranslation.language, ProductTranslation.sort_key
+)
 
 
-def _translation_rows() -> Rows:
-    return select(
-        ProductTranslation.product_pk, ProductTranslation.title, ProductTranslation.description
-    )
-
-
-def _category_rows() -> Rows:
-    return select(ProductCategory.category_pk, ProductCategory.product_pk)
-
-
-def _value_rows() -> Rows:
-    return select(ProductAttributeValue.value_pk, ProductAttributeValue.product_pk)
-
-
-def _price_rows() -> Rows:
-    return select(ProductPrice.product_pk, ProductPrice.currency, ProductPrice.amount_minor)
-
-
-def _sort_key_rows() -> Rows:
-    return select(
-        ProductTranslation.product_pk, ProductTranslation.language, ProductTranslation.sort_key
-    )
-
-
-def _chunked(session: Session, keys: BitMap, statement: Callable[[], Rows]) -> Iterator[Any]:
-    """The statement's rows for these products only, a bounded IN list at a time."""
+def _chunked(session: Session, keys: BitMap, statement: Rows, key: Any) -> Iterator[Any]:
+    """The statement's rows for these products only (`key` IN ...), a bounded list at a time."""
     ordered = list(keys)
     for start in range(0, len(ordered), KEYS_PER_QUERY):
-        chunk = ordered[start : start + KEYS_PER_QUERY]
-        selected = statement()
-        yield from session.execute(selected.where(_product_key(selected).in_(chunk)))
-
-
-def _product_key(statement: Rows) -> Any:
-    """The product key column of one of the statements above (`pk` or `product_pk`)."""
-    return next(
-        column for column in statement.selected_columns if column.key in {"pk", "product_pk"}
-    )
+        yield from session.execute(
+            statement.where(key.in_(ordered[start : start + KEYS_PER_QUERY]))
+        )
 
 
 def build_snapshot(session: Session) -> CatalogSnapshot:
@@ -349,15 +333,15 @@ def build_snapshot(session: Session) -> CatalogSnapshot:
         brand_of=np.full(size, -1, dtype=np.int64),
         position=np.zeros(size, dtype=np.int64),
     )
-    snapshot._read_products(_rows(session, _product_rows()))
+    snapshot._read_products(_rows(session, _PRODUCTS))
     titles, descriptions = PostingsBuilder(), PostingsBuilder()
-    for pk, title, description in _rows(session, _translation_rows()):
+    for pk, title, description in _rows(session, _TEXTS):
         titles.add(pk, set(fulltext.tokens(title or "")))
         descriptions.add(pk, set(fulltext.tokens(description or "")))
     snapshot.titles, snapshot.descriptions = titles.index(), descriptions.index()
-    snapshot.category_members = _members(session, _category_rows())
-    snapshot.value_members = _members(session, _value_rows())
-    snapshot._read_prices(_rows(session, _price_rows()))
+    snapshot.category_members = _members(session, _CATEGORY_LINKS)
+    snapshot.value_members = _members(session, _VALUE_LINKS)
+    snapshot._read_prices(_rows(session, _PRICES))
     snapshot.name_ranks = _name_ranks(session, size)
     snapshot._read_reference_data(session)
     return snapshot
@@ -376,9 +360,7 @@ def _name_ranks(session: Session, size: int) -> dict[str, FloatArray]:
     ranks: dict[str, FloatArray] = {}
     rank = -1
     previous: str | None = None
-    for pk, language, sort_key in _rows(
-        session, _sort_key_rows().order_by(ProductTranslation.sort_key)
-    ):
+    for pk, language, sort_key in _rows(session, _SORT_KEYS.order_by(ProductTranslation.sort_key)):
         if sort_key != previous:
             rank += 1
             previous = sort_key

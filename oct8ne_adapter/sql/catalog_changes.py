@@ -66,40 +66,6 @@ class ChangeRecorder:
 
 
 @dataclass(frozen=True)
-class Changes:
-    """What changed after a given log position."""
-
-    last_seq: int
-    product_pks: frozenset[int]
-    everything: bool
-
-
-def last_seq(connection: Session | Connection) -> int:
-    """The newest log position, 0 for an empty log."""
-    return int(connection.scalar(select(func.max(_table.c.seq))) or 0)
-
-
-def changes_since(
-    connection: Session | Connection, seq: int, limit: int = DETAILED_LIMIT
-) -> Changes:
-    """The changes after position `seq`; `everything` if the log was trimmed past it or is long."""
-    oldest = connection.scalar(select(func.min(_table.c.seq)))
-    rows = connection.execute(
-        select(_table.c.seq, _table.c.product_pk)
-        .where(_table.c.seq > seq)
-        .order_by(_table.c.seq)
-        .limit(limit + 1)
-    ).all()
-    if not rows:
-        return Changes(seq, frozenset(), False)
-    trimmed = oldest is not None and oldest > seq + 1 and seq > 0
-    everything = trimmed or len(rows) > limit or any(pk is None for _, pk in rows)
-    newest = last_seq(connection) if len(rows) > limit else rows[-1][0]
-    pks = frozenset() if everything else frozenset(pk for _, pk in rows)
-    return Changes(int(newest), pks, everything)
-
-
-@dataclass(frozen=True)
 class CatalogVersion:
     """Where the log stood: a new entry, even one committed late with an older seq, changes it."""
 

@@ -20,19 +20,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from .. import domain
-from .models import CatalogChange
+from .catalog_changes import CatalogVersion, catalog_version
 
 #: Products kept per database and process (about 1-2 KB each with their texts).
 MAX_PRODUCTS = 10_000
 #: Default seconds between two reads of the change log: every call, unless the app sets its poll.
 FOLLOW_SECONDS = 0.0
 
-_log: Table = CatalogChange.__table__  # type: ignore[assignment]
-_COUNT_AND_NEWEST = select(func.count(), func.max(_log.c.seq))
 
 Key = tuple[int, tuple[str, ...]]
 
@@ -51,9 +49,8 @@ class ProductCache:
         self.follow_seconds = follow_seconds
         self.clock = clock
         self._lock = threading.Lock()
-        self._newest: int | None = None
-        self._count: int | None = None
-        self._counted_at = -float("inf")
+        self._version: CatalogVersion | None = None
+        self._read_at = -float("inf")
         self._products: OrderedDict[Key, domain.Product] = OrderedDict()
         self._pks: dict[str, int] = {}
 
@@ -63,16 +60,14 @@ class ProductCache:
     def follow(self, session: Session) -> None:
         """Read the change log (at most once per follow_seconds); forget everything if it moved."""
         now = self.clock()
-        if now - self._counted_at < self.follow_seconds:
+        if now - self._read_at < self.follow_seconds:
             return
-        counted, newest = session.execute(_COUNT_AND_NEWEST).one()
-        count, newest = int(counted or 0), int(newest or 0)
+        version = catalog_version(session)
         with self._lock:
-            if newest != self._newest or count != self._count:
+            if version != self._version:
                 self._products.clear()
                 self._pks.clear()
-                self._newest = newest
-            self._count, self._counted_at = count, now
+            self._version, self._read_at = version, now
 
     def products(
         self, pks: Iterable[int], languages: tuple[str, ...]

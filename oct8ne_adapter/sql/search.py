@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from babel.numbers import get_currency_precision
@@ -114,14 +115,21 @@ class CatalogSearch:
         self.query = query
         self.dialect = session.get_bind().dialect.name
         self.languages = query.languages
-        self.price = price_minor_units(query.price_basis)
         self.price_digits = get_currency_precision(query.price_basis.currency)
-        search_words = fulltext.words(query.text)
-        self.text_match = (
-            fulltext.index_for(self.dialect).match(search_words).subquery("text_match")
-            if search_words
-            else None
-        )
+        self.search_words = fulltext.words(query.text)
+
+    # Built on first use: the in-memory index reuses this class and needs neither.
+    @cached_property
+    def price(self) -> ColumnElement[Any]:
+        """A product's price in the search currency's minor units, as SQL."""
+        return price_minor_units(self.query.price_basis)
+
+    @cached_property
+    def text_match(self) -> Any:
+        """(product_pk, rank) of the products matching the words, or None without words."""
+        if not self.search_words:
+            return None
+        return fulltext.index_for(self.dialect).match(self.search_words).subquery("text_match")
 
     def run(self) -> SearchResult:
         """Resolve filters, count, fetch the page and compute the facets."""
