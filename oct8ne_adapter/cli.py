@@ -8,7 +8,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlparse
@@ -24,6 +24,7 @@ from .errors import ConfigError, DataSourceUnavailable, ImportFailed, PlatformEr
 from .events.commands import relay_group, relay_worker
 from .feeds import FORMATS
 from .platform import LinkupRequest, PlatformClient
+from .servers import serve as serve_app
 from .settings import REGION_HOSTS, Settings, layered_config
 from .sql.database import Database, create_schema, settings_engine
 from .sql.platform_link import clear_link, load_link, save_link
@@ -208,7 +209,17 @@ def _feed_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
     "to the products already imported.",
 )
 @click.option("--strict", is_flag=True, help="The first bad row aborts; nothing is committed.")
-@click.option("--prune", is_flag=True, help="Delete the products the feed does not list.")
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete the products the feed does not list; skipped if a row is rejected or more "
+    "than prune_max_share of the catalog would go.",
+)
+@click.option(
+    "--force-prune",
+    is_flag=True,
+    help="--prune even if rows were rejected or over prune_max_share.",
+)
 @click.pass_context
 def import_catalog(
     ctx: click.Context,
@@ -218,15 +229,18 @@ def import_catalog(
     translation_locale: str | None,
     strict: bool,
     prune: bool,
+    force_prune: bool,
 ) -> None:
     """Import a product feed (JSON Lines, Google Merchant Center TSV/CSV/XML).
 
     Bad rows are reported (line or item number, product id, reason) and the good ones imported;
     the command then exits with status 1. With --strict the first bad row aborts the import.
+    A feed that is broken or cut short (broken XML, an unterminated quote, a last line cut in
+    the middle) aborts the import with nothing written.
     Rows sharing an item_group_id (JSON Lines: "group") are the variants of one product, stored
     under the group's id; the visitor picks the variant on its page.
     """
-    from .feeds import Accepted, detect_format, read_feed
+    from .feeds import detect_format, read_feed
     from .sql.database import tune_for_import
     from .sql.writer import CatalogWriter
 
@@ -234,7 +248,7 @@ def import_catalog(
     if translation_locale is not None:
         if not _LOCALE_TAG.match(translation_locale):
             raise click.BadParameter("not a locale such as es-ES", param_hint="--locale")
-        if prune:
+        if prune or force_prune:
             raise click.BadParameter("a localized feed cannot prune", param_hint="--prune")
     default_language = translation_locale or language or settings.default_locale.split("-")[0]
     reported = 0
@@ -272,21 +286,25 @@ def import_catalog(
                     translation_language=translation_locale,
                     on_reject=report,
                 )
-                rows = read_feed(stream, concrete_format, default_language)
-                for row in rows:
-                    if isinstance(row, Accepted):
-                        writer.offer(row.number, row.product_id, row.digest, row.build, row.group)
-                    else:
-                        writer.reject_row(row.number, row.product_id, row.reason)
-                    progress(counting.position)
-                # Writes the variant groups, refuses --prune when nothing valid was read.
-                summary = writer.finish(prune=prune)
+                with closing(writer):
+                    # A fatal row (the feed broken or cut short) raises: nothing is committed.
+                    for row in read_feed(stream, concrete_format, default_language):
+                        writer.add_row(row)
+                        progress(counting.position)
+                    # Writes the variant groups; decides whether the prune is safe.
+                    summary = writer.finish(
+                        prune=prune,
+                        force_prune=force_prune,
+                        prune_max_share=settings.prune_max_share,
+                    )
     except UnicodeDecodeError as error:
         raise ImportFailed(f"{file}: not UTF-8 text ({error.reason})") from None
     if reported > MAX_REPORTED_REJECTIONS:
         click.echo(f"... and {reported - MAX_REPORTED_REJECTIONS} more rejected rows", err=True)
     click.echo(f"imported {writer.written} products from {file}: {summary.describe()}")
-    if summary.rejected:
+    if summary.prune_skipped:
+        click.echo(summary.prune_skipped, err=True)
+    if summary.rejected or summary.prune_skipped:
         ctx.exit(1)
 
 
@@ -422,30 +440,6 @@ def status(ctx: click.Context) -> None:
         click.echo(f"{label:>14}: {value or '(none)'}  [{origin}]")
 
 
-def _serve(app: Any, host: str, port: int, workers: int) -> None:
-    try:
-        from gunicorn.app.base import BaseApplication
-    except ImportError:
-        from werkzeug.serving import run_simple
-
-        click.echo("gunicorn is not installed: using the development server", err=True)
-        run_simple(host, port, app, threaded=True)
-        return
-
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("accesslog", "-")
-            # gunicorn's control socket lives in $HOME, shared by every server on the machine.
-            self.cfg.set("control_socket_disable", True)
-
-        def load(self) -> Any:
-            return app
-
-    _Gunicorn().run()
-
-
 def _serve_options(function: Any) -> Any:
     function = click.option(
         "--workers",
@@ -467,7 +461,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve the adapter (gunicorn when installed)."""
     from .app import create_app
 
-    _serve(create_app(_config(ctx)), host, port, workers)
+    serve_app(create_app(_config(ctx)), host, port, workers)
 
 
 @cli.command()
@@ -481,7 +475,7 @@ def demo(ctx: click.Context, host: str, port: int, workers: int) -> None:
     settings = _settings(ctx, extra)
     _load_demo(settings)
     click.echo(f"demo shop: http://{host}:{port}/demo/  (sign in as Jane at /demo/login)")
-    _serve(create_app(_config(ctx, extra)), host, port, workers)
+    serve_app(create_app(_config(ctx, extra)), host, port, workers)
 
 
 cli.add_command(check_command)

@@ -86,6 +86,8 @@ class Settings:
     max_page_size: int = 100
     max_product_ids: int = 100
     related_limit: int = 10
+    #: `import-catalog --prune` deletes at most this share (0 to 1) of the catalog at once.
+    prune_max_share: float = 0.2
     session_cookie: str = "shop_session"
     platform: str = "Custom"
     adapter_name: str = "oct8ne-adapter for Python"
@@ -135,6 +137,8 @@ class Settings:
                 checked[name] = _parse_event_sinks(key, raw)
             elif isinstance(default, bool):
                 checked[name] = _parse_bool(key, raw)
+            elif isinstance(default, float):
+                checked[name] = _parse_share(key, raw)
             elif isinstance(default, int):
                 # A pool may have no overflow, ProxyFix no hops, and the change log may be read
                 # on every search; other counts are at least 1.
@@ -222,6 +226,17 @@ def _parse_int(key: str, raw: object, minimum: int) -> int:
     if number < minimum:
         raise ConfigError(f"{key} must be at least {minimum}, not {number}")
     return number
+
+
+def _parse_share(key: str, raw: object) -> float:
+    """A share from 0 to 1, such as 0.2 (a TOML number, or a string from a Flask config)."""
+    try:
+        share = float(str(raw).strip()) if not isinstance(raw, bool) else -1.0
+    except ValueError:
+        raise ConfigError(f"{key} must be a number from 0 to 1, not {raw!r}") from None
+    if not 0 <= share <= 1:  # NaN fails this too
+        raise ConfigError(f"{key} must be a number from 0 to 1, not {raw!r}")
+    return share
 
 
 def _parse_codes(key: str, raw: object) -> tuple[str, ...]:

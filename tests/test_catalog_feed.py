@@ -410,7 +410,8 @@ def test_updates_new_products_and_pruned_ones_are_logged(catalog: Database, tmp_
         CATALOG[3],
         line(id="V-2", title="Vest - M", group="V", attributes={"size": ["M", "L"]}),
     ]
-    result, changes = run_import(catalog, tmp_path, feed, "--prune")
+    # One of four products is over prune_max_share (tested in test_feeds): forced.
+    result, changes = run_import(catalog, tmp_path, feed, "--force-prune")
     assert "1 inserted, 2 updated, 1 unchanged, 1 pruned" in result.output
     assert changes.product_pks == pks(catalog, "B", "D", "V") | pruned
     assert not changes.everything

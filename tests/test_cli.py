@@ -365,6 +365,16 @@ def test_an_empty_file_imports_nothing(
     assert "imported 0 products" in result.output
 
 
+@pytest.mark.parametrize("option", ["--prune", "--force-prune"])
+def test_a_localized_feed_cannot_prune(
+    runner: CliRunner, config_file: Path, tmp_path: Path, option: str
+) -> None:
+    feed = tmp_path / "es.jsonl"
+    feed.write_text(product_line("A-1") + "\n", encoding="utf-8")
+    result = invoke(runner, config_file, "import-catalog", "--locale", "es-ES", option, str(feed))
+    assert_clean_failure(result, "a localized feed cannot prune")
+
+
 def test_a_hostile_line_is_refused_cleanly(
     runner: CliRunner, config_file: Path, tmp_path: Path
 ) -> None:

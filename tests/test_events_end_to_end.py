@@ -8,6 +8,7 @@ the relay's clock, which the tests move forward instead of sleeping through back
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -18,7 +19,9 @@ from typing import Any
 import pytest
 from conftest import adapter_config
 from sqlalchemy import select
+from test_events_crash import worker_command
 from vendor_fakes import (
+    OPTICO_KEY,
     VISITOR,
     WHEN,
     Vendors,
@@ -410,3 +413,122 @@ def test_a_visitor_who_chats_later_is_heard_from_then_on(pipeline_for, vendors):
         (DEAD, "rejected: Alhena: PREVIOUS_ITEM_ADDED_EVENT_NOT_FOUND"),
         (DEAD, "rejected: Alhena: PREVIOUS_ITEM_ADDED_EVENT_NOT_FOUND"),
     ]
+
+
+# --- hostile answers (issue 14) ---------------------------------------------------------------
+
+#: The most a retry waits in these tests (relay_backoff_max_seconds).
+BACKOFF_MAX = 600
+MAINTENANCE_PAGE = b"<html><body>Down for maintenance</body></html>"
+
+
+def no_envelope(fake: Any, retry_after: str | None, body: bytes = MAINTENANCE_PAGE) -> None:
+    """Optico's next answer: 200 without its status envelope (a proxy's page), and Retry-After."""
+    headers = [("Content-Type", "text/html")]
+    if retry_after is not None:
+        headers.append(("Retry-After", retry_after))
+    fake.answer_next(200, body, headers)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "body", "honoured"),
+    [
+        ("99999999999999999999", MAINTENANCE_PAGE, True),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAINTENANCE_PAGE, True),
+        # Unreadable (an OverflowError in the date parser): the backoff applies.
+        ("Fri, 31 Dec 99999999999999999999999 23:59:59 GMT", MAINTENANCE_PAGE, False),
+        # NUL (which PostgreSQL refuses in text) and bytes that are not UTF-8, quoted in the
+        # delivery's last error.
+        (None, b"\x00\xff\xfe\x00 oops", False),
+    ],
+    ids=["huge-seconds", "year-9999", "unreadable-date", "binary-body"],
+)
+def test_a_hostile_retry_after_holds_one_delivery_within_the_cap(
+    vendors, events_database, retry_after, body, honoured
+):
+    pipeline = Pipeline(
+        events_database, vendors, ("optico",), backoff_max=float(BACKOFF_MAX), max_attempts=3
+    )
+    try:
+        pipeline.record(
+            order(order_id="ORD-1", cart_id="cart-1"), order(order_id="ORD-2", cart_id="cart-2")
+        )
+        no_envelope(vendors.optico, retry_after, body)
+        before = pipeline.clock.now
+        assert pipeline.run() == 2
+        after = pipeline.clock.now
+        # The next order went; the first waits, at most backoff_max.
+        assert list(vendors.optico.orders) == ["ORD-2"]
+        held, sent = pipeline.deliveries()
+        assert sent.state == DELIVERED
+        assert (held.state, held.attempts) == (PENDING, 1)
+        assert held.last_error.startswith("Optico answered without its status envelope")
+        assert "\x00" not in held.last_error
+        assert held.next_attempt_at <= after + timedelta(seconds=BACKOFF_MAX)
+        if honoured:
+            # Database times may drop the fraction of a second.
+            assert held.next_attempt_at >= before + timedelta(seconds=BACKOFF_MAX - 1)
+        # Optico keeps answering so: the attempts run out and the delivery is dead-lettered.
+        for _ in range(2):
+            pipeline.clock.advance(BACKOFF_MAX)
+            no_envelope(vendors.optico, retry_after, body)
+            assert pipeline.run() == 1
+        held, sent = pipeline.deliveries()
+        assert (held.state, held.attempts) == (DEAD, 3)
+        assert held.last_error.startswith(
+            "gave up after 3 attempts: Optico answered without its status envelope"
+        )
+        assert list(vendors.optico.orders) == ["ORD-2"]
+        assert vendors.problems == []
+    finally:
+        pipeline.close()
+
+
+def relay_worker_once(config: Path) -> str:
+    """Run `oct8ne-adapter relay-worker --once` in its own process; its output, once it exited 0."""
+    run = subprocess.run(
+        [*worker_command(config), "--once"], capture_output=True, text=True, timeout=120
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert "Traceback" not in output
+    return run.stdout
+
+
+@pytest.mark.parametrize("retry_after", ["99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_relay_worker_once_outlives_a_hostile_retry_after(
+    vendors, empty_database_url, tmp_path, retry_after
+):
+    """The real console script: it used to exit 1 (OverflowError) before the next order went."""
+    engine = create_database_engine(empty_database_url)
+    create_schema(engine)
+    database = Database(engine)
+    try:
+        recorder = EventRecorder(database, ["optico"])
+        recorder.record(order(order_id="ORD-1", cart_id="cart-1"))
+        recorder.record(order(order_id="ORD-2", cart_id="cart-2"))
+        config = tmp_path / "relay.toml"
+        config.write_text(
+            f'database_url = "{empty_database_url}"\n'
+            f"relay_backoff_max_seconds = {BACKOFF_MAX}\n"
+            f'[event_sinks.optico]\nkey = "{OPTICO_KEY}"\n'
+            f'base_url = "{vendors.optico.base_url}"\n',
+            encoding="utf-8",
+        )
+        no_envelope(vendors.optico, retry_after)
+        before = utcnow()
+        assert "processed 2 deliveries" in relay_worker_once(config)
+        after = utcnow()
+        assert list(vendors.optico.orders) == ["ORD-2"]
+        with database.session() as session:
+            held = session.scalars(select(EventDelivery).order_by(EventDelivery.event_seq)).first()
+        assert held is not None and (held.state, held.attempts) == (PENDING, 1)
+        assert held.last_error.startswith("Optico answered without its status envelope")
+        assert before + timedelta(seconds=BACKOFF_MAX - 1) <= held.next_attempt_at
+        assert held.next_attempt_at <= after + timedelta(seconds=BACKOFF_MAX)
+        # Started again at once (the failing worker re-sent ORD-1 on every start): nothing is due.
+        assert "processed 0 deliveries" in relay_worker_once(config)
+        assert len(vendors.optico.received) == 2
+        assert vendors.problems == []
+    finally:
+        engine.dispose()

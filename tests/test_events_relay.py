@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,7 +30,7 @@ from oct8ne_adapter.events.model import (
     VisitorIds,
 )
 from oct8ne_adapter.events.recorder import EventRecorder
-from oct8ne_adapter.events.relay import Relay, RelayOptions, retry_after_seconds
+from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
 from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
 from oct8ne_adapter.sql.models import EventDelivery
@@ -284,12 +284,137 @@ def test_backoff_grows_with_jitter_and_honours_retry_after(sqlite_database, rece
         assert row.last_error == "HTTP 429" and row.state == "pending"
 
 
-def test_retry_after_as_an_http_date():
-    now = datetime(2026, 11, 26, 12, 0, 0)
-    assert retry_after_seconds({"retry-after": "Thu, 26 Nov 2026 12:00:30 GMT"}, now) == 30
-    assert retry_after_seconds({"Retry-After": "7"}, now) == 7
-    assert retry_after_seconds({"Retry-After": "soon"}, now) is None
-    assert retry_after_seconds({}, now) is None
+HOSTILE_RETRY_AFTER = ["99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"]
+
+
+@pytest.mark.parametrize("retry_after", HOSTILE_RETRY_AFTER)
+def test_a_huge_retry_after_waits_backoff_max(sqlite_database, receiver, retry_after):
+    """Issue 14: Retry-After 10^20 s overflowed the relay; the year 9999 parked the delivery."""
+    EventRecorder(sqlite_database, ["echo"]).record(order("o1"))
+    clock = Clock()
+    receiver.script = [Answer(429, {"Retry-After": retry_after})]
+    options = fast(backoff_max=600.0)
+    with Relay(sqlite_database, [EchoSink(receiver.url)], clock=clock, options=options) as relay:
+        assert relay.run_once() == 1
+    (row,) = deliveries(sqlite_database)
+    assert (row.state, row.last_error) == ("pending", "HTTP 429")
+    assert (row.next_attempt_at - clock.now).total_seconds() == pytest.approx(600, abs=1)
+
+
+@pytest.mark.parametrize("retry_after", HOSTILE_RETRY_AFTER)
+def test_a_retry_is_never_scheduled_past_max_age(sqlite_database, receiver, retry_after):
+    """Even with a backoff_max longer than max_age: tried at its deadline, then dead."""
+    EventRecorder(sqlite_database, ["echo"]).record(order("o1"))
+    clock = Clock()
+    throttled = Answer(429, {"Retry-After": retry_after})
+    options = fast(backoff_max=30 * 86400.0, max_age=timedelta(hours=1))
+    with Relay(sqlite_database, [EchoSink(receiver.url)], clock=clock, options=options) as relay:
+        (row,) = deliveries(sqlite_database)
+        clock.now = row.created_at
+        receiver.script = [throttled]
+        assert relay.run_once() == 1
+        (row,) = deliveries(sqlite_database)
+        assert row.next_attempt_at == row.created_at + timedelta(hours=1)
+        clock.now = row.next_attempt_at
+        receiver.script = [throttled]
+        assert relay.run_once() == 1
+    (row,) = deliveries(sqlite_database)
+    assert (row.state, row.attempts) == ("dead", 2)
+    assert row.last_error == "gave up, too old: HTTP 429"
+
+
+class WaitingSink(EchoSink):
+    """Every answer is a retry, with the wait the test gives (as a buggy sink could report)."""
+
+    def __init__(self, url: str, wait: float) -> None:
+        super().__init__(url)
+        self.wait = wait
+
+    def verdict(
+        self, request: OutboundRequest, status: int, headers: Mapping[str, str], body: bytes
+    ) -> Verdict:
+        return Verdict(Outcome.RETRY, "later", self.wait)
+
+
+@pytest.mark.parametrize(
+    ("wait", "waited"),
+    # None: the first backoff, 5 to 10 s with jitter.
+    [(1e20, 600), (float("inf"), 600), (300.0, 300), (float("nan"), None), (-5.0, None)],
+)
+def test_a_sink_s_retry_after_is_kept_within_the_backoff(sqlite_database, receiver, wait, waited):
+    EventRecorder(sqlite_database, ["echo"]).record(order("o1"))
+    clock = Clock()
+    sink = WaitingSink(receiver.url, wait)
+    options = fast(backoff_base=10.0, backoff_max=600.0)
+    with Relay(sqlite_database, [sink], clock=clock, options=options) as relay:
+        assert relay.run_once() == 1
+    (row,) = deliveries(sqlite_database)
+    assert (row.state, row.last_error) == ("pending", "later")
+    seconds = (row.next_attempt_at - clock.now).total_seconds()
+    if waited is None:
+        assert 5 <= seconds <= 10
+    else:
+        assert seconds == pytest.approx(waited)
+
+
+class FailingSink(EchoSink):
+    """EchoSink that fails, in the way the test names, on every delivery of order o1."""
+
+    def __init__(self, url: str, failure: str) -> None:
+        super().__init__(url)
+        self.failure = failure
+
+    def requests_for(self, event: CommerceEvent, context: EventContext) -> list[OutboundRequest]:
+        requests = super().requests_for(event, context)
+        if not (isinstance(event, OrderPlaced) and event.order_id == "o1"):
+            return requests
+        if self.failure == "requests_for":
+            raise RuntimeError("boom")
+        if self.failure == "unsendable":
+            # requests refuses it with a ValueError, not a RequestException.
+            return [replace(request, method="PO\nST") for request in requests]
+        return requests
+
+    def verdict(
+        self, request: OutboundRequest, status: int, headers: Mapping[str, str], body: bytes
+    ) -> Verdict:
+        if self.failure == "verdict" and json.loads(request.body or b"{}")["subject"] == "o1":
+            raise RuntimeError("boom")
+        return super().verdict(request, status, headers, body)
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        ("requests_for", "sink echo failed to build its requests: RuntimeError: boom"),
+        ("verdict", "sink echo failed to read the answer: RuntimeError: boom"),
+        ("unsendable", "relay error: ValueError: Method cannot contain non-token characters"),
+    ],
+    ids=["requests_for", "verdict", "unsendable"],
+)
+def test_a_failing_sink_costs_its_delivery_not_the_worker(
+    events_database, receiver, failure, reason
+):
+    recorder = EventRecorder(events_database, ["echo"])
+    recorder.record(order("o1"))
+    recorder.record(order("o2"))
+    clock = Clock()
+    sink = FailingSink(receiver.url, failure)
+    options = fast(max_attempts=3)
+    with Relay(events_database, [sink], clock=clock, options=options) as relay:
+        assert relay.run_once() == 2
+        first, second = deliveries(events_database)
+        assert second.state == "delivered"
+        assert "o2" in [body["subject"] for body in receiver.bodies()]
+        assert (first.state, first.attempts) == ("pending", 1)
+        assert first.last_error.startswith(reason)
+        assert first.next_attempt_at > clock.now - timedelta(seconds=1)
+        for _ in range(2):
+            clock.advance(3600)
+            assert relay.run_once() == 1
+    first = deliveries(events_database)[0]
+    assert first.state == "dead"
+    assert first.last_error.startswith(f"gave up after 3 attempts: {reason}")
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,12 @@ from oct8ne_adapter.events.model import (
 )
 from oct8ne_adapter.events.sinks import VENDORS, build_sinks
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from oct8ne_adapter.events.sinks.common import form_body, json_body, retry_after_seconds
+from oct8ne_adapter.events.sinks.common import (
+    MAX_RETRY_AFTER_SECONDS,
+    form_body,
+    json_body,
+    retry_after_seconds,
+)
 
 
 @pytest.fixture
@@ -852,11 +857,49 @@ def test_form_is_php_bracket_style():
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("120", 120.0), ("Sun, 01 Mar 2026 14:00:30 GMT", 30.0), ("soon", None), ("", None)],
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("0", 0.0),
+        # Huge delta-seconds: capped, never an OverflowError in a timedelta (issue 14).
+        ("99999999999999999999", MAX_RETRY_AFTER_SECONDS),
+        ("9" * 400, MAX_RETRY_AFTER_SECONDS),  # float() makes it inf
+        ("Sun, 01 Mar 2026 14:00:30 GMT", 30.0),
+        ("Sun, 01 Mar 2026 16:00:30 +0200", 30.0),
+        # Far future dates: capped, not a wait until the year 9999.
+        ("Fri, 31 Dec 9999 23:59:59 GMT", MAX_RETRY_AFTER_SECONDS),
+        ("Fri, 31 Dec 9999 23:59:59 -2359", MAX_RETRY_AFTER_SECONDS),
+        # Past dates: now.
+        ("Sun, 01 Mar 2026 13:59:00 GMT", 0.0),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0.0),
+        # Garbage, negative numbers and what no date can be: unreadable.
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("-99999999999999999999", None),
+        ("1.5", None),
+        ("1e9", None),
+        ("\u00b2", None),  # "²".isdigit() is True, float("²") fails
+        ("\u0661\u0662", None),  # Arabic-Indic digits
+        ("Fri, 31 Dec 99999 23:59:59 GMT", None),  # ValueError: year out of range
+        ("Fri, 31 Dec 99999999999999999999999 23:59:59 GMT", None),  # OverflowError
+        ("Sun, 01 Mar 2026 14:00:30 +99999999999999999999", None),  # OverflowError
+        ("Sun, 01 Mar 2026 25:00:00 GMT", None),
+    ],
 )
 def test_retry_after(value, seconds):
     now = datetime(2026, 3, 1, 14, 0, 0, tzinfo=UTC)
     assert retry_after_seconds({"retry-after": value}, now) == seconds
+
+
+def test_retry_after_reads_any_case_and_a_naive_now():
+    """The relay's clock is naive UTC, as the database stores times."""
+    now = datetime(2026, 11, 26, 12, 0, 0)
+    assert retry_after_seconds({"Retry-After": "Thu, 26 Nov 2026 12:00:30 GMT"}, now) == 30
+    assert retry_after_seconds({"RETRY-AFTER": "7"}, now) == 7
+    assert retry_after_seconds({}, now) is None
+    wait = retry_after_seconds({"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"})
+    assert wait == MAX_RETRY_AFTER_SECONDS
 
 
 # --- the fakes themselves -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from conftest import adapter_config, frame
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.catalog_feed import InvalidRecord
@@ -24,6 +25,8 @@ from oct8ne_adapter.cli import cli
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import Accepted, Rejected, detect_format, read_feed
 from oct8ne_adapter.feeds.gmc import category_path, parse_price
+from oct8ne_adapter.sql.database import create_database_engine
+from oct8ne_adapter.sql.models import Base, Product, ProductTranslation
 
 COLUMNS = [
     "id",
@@ -239,9 +242,11 @@ def shop(empty_database_url: str) -> Iterator[Flask]:
     application.extensions["oct8ne"].database.engine.dispose()
 
 
-def import_feed(config: Path, tmp_path: Path, name: str, text: str, *options: str) -> Result:
+def import_feed(
+    config: Path, tmp_path: Path, name: str, text: str | bytes, *options: str
+) -> Result:
     feed = tmp_path / name
-    feed.write_text(text, encoding="utf-8")
+    feed.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
     return CliRunner().invoke(
         cli,
         ["--config", str(config), "import-catalog", *options, str(feed)],
@@ -410,7 +415,8 @@ def test_an_unchanged_feed_is_skipped_and_prune_removes_the_missing(
     again = import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS))
     assert again.stdout.strip().endswith("0 inserted, 0 updated, 3 unchanged, 0 pruned, 0 rejected")
     renamed = [{**ITEMS[0], "title": "Summit Dome Tent II"}, ITEMS[2]]
-    pruned = import_feed(config, tmp_path, "feed.tsv", tsv(renamed), "--prune")
+    # One of three products is over prune_max_share: forced (the cap has its own tests).
+    pruned = import_feed(config, tmp_path, "feed.tsv", tsv(renamed), "--force-prune")
     assert pruned.exit_code == 0, pruned.output
     assert pruned.stdout.strip().endswith(
         "0 inserted, 1 updated, 1 unchanged, 1 pruned, 0 rejected"
@@ -472,17 +478,15 @@ def test_strict_aborts_at_the_first_bad_row(config: Path, tmp_path: Path, shop: 
     assert frame(shop.test_client(), "productInfo", productIds="MUG-1") == []
 
 
-def test_broken_xml_keeps_the_items_before_it(config: Path, tmp_path: Path, shop: Flask) -> None:
+def test_broken_xml_aborts_the_import(config: Path, tmp_path: Path, shop: Flask) -> None:
     text = rss(ITEMS).replace("<title>Enamel Camp Mug</title>", "<title>Enamel Camp Mug</titel>")
     result = import_feed(config, tmp_path, "feed.xml", text)
     assert result.exit_code == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith("rejected item 3: broken XML at line ")
-    ids = [
-        p["internalId"]
-        for p in frame(shop.test_client(), "productInfo", productIds="TENT-2,JKT,MUG-1")
-    ]
-    assert ids == ["TENT-2", "JKT"]
+    assert line.startswith("Error: item 3: broken XML at line ")
+    assert line.endswith("; the feed is broken or cut short, nothing was imported")
+    ids = "TENT-2,JKT,MUG-1"
+    assert frame(shop.test_client(), "productInfo", productIds=ids) == []
 
 
 @pytest.mark.parametrize(
@@ -703,8 +707,273 @@ def test_prune_is_refused_when_the_feed_has_no_valid_product(
 
 def test_a_feed_of_variants_only_can_prune(config: Path, tmp_path: Path, shop: Flask) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
-    result = import_feed(config, tmp_path, "jackets.tsv", tsv([ITEMS[1], ITEMS[3]]), "--prune")
+    options = ("--force-prune",)  # two of three products: over prune_max_share
+    result = import_feed(config, tmp_path, "jackets.tsv", tsv([ITEMS[1], ITEMS[3]]), *options)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(
         "0 inserted, 0 updated, 1 unchanged, 2 pruned, 0 rejected"
     )
+
+
+# -- --prune after a feed that is broken, cut short or much smaller -------------------------------
+
+#: Every format, as a function of the items.
+FEEDS = {**WRITERS, "jsonl": jsonl}
+CATALOG_SIZE = 200
+#: The summary line's end, and the reason on stderr, when a cut feed is caught by the share cap.
+OVER_THE_CAP = (
+    "prune skipped: would remove 180 of 200 products (over prune_max_share 0.2); use --force-prune"
+)
+
+
+#: The start of the error for a feed cut in the middle of the line of its 101st item.
+CUT_MID_ITEM = {
+    "jsonl": "Error: line 101: the last line is cut short (no line break, not valid JSON",
+    "tsv": "Error: line 102: the last row is cut short (no line break, ",
+    "csv": "Error: line 102: the last row is cut short (no line break, ",
+    "rss": "Error: item 101: broken XML at line ",
+    "atom": "Error: item 101: broken XML at line ",
+}
+
+
+def numbered_items(count: int) -> list[dict[str, Any]]:
+    """`count` plain products, SKU-0000 to SKU-<count - 1>, each on one line in every format."""
+    return [
+        {
+            "id": f"SKU-{n:04d}",
+            "title": f"Product {n:04d}",
+            "description": "A plain product.",
+            "link": f"https://shop.example/p/{n}",
+            "image_link": f"https://cdn.example/{n}.jpg",
+            "price": "10.00 USD",
+            "availability": "in_stock",
+            "brand": "Northpeak",
+        }
+        for n in range(count)
+    ]
+
+
+def cut_before(text: str, product_id: str, *, mid_item: bool = False) -> str:
+    """The feed cut where the item of `product_id` starts, or in the middle of its line."""
+    lines = text.splitlines(keepends=True)
+    index = next(number for number, line in enumerate(lines) if product_id in line)
+    head = "".join(lines[:index])
+    return head + lines[index][: len(lines[index]) // 2] if mid_item else head
+
+
+def catalog_state(database_url: str) -> tuple[dict[str, str], dict[str, int]]:
+    """The products (id -> title) and the row count of every table: unchanged if nothing ran."""
+    engine = create_database_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            titles = connection.execute(
+                select(Product.external_id, ProductTranslation.title).join(
+                    ProductTranslation, ProductTranslation.product_pk == Product.pk
+                )
+            )
+            counts = {
+                table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in Base.metadata.sorted_tables
+            }
+            return {product_id: title for product_id, title in titles}, counts
+    finally:
+        engine.dispose()
+
+
+def import_full_catalog(config: Path, tmp_path: Path, feed_format: str) -> list[dict[str, Any]]:
+    """The items of a 200-product catalog, imported in this format (its rows then unchanged)."""
+    items = numbered_items(CATALOG_SIZE)
+    result = import_feed(config, tmp_path, f"full.{feed_format}", FEEDS[feed_format](items))
+    assert result.exit_code == 0, result.output
+    return items
+
+
+def assert_one_error_line(result: Result, *needles: str) -> None:
+    """Exit status 1 and a single `Error: ...` line on stderr, nothing on stdout."""
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: ") and all(needle in line for needle in needles), line
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option", ["--prune", "--force-prune"])
+@pytest.mark.parametrize("feed_format", FEEDS)
+def test_a_feed_cut_in_the_middle_of_an_item_changes_nothing(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    feed_format: str,
+    option: str,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, feed_format)
+    before = catalog_state(empty_database_url)
+    # Renamed rows before the cut: written only if the import wrongly commits.
+    items = [{**item, "title": f"{item['title']} v2"} for item in full_catalog]
+    text = cut_before(FEEDS[feed_format](items), "SKU-0100", mid_item=True)
+    result = import_feed(config, tmp_path, f"cut.{feed_format}", text, option)
+    assert_one_error_line(result, CUT_MID_ITEM[feed_format], "nothing was imported")
+    assert catalog_state(empty_database_url) == before
+
+
+@pytest.mark.parametrize(
+    ("feed_format", "reason"),
+    [
+        ("jsonl", OVER_THE_CAP),
+        ("tsv", OVER_THE_CAP),
+        ("csv", OVER_THE_CAP),
+        # An XML feed cut anywhere is broken: its root element is not closed.
+        ("rss", "Error: item 21: broken XML"),
+        ("atom", "Error: item 21: broken XML"),
+    ],
+)
+def test_a_feed_cut_at_a_line_break_prunes_nothing(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    feed_format: str,
+    reason: str,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, feed_format)
+    ids_before = set(catalog_state(empty_database_url)[0])
+    text = cut_before(FEEDS[feed_format](full_catalog), "SKU-0020")
+    result = import_feed(config, tmp_path, f"cut.{feed_format}", text, "--prune")
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(reason), line
+    assert set(catalog_state(empty_database_url)[0]) == ids_before
+
+
+def test_an_unterminated_quote_changes_nothing(
+    config: Path, tmp_path: Path, empty_database_url: str
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, "csv")
+    before = catalog_state(empty_database_url)
+    text = tsv(full_catalog, ",").replace(",Product 0100,", ',"Product 0100,')
+    result = import_feed(config, tmp_path, "quote.csv", text, "--prune")
+    assert_one_error_line(result, "line 102: broken row (unexpected end of data)")
+    assert catalog_state(empty_database_url) == before
+
+
+@pytest.mark.parametrize("feed_format", FEEDS)
+def test_invalid_utf8_changes_nothing(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    feed_format: str,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, feed_format)
+    before = catalog_state(empty_database_url)
+    data = FEEDS[feed_format](full_catalog).encode().replace(b"Product 0100", b"Product \xff100")
+    result = import_feed(config, tmp_path, f"latin.{feed_format}", data, "--prune")
+    assert_one_error_line(result)
+    assert catalog_state(empty_database_url) == before
+
+
+@pytest.mark.parametrize("feed_format", FEEDS)
+def test_a_rejected_row_skips_the_prune_unless_forced(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    feed_format: str,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, feed_format)
+    items = [
+        {**full_catalog[0], "title": "Renamed product"},
+        {**full_catalog[1], "price": "15 dollars"},
+        *full_catalog[2:-5],
+    ]
+    text = FEEDS[feed_format](items)
+    skipped = import_feed(config, tmp_path, f"bad.{feed_format}", text, "--prune")
+    assert skipped.exit_code == 1, skipped.output
+    assert skipped.stdout.strip().endswith(
+        "0 inserted, 1 updated, 193 unchanged, 0 pruned, 1 rejected"
+    )
+    rejected, reason = skipped.stderr.splitlines()
+    assert "(id SKU-0001): price" in rejected
+    assert reason == (
+        "prune skipped: 1 row was rejected, so the feed may not list every product "
+        "(would remove 5 of 200 products); use --force-prune"
+    )
+    titles = catalog_state(empty_database_url)[0]
+    assert len(titles) == CATALOG_SIZE and titles["SKU-0000"] == "Renamed product"
+
+    forced = import_feed(config, tmp_path, f"bad.{feed_format}", text, "--force-prune")
+    assert forced.exit_code == 1, forced.output  # the rejected row still fails the command
+    assert forced.stdout.strip().endswith(
+        "0 inserted, 0 updated, 194 unchanged, 5 pruned, 1 rejected"
+    )
+    assert sorted(catalog_state(empty_database_url)[0]) == [
+        item["id"] for item in full_catalog[:-5]
+    ]
+
+
+@pytest.mark.parametrize("feed_format", FEEDS)
+def test_a_prune_over_the_share_is_skipped_unless_forced(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    feed_format: str,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, feed_format)
+    text = FEEDS[feed_format](full_catalog[:20])  # well formed, 90% smaller
+    skipped = import_feed(config, tmp_path, f"small.{feed_format}", text, "--prune")
+    assert skipped.exit_code == 1, skipped.output
+    assert skipped.stdout.strip().endswith(
+        "0 inserted, 0 updated, 20 unchanged, 0 pruned, 0 rejected"
+    )
+    assert skipped.stderr.splitlines() == [OVER_THE_CAP]
+    assert len(catalog_state(empty_database_url)[0]) == CATALOG_SIZE
+
+    forced = import_feed(config, tmp_path, f"small.{feed_format}", text, "--force-prune")
+    assert forced.exit_code == 0, forced.output
+    assert forced.stdout.strip().endswith(
+        "0 inserted, 0 updated, 20 unchanged, 180 pruned, 0 rejected"
+    )
+    assert sorted(catalog_state(empty_database_url)[0]) == [
+        item["id"] for item in full_catalog[:20]
+    ]
+
+
+@pytest.mark.parametrize("feed_format", FEEDS)
+def test_a_prune_up_to_the_share_runs(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    feed_format: str,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, feed_format)
+    kept = full_catalog[:-40]  # exactly prune_max_share (0.2) of the catalog goes
+    result = import_feed(
+        config, tmp_path, f"kept.{feed_format}", FEEDS[feed_format](kept), "--prune"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith(
+        "0 inserted, 0 updated, 160 unchanged, 40 pruned, 0 rejected"
+    )
+    assert result.stderr == ""
+    assert sorted(catalog_state(empty_database_url)[0]) == [item["id"] for item in kept]
+
+
+@pytest.mark.parametrize(
+    ("share", "removed", "pruned"),
+    [("0", 1, False), ("0.5", 100, True), ("0.5", 101, False), ("1", 199, True)],
+)
+def test_prune_max_share_is_configured(
+    config: Path,
+    tmp_path: Path,
+    empty_database_url: str,
+    share: str,
+    removed: int,
+    pruned: bool,
+) -> None:
+    full_catalog = import_full_catalog(config, tmp_path, "tsv")
+    config.write_text(config.read_text() + f"prune_max_share = {share}\n", encoding="utf-8")
+    kept = full_catalog[removed:]
+    result = import_feed(config, tmp_path, "kept.tsv", tsv(kept), "--prune")
+    assert result.exit_code == (0 if pruned else 1), result.output
+    assert len(catalog_state(empty_database_url)[0]) == (len(kept) if pruned else CATALOG_SIZE)
+    if not pruned:
+        assert result.stderr == (
+            f"prune skipped: would remove {removed} of 200 products "
+            f"(over prune_max_share {share}); use --force-prune\n"
+        )

@@ -376,3 +376,69 @@ def test_the_demo_command_serves_the_demo_shop(tmp_path: Path) -> None:
             timeout=REQUEST_TIMEOUT,
         ).json()
         assert refused == []
+
+
+# -- what the servers the CLI starts write (issue 14: no token or e-mail in any log) ---------------
+
+SECRET_TOKEN = "secret-tok-7f3a9c"
+SECRET_EMAIL = "jane.doe@example.com"
+
+
+def hide_gunicorn(directory: Path) -> Path:
+    """A PYTHONPATH entry on which `import gunicorn` fails, so the CLI falls back to werkzeug."""
+    package = directory / "gunicorn"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    return directory
+
+
+@pytest.mark.parametrize("server", ["gunicorn", "development"])
+@pytest.mark.parametrize("command_name", ["serve", "demo"])
+def test_servers_started_by_the_cli_log_no_query_string(
+    command_name: str, server: str, database_file: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    variables = {"OCT8NE_API_TOKEN": SECRET_TOKEN}
+    if command_name == "serve":
+        variables["OCT8NE_DATABASE_URL"] = f"sqlite:///{database_file}"
+    if server == "development":
+        paths = [str(hide_gunicorn(tmp_path / "no-gunicorn")), os.environ.get("PYTHONPATH", "")]
+        variables["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
+    command = [str(BIN / "oct8ne-adapter"), command_name, "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1"]
+    log = tmp_path / "server.log"
+    with running_server(
+        command, cwd=workdir, env=server_environment(tmp_path, **variables), port=port, log=log
+    ) as base_url:
+        calls = [
+            ("/oct8ne/frame/getOrders", {"customerEmail": SECRET_EMAIL, "apiToken": SECRET_TOKEN}),
+            ("/oct8ne/frame/getOrderDetails", {"reference": "JDX1005E", "apiToken": SECRET_TOKEN}),
+            ("/oct8ne/frame/getSalesReport", {"apiToken": SECRET_TOKEN, "from": "2026-01-01"}),
+            ("/demo/login", {"email": SECRET_EMAIL}),
+        ]
+        for path, params in calls:
+            requests.get(
+                f"{base_url}{path}",
+                params=params,
+                headers={"Referer": f"{base_url}/account?email={SECRET_EMAIL}"},
+                timeout=REQUEST_TIMEOUT,
+                allow_redirects=False,
+            )
+        orders = requests.get(
+            f"{base_url}/oct8ne/frame/getOrders",
+            params={"customerEmail": SECRET_EMAIL, "apiToken": SECRET_TOKEN},
+            timeout=REQUEST_TIMEOUT,
+        ).json()
+        assert orders, "the token must work, or the calls above proved nothing"
+    written = log.read_text(errors="replace")
+    # The access log is on: each call is there by its path...
+    assert "/oct8ne/frame/getOrders" in written
+    assert "/oct8ne/frame/getSalesReport" in written
+    if server == "development":
+        assert "gunicorn is not installed" in written
+    # ...and nothing of its query string.
+    assert SECRET_TOKEN not in written
+    assert SECRET_EMAIL not in written
+    assert "jane.doe%40example.com" not in written

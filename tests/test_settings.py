@@ -330,6 +330,12 @@ def test_create_app_layers_the_same_way(tmp_path: Path, monkeypatch: pytest.Monk
         ("currencies", ["USD", 5]),
         ("exchange_rates", "GBP=0.8"),
         ("exchange_rates", ["GBP", "0.8"]),
+        ("prune_max_share", 1.5),
+        ("prune_max_share", -0.1),
+        ("prune_max_share", "a fifth"),
+        ("prune_max_share", "nan"),
+        ("prune_max_share", True),
+        ("prune_max_share", None),
     ],
 )
 def test_a_bad_value_is_refused_naming_its_key(field: str, value: Any) -> None:
@@ -408,6 +414,9 @@ def test_good_exchange_rates_are_decimals(rate: Any, expected: str) -> None:
         ("currencies", ("EUR",), ("EUR",)),
         ("shop_url", "//shop.example", "//shop.example"),
         ("shop_url", "http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("prune_max_share", "0.5", 0.5),
+        ("prune_max_share", 0, 0.0),
+        ("prune_max_share", 1, 1.0),
     ],
 )
 def test_good_values_are_converted(field: str, value: Any, expected: Any) -> None:
@@ -429,6 +438,7 @@ def test_default_page_size_cannot_exceed_the_maximum() -> None:
         ('add_to_cart_path = "/cart"\n', "OCT8NE_ADD_TO_CART_PATH"),
         ("[exchange_rates]\nGBP = -1\n", "GBP"),
         ('exchange_rates = "0.8"\n', "OCT8NE_EXCHANGE_RATES"),
+        ("prune_max_share = 2\n", "OCT8NE_PRUNE_MAX_SHARE"),
     ],
 )
 def test_bad_values_in_a_file_are_refused_too(tmp_path: Path, text: str, key: str) -> None:

@@ -7,11 +7,14 @@ delivered. `run_forever(stop)` repeats that until `stop` is set; `oct8ne-adapter
 runs it.
 
 What an answer means is the sink's verdict: DELIVERED moves on, RETRY schedules another attempt
-with exponential backoff and jitter (never sooner than the vendor's `Retry-After`), REJECTED
-(and a payload the sink refuses to build, InvalidPayload) dead-letters the delivery with the
-reason. A delivery also goes dead after `max_attempts` attempts or `max_age`. Connection errors
-and timeouts are retried. Each sink's `requests_per_minute` is enforced per sink across this
-worker's requests, and across workers when `rate_limit_storage` is shared (Redis).
+with exponential backoff and jitter (honouring the vendor's `Retry-After` up to `backoff_max`,
+and never past the delivery's `max_age`), REJECTED (and a payload the sink refuses to build,
+InvalidPayload) dead-letters the delivery with the reason. A delivery also goes dead after
+`max_attempts` attempts or `max_age`. Connection errors and timeouts are retried, and so is
+anything else that fails while delivering one event (a sink raising, a hostile answer): it is
+that delivery's last error, never the end of the worker. Each sink's `requests_per_minute` is
+enforced per sink across this worker's requests, and across workers when `rate_limit_storage`
+is shared (Redis).
 
 The remaining duplicate window: a request the vendor stored, whose answer the worker did not
 get to record (killed while waiting for it, or between the answer and the commit), is sent again
@@ -23,19 +26,19 @@ can see that one request twice.
 
 from __future__ import annotations
 
-import email.utils
 import logging
+import math
 import os
 import random
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -54,6 +57,7 @@ from .claiming import Claim, SingleWorkerLock, claim_due, skip_locked, sqlite_pa
 from .model import CartUpdated, CommerceEvent, EventContext, OrderPlaced, OrderStatusChanged
 from .recorder import DEAD, DELIVERED, PENDING, mark_stale_claims_free, utcnow
 from .sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
+from .sinks.common import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -98,24 +102,13 @@ class RelayOptions:
 
 
 def _reason(text: str) -> str:
-    return " ".join(text.split())[:MAX_REASON]
+    """One line of printable text: a vendor's answer may hold anything (PostgreSQL refuses NUL)."""
+    printable = "".join(char if char.isprintable() else " " for char in text[: 4 * MAX_REASON])
+    return " ".join(printable.split())[:MAX_REASON]
 
 
-def retry_after_seconds(headers: Mapping[str, str], now: datetime) -> float | None:
-    """The `Retry-After` header in seconds (delta-seconds or an HTTP date), None if absent."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now.replace(tzinfo=UTC)).total_seconds())
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _marks_engine(engine: Engine) -> Engine:
@@ -302,6 +295,25 @@ class Relay:
     # -- one delivery
 
     def _process(self, claim: Claim, token: str, throttled: dict[str, float]) -> None:
+        """Deliver one claim; whatever fails is its retry (or dead letter), not the worker's end."""
+        try:
+            self._deliver(claim, token, throttled)
+        except DataSourceUnavailable:
+            raise  # the database, not this delivery: run_forever waits and tries again
+        except Exception as error:
+            log.exception("relay: %s event %d failed", claim.sink, claim.event_seq)
+            verdict = Verdict(Outcome.RETRY, f"relay error: {_error_text(error)}")
+            try:
+                # requests_done stays as stored: every accepted request was recorded at once.
+                self._retry(claim, token, None, verdict)
+            except DataSourceUnavailable:
+                raise
+            except Exception:
+                # Not even the retry could be stored: the claim runs out and the delivery is
+                # claimed again (its attempts still count), while this batch goes on.
+                log.exception("relay: could not record the failure of delivery %d", claim.pk)
+
+    def _deliver(self, claim: Claim, token: str, throttled: dict[str, float]) -> None:
         sink = self.sinks[claim.sink]
         wait = throttled.get(claim.sink, 0.0) - time.monotonic()
         if wait > 0:
@@ -309,12 +321,20 @@ class Relay:
             return
         try:
             event = codec.loads(claim.kind, claim.payload)
-            outbound = sink.requests_for(event, self._context(claim, event))
+            context = self._context(claim, event)
+        except codec.EventFormatError as error:
+            self._finish(claim, token, DEAD, claim.requests_done, _reason(f"unreadable: {error}"))
+            return
+        try:
+            outbound = sink.requests_for(event, context)
         except InvalidPayload as error:
             self._finish(claim, token, DEAD, claim.requests_done, _reason(f"invalid: {error}"))
             return
-        except codec.EventFormatError as error:
-            self._finish(claim, token, DEAD, claim.requests_done, _reason(f"unreadable: {error}"))
+        except Exception as error:
+            # A sink bug: the delivery waits (until its attempts run out) for a fixed sink.
+            log.exception("relay: sink %s could not build its requests", sink.name)
+            reason = f"sink {sink.name} failed to build its requests: {_error_text(error)}"
+            self._retry(claim, token, claim.requests_done, Verdict(Outcome.RETRY, reason))
             return
         done = claim.requests_done
         for index in range(done, len(outbound)):
@@ -385,10 +405,12 @@ class Relay:
             verdict = sink.verdict(
                 request, response.status_code, response.headers, response.content
             )
-        except Exception:
+        except Exception as error:
             # A sink bug must not stop the relay: the delivery waits for a fixed sink.
             log.exception("relay: sink %s could not judge an answer", sink.name)
-            return Verdict(Outcome.RETRY, f"sink {sink.name} failed to read the answer")
+            return Verdict(
+                Outcome.RETRY, f"sink {sink.name} failed to read the answer: {_error_text(error)}"
+            )
         if verdict.outcome is Outcome.RETRY and verdict.retry_after_seconds is None:
             after = retry_after_seconds(response.headers, self.clock())
             if after is not None:
@@ -431,35 +453,55 @@ class Relay:
             claimed_until=None,
         )
 
-    def _retry(self, claim: Claim, token: str, done: int, verdict: Verdict) -> None:
+    def _retry(self, claim: Claim, token: str, done: int | None, verdict: Verdict) -> None:
+        """Schedule another attempt, or dead-letter a delivery out of attempts or time.
+
+        `done` None leaves `requests_done` as stored.
+        """
         now = self.clock()
         reason = _reason(verdict.reason or "transient failure")
+        kept = claim.requests_done if done is None else done
         if claim.attempts >= self.options.max_attempts:
             self._finish(
                 claim,
                 token,
                 DEAD,
-                done,
+                kept,
                 _reason(f"gave up after {claim.attempts} attempts: {reason}"),
             )
             return
         if now - claim.created_at >= self.options.max_age:
-            self._finish(claim, token, DEAD, done, _reason(f"gave up, too old: {reason}"))
+            self._finish(claim, token, DEAD, kept, _reason(f"gave up, too old: {reason}"))
             return
-        delay = min(self.options.backoff_max, self.options.backoff_base * 2 ** (claim.attempts - 1))
-        # Equal jitter: never less than half the backoff, so a failing vendor is not hammered.
-        delay = delay / 2 + self._rng.uniform(0, delay / 2)
-        if verdict.retry_after_seconds is not None:
-            delay = max(delay, verdict.retry_after_seconds)
+        values: dict[str, object] = {} if done is None else {"requests_done": done}
         self._write(
             claim,
             token,
-            requests_done=done,
+            **values,
             last_error=reason,
-            next_attempt_at=now + timedelta(seconds=delay),
+            next_attempt_at=now + timedelta(seconds=self._delay(claim, now, verdict)),
             claimed_by=None,
             claimed_until=None,
         )
+
+    def _delay(self, claim: Claim, now: datetime, verdict: Verdict) -> float:
+        """Seconds until the next attempt: backoff with jitter, or the vendor's Retry-After.
+
+        Never more than `backoff_max`, whatever the vendor asks (a Retry-After of 10^20 seconds
+        or of the year 9999 would otherwise overflow, or park the delivery for ever), and never
+        past the delivery's `max_age`: the attempts and the age still run out, and dead-letter it.
+        """
+        options = self.options
+        # The exponent is bounded so that a large max_attempts cannot overflow a float.
+        exponent = min(claim.attempts - 1, 64)
+        backoff = min(options.backoff_max, options.backoff_base * 2.0**exponent)
+        # Equal jitter: never less than half the backoff, so a failing vendor is not hammered.
+        delay = backoff / 2 + self._rng.uniform(0, backoff / 2)
+        asked = verdict.retry_after_seconds
+        if asked is not None and not math.isnan(asked):
+            delay = max(delay, min(asked, options.backoff_max))
+        age = (now - claim.created_at).total_seconds()
+        return max(0.0, min(delay, options.max_age.total_seconds() - age))
 
     def _defer(self, claim: Claim, token: str, seconds: float, done: int | None = None) -> None:
         """Put a delivery back unattempted (its sink is at its rate limit)."""

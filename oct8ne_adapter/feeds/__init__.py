@@ -79,7 +79,8 @@ class Rejected:
     product_id: str | None
     reason: str
     unit: str = "line"
-    #: True when the reader cannot go on after this row (broken XML).
+    #: True when the feed was not read to its end (broken XML, an unterminated quote, a last line
+    #: cut short): the whole import is abandoned (`CatalogWriter.add_row`).
     fatal: bool = False
 
     def describe(self) -> str:

@@ -13,19 +13,29 @@ from . import FeedRow, Rejected, accepted, row_digest
 
 
 def read_jsonl_rows(stream: BinaryIO, language: str) -> Iterator[FeedRow]:
-    """Rows of a UTF-8 JSON Lines stream; blank lines are skipped."""
+    """Rows of a UTF-8 JSON Lines stream; blank lines are skipped.
+
+    A last line without its line break that is not valid JSON is a feed cut short: fatal.
+    """
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
     for number, line in enumerate(text, start=1):
         if line.strip():
-            yield parse_line(number, line, language)
+            yield parse_line(number, line, language, complete=line.endswith("\n"))
     text.detach()
 
 
-def parse_line(number: int, line: str, language: str) -> FeedRow:
-    """One line as an Accepted row (validated later, if new or changed) or a Rejected one."""
+def parse_line(number: int, line: str, language: str, *, complete: bool = True) -> FeedRow:
+    """One line as an Accepted row (validated later, if new or changed) or a Rejected one.
+
+    `complete` is False for a last line without its line break.
+    """
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
+        if not complete:
+            # Only the last line can lack its line break: the file was cut in the middle of it.
+            reason = f"the last line is cut short (no line break, not valid JSON: {error.msg})"
+            return Rejected(number, None, reason, fatal=True)
         return Rejected(number, None, f"not valid JSON ({error.msg})")
     except (ValueError, RecursionError) as error:
         # json.loads also refuses over-long integers (ValueError) and deep nesting.

@@ -18,13 +18,19 @@ csv.field_size_limit(1_000_000)
 
 
 def read_tabular(stream: BinaryIO, language: str, *, delimiter: str) -> Iterator[FeedRow]:
-    """Rows of a UTF-8 TSV/CSV stream; the number is the row's first physical line."""
+    """Rows of a UTF-8 TSV/CSV stream; the number is the row's first physical line.
+
+    A row that is broken (an unterminated quote) or cut short (the last one, without its line
+    break and with fewer or more cells than the header) is fatal.
+    """
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    last_line = [""]
+    lines = _remembering_the_last(text, last_line)
     # Google's TSV has no quoting; CSV quotes cells that hold commas or line breaks.
     if delimiter == "\t":
-        reader = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE, strict=True)
+        reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE, strict=True)
     else:
-        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
     try:
         header = next(reader, None)
     except csv.Error as error:
@@ -52,6 +58,14 @@ def read_tabular(stream: BinaryIO, language: str, *, delimiter: str) -> Iterator
         row_text = "\t".join(cells)
         if not row_text.strip():
             continue  # only blank cells
+        if len(cells) != len(names) and not last_line[0].endswith(("\n", "\r")):
+            # Only the last row can lack its line break: the file was cut in the middle of it.
+            reason = (
+                f"the last row is cut short (no line break, {len(cells)} cells, "
+                f"the header {len(names)})"
+            )
+            yield Rejected(number, None, reason, fatal=True)
+            break
         raw_id = cells[id_column].strip() if id_column < len(cells) else ""
         if not raw_id:
             yield Rejected(number, None, "id is required")
@@ -64,6 +78,13 @@ def read_tabular(stream: BinaryIO, language: str, *, delimiter: str) -> Iterator
         )
         yield accepted(number, raw_id[:64], digest, partial(_record, names, cells, language), group)
     text.detach()
+
+
+def _remembering_the_last(lines: Iterator[str], last: list[str]) -> Iterator[str]:
+    """The lines, each kept in `last[0]` as it is read: the end of the row just read."""
+    for line in lines:
+        last[0] = line
+        yield line
 
 
 def _record(names: list[str], cells: list[str], language: str) -> ProductRecord:

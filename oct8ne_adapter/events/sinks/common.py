@@ -23,6 +23,8 @@ _CURRENCY = re.compile(r"[A-Z]{3}")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 #: Statuses worth another attempt: timeouts, throttling and the server's own failures.
 _TRANSIENT = frozenset({408, 425, 429})
+#: Retry-After as delta-seconds: ASCII digits (RFC 9110 section 10.2.3).
+_DELTA_SECONDS = re.compile(r"[0-9]+")
 #: The longest Retry-After we honour (a day): a larger one is a vendor's mistake, not a plan.
 MAX_RETRY_AFTER_SECONDS = 86_400.0
 #: How much of a vendor's answer a reason quotes.
@@ -234,19 +236,30 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """Retry-After as seconds (delta-seconds or an HTTP date), None if absent or unreadable."""
+    """Retry-After in seconds, at most a day; None if absent or unreadable. Never raises.
+
+    The value is delta-seconds (ASCII digits only: `str.isdigit` also takes "²", which float()
+    refuses) or an HTTP date, compared with `now` (naive means UTC; default: the current time).
+    A huge number or a far date is capped instead of overflowing a timedelta, a past date is 0.
+    The relay caps the wait again at its own `backoff_max` (events/relay.py).
+    """
     value = (header(headers, "Retry-After") or "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
+        # float() of any run of digits is a number or inf, never an error: min() caps both.
         return min(float(value), MAX_RETRY_AFTER_SECONDS)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
+        # OverflowError: a year or zone offset too large for C ("31 Dec 99999999999999999999").
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    delay = (when - (now or datetime.now(UTC))).total_seconds()
+    moment = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delay = (when - moment).total_seconds()
     return min(max(delay, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 

@@ -9,8 +9,10 @@ and their values are cached by external id for the whole import (`reference`). R
 variant group become one product (`groups`); a localized feed adds texts and prices
 (`translations`). Each import takes a new *mark*; every product it sees gets it, so a product id
 repeated in the feed is recognised without keeping the ids in memory, and `finish(prune=True)`
-deletes the products that did not get it (`prune`). Every product written or deleted is noted in
-the catalog change log in the same transaction.
+deletes the products that did not get it (`prune`), unless a row was rejected or more than
+`prune_max_share` of the catalog would go (`force_prune=True` deletes anyway). A fatal row (the
+feed broken or cut short) aborts the import: `add_row` raises ImportFailed. Every product written
+or deleted is noted in the catalog change log in the same transaction.
 """
 
 from __future__ import annotations

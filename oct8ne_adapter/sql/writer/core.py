@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ...catalog_feed import InvalidRecord, ProductRecord
 from ...errors import ImportFailed
+from ...feeds import Accepted, FeedRow
 from .. import fulltext
 from ..catalog_changes import ChangeRecorder
 from ..models import Product, ProductAttributeValue, ProductCategory
@@ -29,6 +30,7 @@ from .groups import (
     merge_variants,
 )
 from .products import insert_products, product_values, set_mark, update_products
+from .prune import PRUNE_MAX_SHARE, prune_refusal
 from .prune import prune as prune_products
 from .reference import ReferenceData
 from .translations import NOT_IN_CATALOG, write_translations
@@ -56,6 +58,8 @@ class ImportSummary:
     unchanged: int
     pruned: int
     rejected: int
+    #: Why `--prune` deleted nothing (`prune skipped: ...`); empty when it ran or was not asked.
+    prune_skipped: str = ""
 
     def describe(self) -> str:
         """`3 inserted, 1 updated, 0 unchanged, 0 pruned, 1 rejected`."""
@@ -120,6 +124,7 @@ class CatalogWriter:
         self._index = fulltext.index_for(session.get_bind().dialect.name)
         self._mark: int | None = None
         self.inserted = self.updated = self.unchanged = self.pruned = self.rejected = 0
+        self.prune_skipped = ""
 
     @property
     def written(self) -> int:
@@ -129,8 +134,28 @@ class CatalogWriter:
     def summary(self) -> ImportSummary:
         """The counters so far."""
         return ImportSummary(
-            self.inserted, self.updated, self.unchanged, self.pruned, self.rejected
+            self.inserted,
+            self.updated,
+            self.unchanged,
+            self.pruned,
+            self.rejected,
+            self.prune_skipped,
         )
+
+    def add_row(self, row: FeedRow) -> None:
+        """Offer a feed reader's row, or note a refused one; a fatal one aborts the import.
+
+        A fatal row (broken XML, an unterminated quote, a last line cut short) means the feed
+        was not read to its end: ImportFailed, so the caller's transaction writes nothing.
+        """
+        if isinstance(row, Accepted):
+            self.offer(row.number, row.product_id, row.digest, row.build, row.group)
+        elif row.fatal:
+            raise ImportFailed(
+                f"{row.describe()}; the feed is broken or cut short, nothing was imported"
+            )
+        else:
+            self.reject_row(row.number, row.product_id, row.reason)
 
     def upsert(self, record: ProductRecord, number: int | None = None) -> None:
         """Insert the product or replace everything stored about it (buffered)."""
@@ -192,9 +217,19 @@ class CatalogWriter:
             for number, product_id, reason in sorted(rejections, key=lambda item: item[0] or 0):
                 self._on_reject(number, product_id, reason)
 
-    def finish(self, *, prune: bool = False) -> ImportSummary:
+    def finish(
+        self,
+        *,
+        prune: bool = False,
+        force_prune: bool = False,
+        prune_max_share: float = PRUNE_MAX_SHARE,
+    ) -> ImportSummary:
         """Write what is buffered and the variant groups, resolve related ids, optionally prune,
-        re-index products whose shared names changed, and write the change log."""
+        re-index products whose shared names changed, and write the change log.
+
+        The prune is skipped (`prune_skipped` says why) if a row was rejected or it would delete
+        more than `prune_max_share` of the catalog; `force_prune` prunes anyway.
+        """
         self.flush()
         try:
             for group in self._groups.groups():
@@ -204,12 +239,25 @@ class CatalogWriter:
         self.flush()
         write_relations(self._session, self._pending_relations)
         self._pending_relations.clear()
-        if prune:
+        if prune or force_prune:
             if self._translation_language is not None:
                 raise ValueError("a localized feed cannot prune")
             if not self.written:
                 raise ImportFailed("--prune refused: the feed has no valid product")
-            self.pruned += prune_products(self._session, self._import_mark(), self.recorder)
+            mark = self._import_mark()
+            refusal = None
+            if not force_prune:
+                refusal = prune_refusal(
+                    self._session,
+                    mark,
+                    inserted=self.inserted,
+                    rejected=self.rejected,
+                    max_share=prune_max_share,
+                )
+            if refusal is None:
+                self.pruned += prune_products(self._session, mark, self.recorder)
+            else:
+                self.prune_skipped = refusal
         self._reindex_renamed()
         self.recorder.write(self._session)
         return self.summary()

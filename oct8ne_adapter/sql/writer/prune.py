@@ -1,8 +1,8 @@
-"""`--prune`: delete the products the import did not see."""
+"""`--prune`: delete the products the import did not see, unless the feed looks cut short."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import fulltext
@@ -11,6 +11,41 @@ from ..models import Product
 from .bulk import CHUNK, table_of
 
 _products = table_of(Product)
+
+#: The default of the `prune_max_share` setting: one import deletes at most a fifth of the catalog.
+PRUNE_MAX_SHARE = 0.2
+
+
+def _unseen(mark: int) -> ColumnElement[bool]:
+    return or_(Product.import_mark.is_(None), Product.import_mark != mark)
+
+
+def prune_refusal(
+    session: Session, mark: int, *, inserted: int, rejected: int, max_share: float
+) -> str | None:
+    """Why pruning the products without this mark is unsafe (without --force-prune), or None.
+
+    A rejected row may be a product whose id could not be read, and a feed cut at a line break
+    reads without error but lists fewer products: either would delete products the shop still
+    sells. The share is of the catalog as it was before this import (`inserted` products are new).
+    """
+    unseen = session.scalar(select(func.count()).select_from(Product).where(_unseen(mark))) or 0
+    if not unseen:
+        return None
+    total = session.scalar(select(func.count()).select_from(Product)) or 0
+    before = total - inserted
+    would_remove = f"would remove {unseen} of {before} products"
+    if rejected:
+        rows = "row was" if rejected == 1 else "rows were"
+        return (
+            f"prune skipped: {rejected} {rows} rejected, so the feed may not list every product "
+            f"({would_remove}); use --force-prune"
+        )
+    if unseen / before > max_share:
+        return (
+            f"prune skipped: {would_remove} (over prune_max_share {max_share:g}); use --force-prune"
+        )
+    return None
 
 
 def prune(session: Session, mark: int, recorder: ChangeRecorder) -> int:
@@ -23,10 +58,7 @@ def prune(session: Session, mark: int, recorder: ChangeRecorder) -> int:
         pks = list(
             session.scalars(
                 select(Product.pk)
-                .where(
-                    Product.pk > last,
-                    or_(Product.import_mark.is_(None), Product.import_mark != mark),
-                )
+                .where(Product.pk > last, _unseen(mark))
                 .order_by(Product.pk)
                 .limit(CHUNK)
             )
