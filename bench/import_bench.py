@@ -255,8 +255,9 @@ def empty_catalog(url: str) -> None:
     from sqlalchemy import delete
 
     from oct8ne_adapter.sql import fulltext
-    from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+    from oct8ne_adapter.sql.database import Database, create_database_engine
     from oct8ne_adapter.sql.models import Product
+    from oct8ne_adapter.sql.schema import create_schema
 
     engine = create_database_engine(url)
     create_schema(engine)

@@ -40,7 +40,8 @@ from oct8ne_adapter.events.model import CommerceEvent, EventContext, EventLine, 
 from oct8ne_adapter.events.recorder import record
 from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks.base import OutboundRequest, Outcome, Verdict
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.sql.schema import create_schema
 
 DEFAULT_POSTGRESQL = os.environ.get(
     "OCT8NE_TEST_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

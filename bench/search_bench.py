@@ -304,9 +304,9 @@ class InProcess:
         """Seconds in the repository's search and in serialization + JSON, for one search."""
         from werkzeug.datastructures import MultiDict
 
-        from oct8ne_adapter.params import parse_search
-        from oct8ne_adapter.responses import encode_json
-        from oct8ne_adapter.serializers import Serializer
+        from oct8ne_adapter.web.params import parse_search
+        from oct8ne_adapter.web.responses import encode_json
+        from oct8ne_adapter.web.serializers import Serializer
 
         args = MultiDict(parse_qsl(path.partition("?")[2]))
         with self.app.test_request_context(path):
@@ -902,9 +902,9 @@ def hotpaths(arguments: argparse.Namespace) -> None:
     mix, _ = query_mix(frequencies, filter_values(database), 20, arguments.size)
     from werkzeug.datastructures import MultiDict
 
-    from oct8ne_adapter.params import parse_search
-    from oct8ne_adapter.responses import encode_json
-    from oct8ne_adapter.serializers import Serializer
+    from oct8ne_adapter.web.params import parse_search
+    from oct8ne_adapter.web.responses import encode_json
+    from oct8ne_adapter.web.serializers import Serializer
 
     # A fixed search result (a page of 10 with every facet group), serialized again and again.
     search_args = MultiDict(parse_qsl(mix["broad"][0].partition("?")[2] + "&locale=es-ES"))

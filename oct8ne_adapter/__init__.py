@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .app import create_app
-from .domain import Visitor
-from .extension import Oct8neAdapter, notify_update
-from .repository import (
+from oct8ne_adapter.app import create_app
+from oct8ne_adapter.domain import Visitor
+from oct8ne_adapter.extension import Oct8neAdapter, notify_update
+from oct8ne_adapter.repository import (
     AdapterRepository,
     CatalogRepository,
     CustomerRepository,

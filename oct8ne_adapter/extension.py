@@ -11,24 +11,29 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask, Request, current_app, has_request_context, request
 from flask_cors import CORS
 
-from .credentials import CredentialSource, PlatformCredentials
-from .domain import SearchQuery, SearchResult, Visitor
-from .errors import EventsUnavailable
-from .events.http_api import events_blueprint
-from .events.model import CommerceEvent
-from .events.recorder import EventRecorder
-from .frame import frame_blueprint
-from .identity import CustomerResolver, SessionCookieResolver, anonymous_resolver, as_visitor
-from .operations import operations_blueprint
-from .platform import VISITOR_COOKIE, PlatformGateway
-from .ratelimits import install_rate_limits
-from .repository import AdapterRepository, SessionRepository
-from .search_index import IndexedSearchEngine
-from .settings import Settings
-from .snippets import register_template_helpers
-from .sql.database import Database, settings_engine
-from .sql.platform_link import stored_credentials
-from .sql.repository import SqlRepository
+from oct8ne_adapter.domain import SearchQuery, SearchResult, Visitor
+from oct8ne_adapter.errors import EventsUnavailable
+from oct8ne_adapter.events.http_api import events_blueprint
+from oct8ne_adapter.events.model import CommerceEvent
+from oct8ne_adapter.events.recorder import EventRecorder
+from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
+from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
+from oct8ne_adapter.repository import AdapterRepository, SessionRepository
+from oct8ne_adapter.search.index import IndexedSearchEngine
+from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.sql.database import Database, settings_engine
+from oct8ne_adapter.sql.platform_link import stored_credentials
+from oct8ne_adapter.sql.repository import SqlRepository
+from oct8ne_adapter.web.frame import frame_blueprint
+from oct8ne_adapter.web.identity import (
+    CustomerResolver,
+    SessionCookieResolver,
+    anonymous_resolver,
+    as_visitor,
+)
+from oct8ne_adapter.web.operations import operations_blueprint
+from oct8ne_adapter.web.ratelimits import install_rate_limits
+from oct8ne_adapter.web.snippets import register_template_helpers
 
 EXTENSION_KEY = "oct8ne"
 
@@ -129,7 +134,7 @@ class Oct8neAdapter:
             )
         register_template_helpers(app)
         if settings.demo:
-            from .demo.views import demo_blueprint
+            from oct8ne_adapter_demo.views import demo_blueprint
 
             app.register_blueprint(demo_blueprint)
 
@@ -177,7 +182,7 @@ def _event_recorder(
     settings: Settings, database: Database | None, credentials: CredentialSource
 ) -> EventRecorder | None:
     """The recorder for the configured sinks, whose options are checked here, at start-up."""
-    from .events.sinks import build_sinks
+    from oct8ne_adapter.events.sinks import build_sinks
 
     sinks = build_sinks(settings.event_sinks, oct8ne_server=lambda: credentials.current().server)
     if database is None:
@@ -194,7 +199,7 @@ def record_event(
     (`oct8ne-visitor-ids`, `oct8ne-session`, `oct8ne-visitor`); `visitor_cookie` (a raw
     `oct8ne-visitor-ids` value) is used outside one. `app` defaults to the current app.
     """
-    from .events.visitor_ids import from_cookies, parse_cookie, with_visitor_ids
+    from oct8ne_adapter.events.visitor_ids import from_cookies, parse_cookie, with_visitor_ids
 
     state = adapter_state(app or current_app)
     if state.events is None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from .domain import Cart, Customer, Order, OrderDetails, Product, SearchQuery, SearchResult, Visitor
+from oct8ne_adapter.domain import (
+    Cart,
+    Customer,
+    Order,
+    OrderDetails,
+    Product,
+    SearchQuery,
+    SearchResult,
+    Visitor,
+)
 
 
 @runtime_checkable

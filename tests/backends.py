@@ -16,9 +16,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
-from oct8ne_adapter.sql.demo_loader import load_demo
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Cart, CartLine
+from oct8ne_adapter.sql.schema import create_schema
+from oct8ne_adapter_demo.loader import load_demo
 
 #: Every backend the suite runs on; test ids carry these names (`test_x[postgresql]`).
 BACKENDS = ("sqlite", "postgresql", "mariadb")

@@ -34,9 +34,10 @@ from sqlalchemy import select, update
 from oct8ne_adapter import create_app
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
-from oct8ne_adapter.sql.demo_loader import load_demo
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product, ProductTranslation
+from oct8ne_adapter.sql.schema import create_schema
+from oct8ne_adapter_demo.loader import load_demo
 
 API_TOKEN = "test-token-0123456789"
 

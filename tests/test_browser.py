@@ -33,7 +33,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from oct8ne_adapter import create_app
-from oct8ne_adapter.sql.demo_loader import JANE_CART
+from oct8ne_adapter_demo.loader import JANE_CART
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -16,22 +16,23 @@ from click.testing import CliRunner, Result
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.catalog_feed import (
+from oct8ne_adapter.cli import cli
+from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds.records import (
     AttributeValueRef,
     CategoryRef,
     ProductRecord,
     parse_product,
     read_jsonl,
 )
-from oct8ne_adapter.cli import cli
-from oct8ne_adapter.domain import ProductPrice
-from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
-from oct8ne_adapter.sql.demo_loader import load_demo
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import CatalogChange, Product
+from oct8ne_adapter.sql.schema import create_schema
 from oct8ne_adapter.sql.writer import groups
 from oct8ne_adapter.sql.writer.groups import merge_variants
+from oct8ne_adapter_demo.loader import load_demo
 
 FULL = {
     "id": "1001",

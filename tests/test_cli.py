@@ -19,9 +19,9 @@ from sqlalchemy.engine import Engine
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.cli import cli
-from oct8ne_adapter.demo.catalog import demo_products
 from oct8ne_adapter.sql.database import create_database_engine
 from oct8ne_adapter.sql.models import Base, Product, ProductTranslation
+from oct8ne_adapter_demo.catalog import demo_products
 
 COMMANDS = ["init-db", "load-demo", "import-catalog", "serve", "demo"]
 

@@ -38,8 +38,9 @@ from sqlalchemy import select
 
 from oct8ne_adapter.events.model import EventLine, OrderPlaced, VisitorIds
 from oct8ne_adapter.events.recorder import EventRecorder
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import EventDelivery
+from oct8ne_adapter.sql.schema import create_schema
 
 ORDERS = 12
 #: The request the vendor is holding when the worker is killed (1-based).

@@ -37,8 +37,9 @@ from oct8ne_adapter.events.model import CommerceEvent, OrderStatusChanged, Promo
 from oct8ne_adapter.events.recorder import DEAD, DELIVERED, PENDING, EventRecorder, utcnow
 from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks import build_sinks
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import EventDelivery
+from oct8ne_adapter.sql.schema import create_schema
 
 EVENTS_SECRET = "events-secret-0123456789"
 

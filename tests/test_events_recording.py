@@ -20,10 +20,11 @@ from oct8ne_adapter.events.model import CartUpdated, EventLine, OrderPlaced, Vis
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.events.visitor_ids import parse_cookie
 from oct8ne_adapter.extension import record_event
-from oct8ne_adapter.params import parse_report_period
-from oct8ne_adapter.snippets import visitor_ids_script
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Base, EventDelivery, OutboxEvent, RecordedOrder
+from oct8ne_adapter.sql.schema import create_schema
+from oct8ne_adapter.web.params import parse_report_period
+from oct8ne_adapter.web.snippets import visitor_ids_script
 
 SECRET = "s3cret-events-key"
 AUTH = {"Authorization": f"Bearer {SECRET}"}

@@ -32,8 +32,9 @@ from oct8ne_adapter.events.model import (
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import EventDelivery
+from oct8ne_adapter.sql.schema import create_schema
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

@@ -20,11 +20,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from oct8ne_adapter import create_app
-from oct8ne_adapter.catalog_feed import InvalidRecord
 from oct8ne_adapter.cli import cli
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import Accepted, Rejected, detect_format, read_feed
 from oct8ne_adapter.feeds.gmc import category_path, parse_price
+from oct8ne_adapter.feeds.records import InvalidRecord
 from oct8ne_adapter.sql.database import create_database_engine
 from oct8ne_adapter.sql.models import Base, Product, ProductTranslation
 

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from oct8ne_adapter import create_app
-from oct8ne_adapter.handlers import HANDLERS
-from oct8ne_adapter.openapi import METHODS, SCHEMAS, document
+from oct8ne_adapter.web.handlers import HANDLERS
+from oct8ne_adapter.web.openapi import METHODS, SCHEMAS, document
 
 #: Cases per operation and mode: 21 runs x 100 = 2,100 generated requests in every CI run.
 FUZZ_EXAMPLES = int(os.environ.get("OCT8NE_FUZZ_EXAMPLES", "100"))

@@ -9,7 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from oct8ne_adapter.domain import FilterValue, SortField
 from oct8ne_adapter.errors import InvalidParameter
-from oct8ne_adapter.params import (
+from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.params import (
     MAX_FILTER_VALUE,
     MAX_FILTERS,
     MAX_ID_LENGTH,
@@ -24,8 +25,7 @@ from oct8ne_adapter.params import (
     parse_sort,
     parse_text,
 )
-from oct8ne_adapter.pricing import locale_tag
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.pricing import locale_tag
 
 
 @pytest.fixture

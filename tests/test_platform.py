@@ -28,7 +28,6 @@ from sqlalchemy import create_engine, inspect, text
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.cli import cli
-from oct8ne_adapter.credentials import CredentialSource, PlatformCredentials
 from oct8ne_adapter.errors import (
     PlatformBadAnswer,
     PlatformRejected,
@@ -36,7 +35,8 @@ from oct8ne_adapter.errors import (
     PlatformTimeout,
     PlatformUnreachable,
 )
-from oct8ne_adapter.platform import LinkupRequest, PlatformClient, UpdateNotifier
+from oct8ne_adapter.platform.client import LinkupRequest, PlatformClient, UpdateNotifier
+from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
 from oct8ne_adapter.settings import Settings
 
 PASSWORD = "s3cret-Pa55word-never-stored"

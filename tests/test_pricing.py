@@ -9,7 +9,8 @@ from babel import Locale, localedata
 from babel.numbers import format_currency
 
 from oct8ne_adapter.domain import Money, PriceBasis, PriceRange, Product, ProductPrice
-from oct8ne_adapter.pricing import (
+from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.pricing import (
     currency_format,
     display_price,
     format_money,
@@ -22,7 +23,6 @@ from oct8ne_adapter.pricing import (
     quantize,
     resolve_currency,
 )
-from oct8ne_adapter.settings import Settings
 
 D = Decimal
 

@@ -12,11 +12,11 @@ from werkzeug.datastructures import MultiDict
 
 from oct8ne_adapter.domain import Money
 from oct8ne_adapter.errors import InvalidCallback, InvalidParameter
-from oct8ne_adapter.javascript import JAVASCRIPT_NAME
-from oct8ne_adapter.params import MAX_OFFSET, parse_paging, parse_product_ids, parse_search
-from oct8ne_adapter.pricing import format_money, language_chain, parse_locale
-from oct8ne_adapter.responses import render, validate_callback
 from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME
+from oct8ne_adapter.web.params import MAX_OFFSET, parse_paging, parse_product_ids, parse_search
+from oct8ne_adapter.web.pricing import format_money, language_chain, parse_locale
+from oct8ne_adapter.web.responses import render, validate_callback
 
 SETTINGS = Settings(currencies=("EUR",), exchange_rates={"GBP": Decimal("0.8")})
 ALL_LOCALES = sorted(localedata.locale_identifiers())

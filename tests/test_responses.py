@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from oct8ne_adapter.errors import InvalidCallback
-from oct8ne_adapter.responses import (
+from oct8ne_adapter.web.responses import (
     MAX_CALLBACK_LENGTH,
     encode_json,
     render,

@@ -17,12 +17,12 @@ from test_running import BIN, REPO_ROOT, free_port, running_server, server_envir
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.domain import FilterValue, PriceBasis, SearchQuery, SearchResult, SortField
-from oct8ne_adapter.search_index import IndexedSearchEngine
-from oct8ne_adapter.search_index.query import IndexedSearch
-from oct8ne_adapter.search_index.snapshot import build_snapshot
+from oct8ne_adapter.search.index import IndexedSearchEngine
+from oct8ne_adapter.search.index.query import IndexedSearch
+from oct8ne_adapter.search.index.snapshot import build_snapshot
+from oct8ne_adapter.search.sql import search as sql_search
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product
-from oct8ne_adapter.sql.search import search as sql_search
 
 USD = PriceBasis("USD", "USD", None)
 EUR = PriceBasis("EUR", "USD", Decimal("0.92"))

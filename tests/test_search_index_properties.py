@@ -28,14 +28,15 @@ from oct8ne_adapter.domain import (
     SearchResult,
     SortField,
 )
-from oct8ne_adapter.search_index.query import IndexedSearch
-from oct8ne_adapter.search_index.snapshot import build_snapshot
+from oct8ne_adapter.search.facets import parse_price_range, price_step
+from oct8ne_adapter.search.index.query import IndexedSearch
+from oct8ne_adapter.search.index.snapshot import build_snapshot
 from oct8ne_adapter.sql import models
 from oct8ne_adapter.sql.catalog import translation_rank
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder, catalog_version
-from oct8ne_adapter.sql.database import Database, create_database_engine, create_schema
-from oct8ne_adapter.sql.facets import parse_price_range, price_step
+from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.fulltext import TOKEN_WEIGHTS, tokens, words
+from oct8ne_adapter.sql.schema import create_schema
 
 VOCABULARY = ["alpha", "alpine", "alp", "beta", "bet", "gamma", "delta", "omega", "Ómega", "rojo"]
 LANGUAGES = ["en", "es", "es-MX", "fr"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oct8ne_adapter.serializers import absolute_url
+from oct8ne_adapter.web.serializers import absolute_url
 
 BASES = [
     "https://shop.example/",
@@ -76,9 +76,9 @@ def test_product_info_is_built_once_per_product_object_and_presentation():
     from werkzeug.datastructures import MultiDict
 
     from oct8ne_adapter.domain import Product, ProductPrice
-    from oct8ne_adapter.params import parse_presentation
-    from oct8ne_adapter.serializers import Serializer
     from oct8ne_adapter.settings import Settings
+    from oct8ne_adapter.web.params import parse_presentation
+    from oct8ne_adapter.web.serializers import Serializer
 
     shop = Settings(currencies=("EUR",))
     english = parse_presentation(MultiDict({"locale": "en-US", "currency": "USD"}), shop)

@@ -16,11 +16,11 @@ from flask import Flask, render_template_string
 from markupsafe import Markup
 
 from oct8ne_adapter import Oct8neAdapter
-from oct8ne_adapter.credentials import PlatformCredentials, effective_credentials
 from oct8ne_adapter.domain import Money, Product
 from oct8ne_adapter.extension import AdapterState
+from oct8ne_adapter.platform.credentials import PlatformCredentials, effective_credentials
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.snippets import (
+from oct8ne_adapter.web.snippets import (
     CurrentProduct,
     agents_available,
     agents_unavailable,

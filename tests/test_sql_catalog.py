@@ -11,7 +11,6 @@ from conftest import rename_product
 from sqlalchemy import delete, event, func, insert, select, update
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.pricing import language_chain, parse_locale
 from oct8ne_adapter.sql.catalog import (
     get_products,
     load_products_by_pk,
@@ -22,6 +21,7 @@ from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import CatalogChange, Product
 from oct8ne_adapter.sql.product_cache import ProductCache
+from oct8ne_adapter.web.pricing import language_chain, parse_locale
 
 DEFAULT = parse_locale("en-US", "en-US")
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .command import check_command
-from .context import CheckOptions
-from .results import Result, Status
-from .runner import CHECKS, Report, run_checks
+from oct8ne_adapter.checker.context import CheckOptions
+from oct8ne_adapter.checker.results import Result, Status
+from oct8ne_adapter.checker.runner import CHECKS, Report, run_checks
 
-__all__ = ["CHECKS", "CheckOptions", "Report", "Result", "Status", "check_command", "run_checks"]
+__all__ = ["CHECKS", "CheckOptions", "Report", "Result", "Status", "run_checks"]

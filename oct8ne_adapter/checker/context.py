@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .http import AdapterClient, Answer, Params, describe
-from .results import CheckerError, Fault, NotApplicable
-from .schemas import schema_problems
+from oct8ne_adapter.checker.http import AdapterClient, Answer, Params, describe
+from oct8ne_adapter.checker.results import CheckerError, Fault, NotApplicable
+from oct8ne_adapter.checker.schemas import schema_problems
 
 T = TypeVar("T")
 

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 
-from .results import CheckerError, Fault
+from oct8ne_adapter.checker.results import CheckerError, Fault
 
 #: Query parameters whose values are secrets: never shown in a report.
 SECRET_PARAMS = frozenset({"apitoken"})

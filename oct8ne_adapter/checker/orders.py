@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .context import UNKNOWN_REFERENCE, Context
-from .http import Answer, shorten
-from .results import Check, Fault, NotApplicable, Verdict, passed, verdict, warned
+from oct8ne_adapter.checker.context import UNKNOWN_REFERENCE, Context
+from oct8ne_adapter.checker.http import Answer, shorten
+from oct8ne_adapter.checker.results import (
+    Check,
+    Fault,
+    NotApplicable,
+    Verdict,
+    passed,
+    verdict,
+    warned,
+)
 
 
 def _expect_empty(answer: Answer, what: str) -> None:

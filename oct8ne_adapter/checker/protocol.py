@@ -7,10 +7,18 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from .context import CALLBACK, UNKNOWN_PRODUCT, Context
-from .http import JSONP_CONTENT_TYPES, parse_jsonp, shorten
-from .results import Check, Fault, NotApplicable, Verdict, passed, verdict, warned
-from .schemas import schema_problems, unknown_fields
+from oct8ne_adapter.checker.context import CALLBACK, UNKNOWN_PRODUCT, Context
+from oct8ne_adapter.checker.http import JSONP_CONTENT_TYPES, parse_jsonp, shorten
+from oct8ne_adapter.checker.results import (
+    Check,
+    Fault,
+    NotApplicable,
+    Verdict,
+    passed,
+    verdict,
+    warned,
+)
+from oct8ne_adapter.checker.schemas import schema_problems, unknown_fields
 
 #: The methods every adapter serves (the 2.4 table), in the order they are checked.
 CORE_METHODS = (

@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from .results import Check, Result, Status
-from .runner import Report
+from oct8ne_adapter.checker.results import Check, Result, Status
+from oct8ne_adapter.checker.runner import Report
 
 STYLES: dict[Status, dict[str, Any]] = {
     Status.PASS: {"fg": "green"},

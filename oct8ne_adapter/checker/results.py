@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .context import Context
+    from oct8ne_adapter.checker.context import Context
 
 
 class Status(StrEnum):

@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import orders, protocol, search
-from .context import CheckOptions, Context
-from .http import AdapterClient, frame_base
-from .results import Check, CheckerError, NotApplicable, Result, Status
+from oct8ne_adapter.checker import orders, protocol, search
+from oct8ne_adapter.checker.context import CheckOptions, Context
+from oct8ne_adapter.checker.http import AdapterClient, frame_base
+from oct8ne_adapter.checker.results import Check, CheckerError, NotApplicable, Result, Status
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..openapi import METHODS, SCHEMAS, Schema
-from .http import shorten
+from oct8ne_adapter.checker.http import shorten
+from oct8ne_adapter.web.openapi import METHODS, SCHEMAS, Schema
 
 _NULLABLE_ID: Schema = {"type": ["string", "integer", "null"]}
 _AMOUNT: Schema = {"type": ["string", "number"]}

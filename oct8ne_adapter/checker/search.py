@@ -9,10 +9,18 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .context import Context
-from .http import describe, shorten
-from .results import Check, Fault, NotApplicable, Verdict, passed, verdict, warned
-from .schemas import schema_problems
+from oct8ne_adapter.checker.context import Context
+from oct8ne_adapter.checker.http import describe, shorten
+from oct8ne_adapter.checker.results import (
+    Check,
+    Fault,
+    NotApplicable,
+    Verdict,
+    passed,
+    verdict,
+    warned,
+)
+from oct8ne_adapter.checker.schemas import schema_problems
 
 PAGE = 3
 ORDER_PAGE = 20

@@ -22,9 +22,9 @@ from typing import IO
 
 from sqlalchemy import Connection, Engine, Table, exists, or_, select, update
 
-from ..errors import RelayBusy
-from ..sql.models import EventDelivery, OutboxEvent
-from .recorder import PENDING
+from oct8ne_adapter.errors import RelayBusy
+from oct8ne_adapter.events.recorder import PENDING
+from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent
 
 _deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
 _outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .model import (
+from oct8ne_adapter.events.model import (
     CartUpdated,
     CommerceEvent,
     EventLine,

@@ -20,7 +20,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ..errors import (
+from oct8ne_adapter.errors import (
     AdapterError,
     DataSourceUnavailable,
     Forbidden,
@@ -31,9 +31,9 @@ from ..errors import (
     UnsupportedMediaType,
     error_payload,
 )
-from ..responses import render
-from . import codec
-from .visitor_ids import parse_cookie, with_visitor_ids
+from oct8ne_adapter.events import codec
+from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
+from oct8ne_adapter.web.responses import render
 
 log = logging.getLogger(__name__)
 events_blueprint = Blueprint("oct8ne_events", __name__)

@@ -39,11 +39,17 @@ from sqlalchemy import CursorResult, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..sql.database import Database
-from ..sql.models import EventDelivery, OutboxEvent, RecordedCart, RecordedOrder
-from . import codec
-from .model import CartUpdated, CommerceEvent, EventLine, OrderPlaced, OrderStatusChanged
-from .visitor_ids import parse_cookie, with_visitor_ids
+from oct8ne_adapter.events import codec
+from oct8ne_adapter.events.model import (
+    CartUpdated,
+    CommerceEvent,
+    EventLine,
+    OrderPlaced,
+    OrderStatusChanged,
+)
+from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
+from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent, RecordedCart, RecordedOrder
 
 PENDING = "pending"
 DELIVERED = "delivered"

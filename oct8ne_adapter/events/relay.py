@@ -48,16 +48,28 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Connection, Engine, Table, event, select, update
 
-from ..errors import ConfigError, DataSourceUnavailable
-from ..settings import Settings
-from ..sql.database import Database, create_database_engine, unavailable_on_failure
-from ..sql.models import EventDelivery, OutboxEvent
-from . import codec
-from .claiming import Claim, SingleWorkerLock, claim_due, skip_locked, sqlite_path
-from .model import CartUpdated, CommerceEvent, EventContext, OrderPlaced, OrderStatusChanged
-from .recorder import DEAD, DELIVERED, PENDING, mark_stale_claims_free, utcnow
-from .sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
-from .sinks.common import retry_after_seconds
+from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
+from oct8ne_adapter.events import codec
+from oct8ne_adapter.events.claiming import (
+    Claim,
+    SingleWorkerLock,
+    claim_due,
+    skip_locked,
+    sqlite_path,
+)
+from oct8ne_adapter.events.model import (
+    CartUpdated,
+    CommerceEvent,
+    EventContext,
+    OrderPlaced,
+    OrderStatusChanged,
+)
+from oct8ne_adapter.events.recorder import DEAD, DELIVERED, PENDING, mark_stale_claims_free, utcnow
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
+from oct8ne_adapter.events.sinks.common import retry_after_seconds
+from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.sql.database import Database, create_database_engine, unavailable_on_failure
+from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..sql.catalog import from_minor_units
-from ..sql.models import RecordedCart, RecordedOrder
+from oct8ne_adapter.sql.catalog import from_minor_units
+from oct8ne_adapter.sql.models import RecordedCart, RecordedOrder
 
 #: At most this many rows per call: a report of a busy shop's quarter stays bounded.
 MAX_ROWS = 10_000

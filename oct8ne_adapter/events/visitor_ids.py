@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import fields, replace
 from urllib.parse import parse_qsl
 
-from .model import CartUpdated, CommerceEvent, OrderPlaced, VisitorIds
+from oct8ne_adapter.events.model import CartUpdated, CommerceEvent, OrderPlaced, VisitorIds
 
 COOKIE_NAME = "oct8ne-visitor-ids"
 OCT8NE_SESSION_COOKIE = "oct8ne-session"

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ..catalog_feed import InvalidRecord, ProductRecord, check_code
-from ..errors import ImportFailed
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord, check_code
 
 FORMATS = ("jsonl", "tsv", "csv", "xml")
 _SNIFF_BYTES = 64 * 1024
@@ -145,15 +145,15 @@ def read_feed(
             head = stream.peek(_SNIFF_BYTES)[:_SNIFF_BYTES] if hasattr(stream, "peek") else b""
         feed_format = detect_format(head)
     if feed_format == "jsonl":
-        from .jsonl import read_jsonl_rows
+        from oct8ne_adapter.feeds.jsonl import read_jsonl_rows
 
         return read_jsonl_rows(stream, language)
     if feed_format in ("tsv", "csv"):
-        from .tabular import read_tabular
+        from oct8ne_adapter.feeds.tabular import read_tabular
 
         return read_tabular(stream, language, delimiter="\t" if feed_format == "tsv" else ",")
     if feed_format == "xml":
-        from .xml import read_xml
+        from oct8ne_adapter.feeds.xml import read_xml
 
         return read_xml(stream, language)
     raise ImportFailed(f"unknown feed format {feed_format!r}; use one of {', '.join(FORMATS)}")

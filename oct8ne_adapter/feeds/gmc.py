@@ -16,7 +16,8 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from ..catalog_feed import (
+from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.feeds.records import (
     KNOWN_CURRENCIES,
     AttributeValueRef,
     CategoryRef,
@@ -28,7 +29,6 @@ from ..catalog_feed import (
     check_url,
     slug,
 )
-from ..domain import ProductPrice
 
 ATTRIBUTE_FIELDS = ("color", "size", "material", "gender", "age_group", "pattern")
 AVAILABILITY = frozenset({"in_stock", "out_of_stock", "preorder", "backorder"})

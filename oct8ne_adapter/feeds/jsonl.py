@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any, BinaryIO
 
-from ..catalog_feed import InvalidRecord, parse_product
-from . import FeedRow, Rejected, accepted, row_digest
+from oct8ne_adapter.feeds import FeedRow, Rejected, accepted, row_digest
+from oct8ne_adapter.feeds.records import InvalidRecord, parse_product
 
 
 def read_jsonl_rows(stream: BinaryIO, language: str) -> Iterator[FeedRow]:

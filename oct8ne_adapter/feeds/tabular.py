@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from functools import partial
 from typing import BinaryIO
 
-from ..catalog_feed import InvalidRecord, ProductRecord
-from ..errors import ImportFailed
-from . import FeedRow, Rejected, accepted, row_digester
-from .gmc import normalize_field, to_record
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds import FeedRow, Rejected, accepted, row_digester
+from oct8ne_adapter.feeds.gmc import normalize_field, to_record
+from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord
 
 #: Cells longer than this are refused by the csv module instead of filling memory.
 csv.field_size_limit(1_000_000)

@@ -15,9 +15,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from ..errors import ImportFailed
-from . import FeedRow, Rejected, accepted, row_digest
-from .gmc import normalize_field, to_record
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds import FeedRow, Rejected, accepted, row_digest
+from oct8ne_adapter.feeds.gmc import normalize_field, to_record
 
 GOOGLE = "http://base.google.com/ns/1.0"
 ATOM = "http://www.w3.org/2005/Atom"

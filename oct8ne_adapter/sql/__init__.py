@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .database import Database, create_database_engine, create_schema
-from .repository import SqlRepository
+from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.sql.repository import SqlRepository
+from oct8ne_adapter.sql.schema import create_schema
 
 __all__ = ["Database", "SqlRepository", "create_database_engine", "create_schema"]

@@ -12,9 +12,15 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import ColumnElement, SQLColumnExpression, Table, bindparam, case, select
 from sqlalchemy.orm import Session
 
-from .. import domain
-from .models import Product, ProductMedia, ProductPrice, ProductRelation, ProductTranslation
-from .product_cache import product_cache
+from oct8ne_adapter import domain
+from oct8ne_adapter.sql.models import (
+    Product,
+    ProductMedia,
+    ProductPrice,
+    ProductRelation,
+    ProductTranslation,
+)
+from oct8ne_adapter.sql.product_cache import product_cache
 
 K = TypeVar("K")
 V = TypeVar("V")

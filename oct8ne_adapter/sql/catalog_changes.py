@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from .models import CatalogChange
+from oct8ne_adapter.sql.models import CatalogChange
 
 #: Above this many products in one transaction, one "anything changed" row is written instead.
 DETAILED_LIMIT = 20_000

@@ -9,9 +9,9 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import domain
-from .catalog import load_product_map, load_products_by_pk
-from .models import Cart, CartLine, Customer, Product, WishlistItem
+from oct8ne_adapter import domain
+from oct8ne_adapter.sql.catalog import load_product_map, load_products_by_pk
+from oct8ne_adapter.sql.models import Cart, CartLine, Customer, Product, WishlistItem
 
 # customerData runs all of these on every call: statements built once (see catalog.py).
 _customers: Table = Customer.__table__  # type: ignore[assignment]

@@ -14,8 +14,8 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..errors import ConfigError, DataSourceUnavailable
-from ..settings import Settings
+from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
+from oct8ne_adapter.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
@@ -123,13 +123,6 @@ def tune_for_import(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA cache_size = -{int(SQLITE_IMPORT_CACHE_KIB)}")
-
-
-def create_schema(engine: Engine) -> None:
-    """Bring the database to the newest schema through the migrations (a new one is created)."""
-    from .schema import upgrade
-
-    upgrade(engine)
 
 
 @contextmanager

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from .models import (
+from oct8ne_adapter.sql.models import (
     AttributeValue,
     AttributeValueTranslation,
     Brand,

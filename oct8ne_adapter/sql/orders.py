@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import domain
-from .catalog import from_minor_units, pick_translation
-from .models import Customer, Order, OrderComment, OrderLine, OrderStateLabel
+from oct8ne_adapter import domain
+from oct8ne_adapter.sql.catalog import from_minor_units, pick_translation
+from oct8ne_adapter.sql.models import Customer, Order, OrderComment, OrderLine, OrderStateLabel
 
 
 def _state_labels(session: Session, states: set[str], languages: Sequence[str]) -> dict[str, str]:

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..credentials import PlatformCredentials
-from .database import Database
-from .models import PlatformLink
+from oct8ne_adapter.platform.credentials import PlatformCredentials
+from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.models import PlatformLink
 
 LINK_ID = 1
 

@@ -23,8 +23,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from .. import domain
-from .catalog_changes import CatalogVersion, catalog_version
+from oct8ne_adapter import domain
+from oct8ne_adapter.sql.catalog_changes import CatalogVersion, catalog_version
 
 #: Products kept per database and process (about 1-2 KB each with their texts).
 MAX_PRODUCTS = 10_000

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
-from .. import domain
-from . import catalog, customers, orders, search, sessions
-from .database import Database
-from .product_cache import cache_for
+from oct8ne_adapter import domain
+from oct8ne_adapter.search import sql as search
+from oct8ne_adapter.sql import catalog, customers, orders, sessions
+from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.product_cache import cache_for
 
 
 class SqlRepository:

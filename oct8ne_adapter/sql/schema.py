@@ -8,7 +8,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from .database import unavailable_on_failure
+from oct8ne_adapter.sql.database import unavailable_on_failure
 
 HEAD = "head"
 
@@ -42,3 +42,8 @@ def upgrade(engine: Engine, revision: str = HEAD) -> tuple[str | None, str | Non
         command.upgrade(config, revision)
         after = MigrationContext.configure(connection).get_current_revision()
     return before, after
+
+
+def create_schema(engine: Engine) -> None:
+    """Bring the database to the newest schema through the migrations (a new one is created)."""
+    upgrade(engine)

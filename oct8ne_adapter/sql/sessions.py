@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain import Visitor
-from .models import Customer, ShopSession
+from oct8ne_adapter.domain import Visitor
+from oct8ne_adapter.sql.models import Customer, ShopSession
 
 SESSION_LIFETIME = timedelta(days=30)
 

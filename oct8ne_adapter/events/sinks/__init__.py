@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ...errors import EventSinkConfigError
-from .alhena import AlhenaSink
-from .base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
-from .oct8ne import Oct8neSink
-from .octocom import OctocomSink
-from .optico import OpticoSink
-from .pa import PaSink
+from oct8ne_adapter.errors import EventSinkConfigError
+from oct8ne_adapter.events.sinks.alhena import AlhenaSink
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
+from oct8ne_adapter.events.sinks.oct8ne import Oct8neSink
+from oct8ne_adapter.events.sinks.octocom import OctocomSink
+from oct8ne_adapter.events.sinks.optico import OpticoSink
+from oct8ne_adapter.events.sinks.pa import PaSink
 
 __all__ = [
     "VENDORS",

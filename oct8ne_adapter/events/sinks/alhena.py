@@ -34,7 +34,7 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 
-from ..model import (
+from oct8ne_adapter.events.model import (
     CartUpdated,
     CommerceEvent,
     EventContext,
@@ -42,8 +42,8 @@ from ..model import (
     OrderPlaced,
     VisitorIds,
 )
-from .base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from .common import (
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
+from oct8ne_adapter.events.sinks.common import (
     SinkOptions,
     answer_text,
     http_verdict,

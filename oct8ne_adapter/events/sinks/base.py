@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..model import CommerceEvent, EventContext
+from oct8ne_adapter.events.model import CommerceEvent, EventContext
 
 
 class InvalidPayload(Exception):

@@ -14,8 +14,8 @@ from urllib.parse import quote, urlsplit
 
 from babel.numbers import is_currency
 
-from ...errors import EventSinkConfigError
-from .base import InvalidPayload, Outcome, Verdict
+from oct8ne_adapter.errors import EventSinkConfigError
+from oct8ne_adapter.events.sinks.base import InvalidPayload, Outcome, Verdict
 
 #: ISO 4217 codes that name no money (testing, "no currency"): no vendor can book them.
 _NOT_MONEY = frozenset({"XXX", "XTS"})

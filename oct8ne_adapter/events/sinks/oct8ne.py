@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from ...errors import EventSinkConfigError
-from ...platform import MAX_VISITOR_LENGTH
-from ...settings import host_path_is_valid
-from ..model import CartUpdated, CommerceEvent, EventContext, OrderPlaced
-from .base import InvalidPayload, OutboundRequest, Verdict
-from .common import SinkOptions, http_verdict
+from oct8ne_adapter.errors import EventSinkConfigError
+from oct8ne_adapter.events.model import CartUpdated, CommerceEvent, EventContext, OrderPlaced
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Verdict
+from oct8ne_adapter.events.sinks.common import SinkOptions, http_verdict
+from oct8ne_adapter.platform.client import MAX_VISITOR_LENGTH
+from oct8ne_adapter.settings import host_path_is_valid
 
 UPDATE_PATH = "platformConnection/update"
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import CommerceEvent, EventContext, OrderPlaced
-from .base import InvalidPayload, OutboundRequest, Verdict
-from .common import (
+from oct8ne_adapter.events.model import CommerceEvent, EventContext, OrderPlaced
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Verdict
+from oct8ne_adapter.events.sinks.common import (
     SinkOptions,
     http_verdict,
     json_body,

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ..model import (
+from oct8ne_adapter.events.model import (
     CartUpdated,
     CommerceEvent,
     EventContext,
@@ -21,8 +21,8 @@ from ..model import (
     OrderPlaced,
     OrderStatusChanged,
 )
-from .base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from .common import (
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
+from oct8ne_adapter.events.sinks.common import (
     SinkOptions,
     answer_text,
     form_body,

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from ..model import CommerceEvent, EventContext, OrderPlaced
-from .base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from .common import (
+from oct8ne_adapter.events.model import CommerceEvent, EventContext, OrderPlaced
+from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
+from oct8ne_adapter.events.sinks.common import (
     SinkOptions,
     answer_text,
     http_verdict,

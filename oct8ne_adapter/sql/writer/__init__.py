@@ -17,9 +17,15 @@ or deleted is noted in the catalog change log in the same transaction.
 
 from __future__ import annotations
 
-from ...catalog_feed import slug
-from .children import to_minor_units
-from .core import BATCH_SIZE, CatalogWriter, ImportSummary, RejectHandler, content_hash
+from oct8ne_adapter.feeds.records import slug
+from oct8ne_adapter.sql.writer.children import to_minor_units
+from oct8ne_adapter.sql.writer.core import (
+    BATCH_SIZE,
+    CatalogWriter,
+    ImportSummary,
+    RejectHandler,
+    content_hash,
+)
 
 __all__ = [
     "BATCH_SIZE",

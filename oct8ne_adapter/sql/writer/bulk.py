@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from ..models import Base, Product
+from oct8ne_adapter.sql.models import Base, Product
 
 #: Values per IN (...) list; keeps every backend under its bound-parameter limit.
 CHUNK = 500

@@ -12,9 +12,9 @@ from babel.numbers import get_currency_precision
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from ...catalog_feed import ProductRecord
-from .. import fulltext
-from ..models import (
+from oct8ne_adapter.feeds.records import ProductRecord
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.models import (
     ProductAttributeValue,
     ProductCategory,
     ProductMedia,
@@ -22,8 +22,8 @@ from ..models import (
     ProductRelation,
     ProductTranslation,
 )
-from .bulk import chunks, insert_rows, stored_products, table_of
-from .reference import Resolved
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, stored_products, table_of
+from oct8ne_adapter.sql.writer.reference import Resolved
 
 _translations = table_of(ProductTranslation)
 _prices = table_of(ProductPrice)

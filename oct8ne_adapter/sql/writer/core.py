@@ -12,16 +12,21 @@ from functools import partial
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ...catalog_feed import InvalidRecord, ProductRecord
-from ...errors import ImportFailed
-from ...feeds import Accepted, FeedRow
-from .. import fulltext
-from ..catalog_changes import ChangeRecorder
-from ..models import Product, ProductAttributeValue, ProductCategory
-from .bulk import chunks, stored_products
-from .children import Written, delete_children, insert_children, write_relations
-from .documents import DocumentBuilder
-from .groups import (
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds import Accepted, FeedRow
+from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
+from oct8ne_adapter.sql.models import Product, ProductAttributeValue, ProductCategory
+from oct8ne_adapter.sql.writer.bulk import chunks, stored_products
+from oct8ne_adapter.sql.writer.children import (
+    Written,
+    delete_children,
+    insert_children,
+    write_relations,
+)
+from oct8ne_adapter.sql.writer.documents import DocumentBuilder
+from oct8ne_adapter.sql.writer.groups import (
     TOO_MANY_VARIANTS,
     Group,
     GroupStaging,
@@ -29,11 +34,16 @@ from .groups import (
     members_digest,
     merge_variants,
 )
-from .products import insert_products, product_values, set_mark, update_products
-from .prune import PRUNE_MAX_SHARE, prune_refusal
-from .prune import prune as prune_products
-from .reference import ReferenceData
-from .translations import NOT_IN_CATALOG, write_translations
+from oct8ne_adapter.sql.writer.products import (
+    insert_products,
+    product_values,
+    set_mark,
+    update_products,
+)
+from oct8ne_adapter.sql.writer.prune import PRUNE_MAX_SHARE, prune_refusal
+from oct8ne_adapter.sql.writer.prune import prune as prune_products
+from oct8ne_adapter.sql.writer.reference import ReferenceData
+from oct8ne_adapter.sql.writer.translations import NOT_IN_CATALOG, write_translations
 
 BATCH_SIZE = 1000
 DUPLICATE = "the product id appears more than once in the feed"

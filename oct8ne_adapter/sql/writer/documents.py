@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...catalog_feed import ProductRecord
-from .. import fulltext
-from .reference import ReferenceData, Resolved
+from oct8ne_adapter.feeds.records import ProductRecord
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.writer.reference import ReferenceData, Resolved
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from ...catalog_feed import AttributeValueRef, ProductRecord
-from ...domain import ProductPrice
+from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.feeds.records import AttributeValueRef, ProductRecord
 
 #: How a staged row is turned into its record (a feed reader's `build`).
 Build = Callable[[], ProductRecord]

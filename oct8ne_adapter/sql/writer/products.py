@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from ...catalog_feed import ProductRecord
-from ..models import Product
-from .bulk import chunks, insert_rows, table_of
-from .reference import Resolved
+from oct8ne_adapter.feeds.records import ProductRecord
+from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
+from oct8ne_adapter.sql.writer.reference import Resolved
 
 _products = table_of(Product)
 

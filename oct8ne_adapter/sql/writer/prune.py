@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from .. import fulltext
-from ..catalog_changes import ChangeRecorder
-from ..models import Product
-from .bulk import CHUNK, table_of
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
+from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.sql.writer.bulk import CHUNK, table_of
 
 _products = table_of(Product)
 

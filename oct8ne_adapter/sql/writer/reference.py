@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import Insert, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from ...catalog_feed import AttributeValueRef, CategoryRef, ProductRecord, slug
-from ..catalog_changes import ChangeRecorder
-from ..models import (
+from oct8ne_adapter.feeds.records import AttributeValueRef, CategoryRef, ProductRecord, slug
+from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
+from oct8ne_adapter.sql.models import (
     Attribute,
     AttributeValue,
     AttributeValueTranslation,
@@ -24,7 +24,7 @@ from ..models import (
     Category,
     CategoryTranslation,
 )
-from .bulk import table_of
+from oct8ne_adapter.sql.writer.bulk import table_of
 
 _categories = table_of(Category)
 _category_names = table_of(CategoryTranslation)

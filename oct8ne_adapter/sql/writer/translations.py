@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from .. import fulltext
-from ..models import ProductPrice, ProductTranslation
-from .bulk import insert_rows, stored_products, table_of
-from .children import (
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.models import ProductPrice, ProductTranslation
+from oct8ne_adapter.sql.writer.bulk import insert_rows, stored_products, table_of
+from oct8ne_adapter.sql.writer.children import (
     PRICE_COLUMNS,
     TRANSLATION_COLUMNS,
     Written,

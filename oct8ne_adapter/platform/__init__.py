@@ -1,0 +1,1 @@
+"""The oct8ne platform: link-up and update client, effective credentials."""

@@ -1,0 +1,78 @@
+"""The oct8ne account the shop is linked to: token, license and hosts, from config or link-up."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from oct8ne_adapter.errors import DataSourceUnavailable
+from oct8ne_adapter.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformCredentials:
+    """What the widget, the token check and the platform client need to know about the account."""
+
+    api_token: str
+    license_id: str
+    server: str
+    static_server: str
+
+
+def effective_credentials(
+    settings: Settings, stored: PlatformCredentials | None = None
+) -> PlatformCredentials:
+    """Link-up's stored values, each overridden by configuration (or environment) when set."""
+    return PlatformCredentials(
+        api_token=settings.api_token or (stored.api_token if stored else ""),
+        license_id=settings.license or (stored.license_id if stored else ""),
+        server=settings.oct8ne_server or (stored.server if stored else "") or settings.server_host,
+        static_server=(
+            settings.oct8ne_static_server
+            or (stored.static_server if stored else "")
+            or settings.static_host
+        ),
+    )
+
+
+class CredentialSource:
+    """The credentials in force, re-reading the stored link at most every `ttl` seconds.
+
+    Link-up runs in another process (the CLI), so workers must notice a new link without a
+    restart; re-reading on every request would add a query to each token check.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        load_stored: Callable[[], PlatformCredentials | None] | None,
+        *,
+        ttl: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._load_stored = load_stored
+        self._ttl = ttl
+        self._clock = clock
+        self._stored: PlatformCredentials | None = None
+        self._loaded_at: float | None = None
+
+    def current(self) -> PlatformCredentials:
+        """Configuration over the stored link (the last one read, if the database is away)."""
+        if self._load_stored is not None:
+            now = self._clock()
+            if self._loaded_at is None or now - self._loaded_at >= self._ttl:
+                try:
+                    self._stored = self._load_stored()
+                except DataSourceUnavailable:
+                    log.warning("stored oct8ne credentials unavailable; using the last ones read")
+                self._loaded_at = now
+        return effective_credentials(self._settings, self._stored)
+
+    def forget(self) -> None:
+        """Read the stored link again on the next call."""
+        self._loaded_at = None

@@ -1,0 +1,1 @@
+"""Search: the shared rules, the SQL engine and the in-memory index."""

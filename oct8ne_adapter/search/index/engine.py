@@ -1,0 +1,152 @@
+"""The per-process search index: kept current from the catalog change log, never used stale.
+
+Each worker process keeps its own snapshot and reads the change log's version at most once per
+`poll_seconds` (one small query). When the version moved, the snapshot stops answering at once and
+searches go to the SQL search, which is always exact, while the snapshot catches up: by re-reading
+only the changed products when the log lists them (a few thousand at most), else by reading the
+whole catalog again. So a change made by any process is visible to every worker within
+`poll_seconds`, and the index answers again as soon as it has caught up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from oct8ne_adapter.domain import SearchQuery, SearchResult
+from oct8ne_adapter.search.index.query import IndexedSearch
+from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, NeedsRebuild, build_snapshot
+from oct8ne_adapter.search.sql import search as sql_search
+from oct8ne_adapter.sql.catalog_changes import CatalogVersion, catalog_version, changed_products
+from oct8ne_adapter.sql.database import Database
+
+logger = logging.getLogger(__name__)
+
+#: Default seconds between two looks at the change log.
+POLL_SECONDS = 1.0
+#: Up to this many changed products are re-read one by one; more, and the catalog is read whole.
+INCREMENTAL_LIMIT = 5_000
+#: After a failed catch-up, searches stay on SQL this long before another is tried.
+RETRY_SECONDS = 30.0
+
+
+class IndexedSearchEngine:
+    """Searches from an in-memory snapshot when it is current, else from SQL."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        background: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.database = database
+        self.poll_seconds = poll_seconds
+        self.background = background
+        self.clock = clock
+        #: The snapshot being kept, current or not; searches use it only when current.
+        self._snapshot: CatalogSnapshot | None = None
+        self._latest: CatalogVersion | None = None
+        self._checked_at = -float("inf")
+        self._failed_at = -float("inf")
+        #: Held while a search reads the snapshot and while it is changed.
+        self._reading = threading.Lock()
+        self._state = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self.builds = 0
+        self.updates = 0
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """Answer from the snapshot if it matches the catalog, else from SQL."""
+        with self.database.session() as session:
+            if self.current(session) is not None:
+                with self._reading:
+                    snapshot = self._snapshot
+                    if snapshot is not None and snapshot.version == self._latest:
+                        return IndexedSearch(session, query, snapshot).run()
+            return sql_search(session, query)
+
+    def current(self, session: Session) -> CatalogSnapshot | None:
+        """The snapshot if it matches the catalog; otherwise None, and it starts catching up."""
+        now = self.clock()
+        if now - self._checked_at >= self.poll_seconds:
+            latest = catalog_version(session)
+            with self._state:
+                self._checked_at = now
+                self._latest = latest
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.version == self._latest:
+            return snapshot
+        self._catch_up()
+        snapshot = self._snapshot
+        return snapshot if snapshot is not None and snapshot.version == self._latest else None
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until a running catch-up ends; True if the snapshot is then current."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
+        snapshot = self._snapshot
+        return snapshot is not None and snapshot.version == self._latest
+
+    def _catch_up(self) -> None:
+        with self._state:
+            if self._worker is not None and self._worker.is_alive():
+                return
+            if self.clock() - self._failed_at < RETRY_SECONDS:
+                return
+            if not self.background:
+                self._run_catch_up()
+                return
+            self._worker = threading.Thread(
+                target=self._run_catch_up, name="oct8ne-search-index", daemon=True
+            )
+            self._worker.start()
+
+    def _run_catch_up(self) -> None:
+        started = time.perf_counter()
+        try:
+            with self.database.session() as session:
+                how = self._update(session) if self._snapshot is not None else None
+                if how is None:
+                    snapshot = build_snapshot(session)
+                    with self._reading:
+                        self._snapshot = snapshot
+                    self.builds += 1
+                    how = "built"
+        except Exception:  # searches stay on SQL until a later retry
+            with self._reading:
+                self._snapshot = None
+            self._failed_at = self.clock()
+            logger.exception("search index failed to catch up; searching in SQL meanwhile")
+            return
+        kept = self._snapshot
+        logger.info(
+            "search index %s: %d products in %.2f s",
+            how,
+            0 if kept is None else len(kept.active),
+            time.perf_counter() - started,
+        )
+
+    def _update(self, session: Session) -> str | None:
+        """Apply the listed changes to the snapshot; None if it must be read whole instead."""
+        snapshot = self._snapshot
+        assert snapshot is not None
+        plan = changed_products(session, snapshot.version, INCREMENTAL_LIMIT)
+        if plan is None:
+            return None
+        product_pks, version = plan
+        with self._reading:
+            try:
+                snapshot.apply(session, product_pks, version)
+            except NeedsRebuild as reason:
+                logger.info("search index reads the catalog again: %s", reason)
+                self._snapshot = None
+                return None
+        self.updates += 1
+        return f"updated ({len(product_pks)} changed)"

@@ -1,0 +1,371 @@
+"""An in-memory copy of what search needs from the catalog: compressed bitmaps and flat arrays.
+
+Products are numbered by their primary key, so a set of products is a roaring bitmap of keys and a
+per-product value is an array indexed by key. Text follows the SQL backends' rules exactly
+(`fulltext.tokens`, prefix matching, the token-table field weights); prices, positions and name
+ranks are arrays; categories, brands and attribute values are bitmaps of their products.
+
+A snapshot is built once from the whole catalog, then kept current by `apply`, which re-reads just
+the products the change log names: they are taken out of every structure and put back as they
+are now. Names sort by a rank per distinct sort key; a changed product's key gets a rank between
+the ranks of its unchanged neighbours in the database's own order, so ranks never need rebuilding.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pyroaring import BitMap
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from oct8ne_adapter.search.index.tokens import PostingsBuilder, PrefixIndex, names_index
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.catalog_changes import CatalogVersion, catalog_version
+from oct8ne_adapter.sql.models import (
+    Attribute,
+    AttributeValue,
+    AttributeValueTranslation,
+    Brand,
+    CategoryTranslation,
+    Product,
+    ProductAttributeValue,
+    ProductCategory,
+    ProductPrice,
+    ProductTranslation,
+)
+
+#: A SELECT of any columns.
+Rows = Select[*tuple[Any, ...]]
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Rows fetched per round trip while building.
+FETCH_ROWS = 20_000
+#: Keys per IN (...) list when reading changed products.
+KEYS_PER_QUERY = 500
+#: Rows read at a time while looking for a changed name's unchanged neighbour.
+NEIGHBOUR_ROWS = 16
+#: Derived columns (8 MB each at a million products) kept per snapshot at most.
+MAX_DERIVED = 16
+#: Token weights per field, as the SQL token index ranks them.
+TITLE_WEIGHT = fulltext.TOKEN_WEIGHTS["title"]
+BRAND_WEIGHT = fulltext.TOKEN_WEIGHTS["brand"]
+CATEGORY_WEIGHT = fulltext.TOKEN_WEIGHTS["categories"]
+ATTRIBUTE_WEIGHT = fulltext.TOKEN_WEIGHTS["attributes"]
+DESCRIPTION_WEIGHT = fulltext.TOKEN_WEIGHTS["description"]
+
+
+class NeedsRebuild(Exception):
+    """The changes cannot be applied exactly (e.g. no room left between two name ranks)."""
+
+
+@dataclass(frozen=True)
+class AttributeValueInfo:
+    """An attribute value's keys and codes, for facet rows."""
+
+    attribute_pk: int
+    attribute_code: str
+    value_code: str
+
+
+@dataclass(eq=False)
+class CatalogSnapshot:
+    """Everything search reads, as of one catalog version."""
+
+    version: CatalogVersion
+    #: One more than the largest product key: the length of every per-product array.
+    size: int
+    active: BitMap = field(default_factory=BitMap)
+    titles: PrefixIndex = field(default_factory=PrefixIndex)
+    descriptions: PrefixIndex = field(default_factory=PrefixIndex)
+    #: Token -> brands / categories / attribute values whose names (or codes) have it.
+    brand_names: PrefixIndex = field(default_factory=PrefixIndex)
+    category_names: PrefixIndex = field(default_factory=PrefixIndex)
+    value_names: PrefixIndex = field(default_factory=PrefixIndex)
+    brand_of: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    position: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    brand_members: dict[int, BitMap] = field(default_factory=dict)
+    category_members: dict[int, BitMap] = field(default_factory=dict)
+    value_members: dict[int, BitMap] = field(default_factory=dict)
+    values: dict[int, AttributeValueInfo] = field(default_factory=dict)
+    #: Brand key -> (external id, name), for the brand facet.
+    brands: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Currency -> price in minor units per product (NaN where the product has none).
+    prices: dict[str, FloatArray] = field(default_factory=dict)
+    #: Language -> rank of the product's sort key among all sort keys (NaN: no text in it).
+    name_ranks: dict[str, FloatArray] = field(default_factory=dict)
+    #: Per-product columns derived for a currency or a language chain, kept for the next search.
+    derived: dict[tuple[object, ...], FloatArray] = field(default_factory=dict)
+
+    def cached(self, key: tuple[object, ...], compute: Callable[[], FloatArray]) -> FloatArray:
+        """A derived column, computed once per snapshot version."""
+        column = self.derived.get(key)
+        if column is None:
+            if len(self.derived) >= MAX_DERIVED:
+                self.derived.clear()
+            column = self.derived[key] = compute()
+        return column
+
+    def members(self, mapping: dict[int, BitMap], key: int | None) -> BitMap:
+        """The products of a brand, category or value; none for an unknown one."""
+        return BitMap() if key is None else mapping.get(key, BitMap())
+
+    def word_fields(self, word: str) -> list[tuple[int, BitMap]]:
+        """(weight, products) per field for one search word, lowest weight first."""
+        return [
+            (DESCRIPTION_WEIGHT, self.descriptions.matching(word)),
+            (ATTRIBUTE_WEIGHT, _union(self.value_members, self.value_names.matching(word))),
+            (CATEGORY_WEIGHT, _union(self.category_members, self.category_names.matching(word))),
+            (BRAND_WEIGHT, _union(self.brand_members, self.brand_names.matching(word))),
+            (TITLE_WEIGHT, self.titles.matching(word)),
+        ]
+
+    # -- keeping current ------------------------------------------------------------------
+
+    def apply(
+        self, session: Session, product_pks: Collection[int], version: CatalogVersion
+    ) -> None:
+        """Re-read these products (deleted ones leave) and move to `version`."""
+        changed = BitMap(product_pks)
+        self.derived.clear()
+        if changed:
+            self._grow(int(changed.max()) + 1)
+            self._forget(changed)
+            rows = _chunked(session, changed, _PRODUCTS, Product.pk)
+            self._read_products(rows)
+            self._read_texts(_chunked(session, changed, _TEXTS, ProductTranslation.product_pk))
+            self._read_links(
+                _chunked(session, changed, _CATEGORY_LINKS, ProductCategory.product_pk),
+                self.category_members,
+            )
+            self._read_links(
+                _chunked(session, changed, _VALUE_LINKS, ProductAttributeValue.product_pk),
+                self.value_members,
+            )
+            self._read_prices(_chunked(session, changed, _PRICES, ProductPrice.product_pk))
+            self._rank_names(session, changed)
+        self._read_reference_data(session)
+        self.version = version
+
+    def _grow(self, size: int) -> None:
+        if size <= self.size:
+            return
+        size = max(size, self.size + self.size // 4)
+        extra = size - self.size
+        self.brand_of = np.concatenate([self.brand_of, np.full(extra, -1, dtype=np.int64)])
+        self.position = np.concatenate([self.position, np.zeros(extra, dtype=np.int64)])
+        for columns in (self.prices, self.name_ranks):
+            for key, column in columns.items():
+                columns[key] = np.concatenate([column, np.full(extra, np.nan)])
+        self.size = size
+
+    def _forget(self, changed: BitMap) -> None:
+        self.active.difference_update(changed)
+        keys = np.frombuffer(changed.to_array(), dtype=np.uint32)
+        for brand_pk in set(self.brand_of[keys].tolist()) - {-1}:
+            self.brand_members[brand_pk].difference_update(changed)
+        self.brand_of[keys] = -1
+        self.position[keys] = 0
+        for members in (*self.category_members.values(), *self.value_members.values()):
+            members.difference_update(changed)
+        self.titles.remove(changed)
+        self.descriptions.remove(changed)
+        for columns in (self.prices, self.name_ranks):
+            for column in columns.values():
+                column[keys] = np.nan
+
+    def _read_products(self, rows: Iterable[Any]) -> None:
+        for pk, is_active, brand_pk, product_position in rows:
+            if is_active:
+                self.active.add(pk)
+            self.position[pk] = product_position
+            if brand_pk is not None:
+                self.brand_of[pk] = brand_pk
+                self.brand_members.setdefault(brand_pk, BitMap()).add(pk)
+
+    def _read_texts(self, rows: Iterable[Any]) -> None:
+        for pk, title, description in rows:
+            self.titles.add(pk, set(fulltext.tokens(title or "")))
+            self.descriptions.add(pk, set(fulltext.tokens(description or "")))
+
+    @staticmethod
+    def _read_links(rows: Iterable[Any], members: dict[int, BitMap]) -> None:
+        for owner_pk, product_pk in rows:
+            members.setdefault(owner_pk, BitMap()).add(product_pk)
+
+    def _read_prices(self, rows: Iterable[Any]) -> None:
+        for pk, currency, amount in rows:
+            column = self.prices.get(currency)
+            if column is None:
+                column = self.prices[currency] = np.full(self.size, np.nan)
+            column[pk] = amount
+
+    def _read_reference_data(self, session: Session) -> None:
+        """Brands, category names and attribute values: small tables, read whole each time."""
+        brands = session.execute(select(Brand.pk, Brand.external_id, Brand.name)).all()
+        self.brands = {pk: (external_id, name) for pk, external_id, name in brands}
+        self.brand_names = names_index((pk, name) for pk, _, name in brands)
+        self.category_names = names_index(
+            session.execute(select(CategoryTranslation.category_pk, CategoryTranslation.name))
+        )
+        # Attribute values are found by their code and by their label in every language.
+        codes = session.execute(select(AttributeValue.pk, AttributeValue.code)).all()
+        labels = session.execute(
+            select(AttributeValueTranslation.value_pk, AttributeValueTranslation.label)
+        ).all()
+        self.value_names = names_index([*codes, *labels])
+        self.values = {
+            value_pk: AttributeValueInfo(attribute_pk, attribute_code, value_code)
+            for value_pk, attribute_pk, attribute_code, value_code in session.execute(
+                select(AttributeValue.pk, Attribute.pk, Attribute.code, AttributeValue.code).join(
+                    Attribute, Attribute.pk == AttributeValue.attribute_pk
+                )
+            )
+        }
+
+    def _rank_names(self, session: Session, changed: BitMap) -> None:
+        """Give each changed product's sort keys a rank between their unchanged neighbours'."""
+        keyed: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
+        for pk, language, sort_key in _chunked(
+            session, changed, _SORT_KEYS, ProductTranslation.product_pk
+        ):
+            keyed[sort_key].append((pk, language))
+        gaps: defaultdict[tuple[float, float], list[str]] = defaultdict(list)
+        ranks: dict[str, float] = {}
+        for sort_key in keyed:
+            below = self._neighbour_rank(session, changed, sort_key, below=True)
+            if below is not None and below[1] == sort_key:
+                ranks[sort_key] = below[0]
+                continue
+            above = self._neighbour_rank(session, changed, sort_key, below=False)
+            low = below[0] if below is not None else -1.0
+            high = above[0] if above is not None else low + 2.0**20
+            gaps[(low, high)].append(sort_key)
+        for (low, high), sort_keys in gaps.items():
+            # The database's order of these keys is the order to keep (byte order everywhere).
+            sort_keys.sort()
+            step = (high - low) / (len(sort_keys) + 1)
+            for place, sort_key in enumerate(sort_keys, start=1):
+                rank = low + step * place
+                if not low < rank < high:
+                    raise NeedsRebuild("no room left between two name ranks")
+                ranks[sort_key] = rank
+        for sort_key, owners in keyed.items():
+            for pk, language in owners:
+                column = self.name_ranks.get(language)
+                if column is None:
+                    column = self.name_ranks[language] = np.full(self.size, np.nan)
+                column[pk] = ranks[sort_key]
+
+    def _neighbour_rank(
+        self, session: Session, changed: BitMap, sort_key: str, *, below: bool
+    ) -> tuple[float, str] | None:
+        """The rank and key of the nearest unchanged product's key at or below / above this one."""
+        key_column = ProductTranslation.sort_key
+        statement = _SORT_KEYS.where(
+            key_column <= sort_key if below else key_column > sort_key
+        ).order_by(key_column.desc() if below else key_column.asc())
+        skipped = 0
+        while True:
+            rows = session.execute(statement.offset(skipped).limit(NEIGHBOUR_ROWS)).all()
+            for pk, language, neighbour_key in rows:
+                if pk in changed:
+                    continue  # its rank is being replaced
+                column = self.name_ranks.get(language)
+                if column is None or pk >= self.size or np.isnan(column[pk]):
+                    raise NeedsRebuild(
+                        f"product {pk} has no name rank: changed without a log entry"
+                    )
+                return float(column[pk]), neighbour_key
+            if len(rows) < NEIGHBOUR_ROWS:
+                return None
+            skipped += len(rows)
+
+
+def _union(mapping: dict[int, BitMap], keys: BitMap) -> BitMap:
+    return BitMap.union(BitMap(), *(mapping[key] for key in keys if key in mapping))
+
+
+def _rows(session: Session, statement: Rows) -> Iterator[Any]:
+    """Stream a large result without holding it all (Core rows: no ORM bookkeeping per row)."""
+    # Closed even when reading stops half-way (a server-side cursor must not outlive it).
+    with session.connection().execute(statement.execution_options(yield_per=FETCH_ROWS)) as result:
+        for partition in result.partitions():
+            yield from partition
+
+
+# The rows read per product; each statement's product key column is named where it is used.
+_PRODUCTS: Rows = select(Product.pk, Product.active, Product.brand_pk, Product.position)
+_TEXTS: Rows = select(
+    ProductTranslation.product_pk, ProductTranslation.title, ProductTranslation.description
+)
+_CATEGORY_LINKS: Rows = select(ProductCategory.category_pk, ProductCategory.product_pk)
+_VALUE_LINKS: Rows = select(ProductAttributeValue.value_pk, ProductAttributeValue.product_pk)
+_PRICES: Rows = select(ProductPrice.product_pk, ProductPrice.currency, ProductPrice.amount_minor)
+_SORT_KEYS: Rows = select(
+    ProductTranslation.product_pk, ProductTranslation.language, ProductTranslation.sort_key
+)
+
+
+def _chunked(session: Session, keys: BitMap, statement: Rows, key: Any) -> Iterator[Any]:
+    """The statement's rows for these products only (`key` IN ...), a bounded list at a time."""
+    ordered = list(keys)
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        yield from session.execute(
+            statement.where(key.in_(ordered[start : start + KEYS_PER_QUERY]))
+        )
+
+
+def build_snapshot(session: Session) -> CatalogSnapshot:
+    """Read the whole catalog; the version is read first, so no change can be missed."""
+    version = catalog_version(session)
+    size = int(session.scalar(select(func.max(Product.pk))) or 0) + 1
+    snapshot = CatalogSnapshot(
+        version=version,
+        size=size,
+        brand_of=np.full(size, -1, dtype=np.int64),
+        position=np.zeros(size, dtype=np.int64),
+    )
+    snapshot._read_products(_rows(session, _PRODUCTS))
+    titles, descriptions = PostingsBuilder(), PostingsBuilder()
+    for pk, title, description in _rows(session, _TEXTS):
+        titles.add(pk, set(fulltext.tokens(title or "")))
+        descriptions.add(pk, set(fulltext.tokens(description or "")))
+    snapshot.titles, snapshot.descriptions = titles.index(), descriptions.index()
+    snapshot.category_members = _members(session, _CATEGORY_LINKS)
+    snapshot.value_members = _members(session, _VALUE_LINKS)
+    snapshot._read_prices(_rows(session, _PRICES))
+    snapshot.name_ranks = _name_ranks(session, size)
+    snapshot._read_reference_data(session)
+    return snapshot
+
+
+def _members(session: Session, statement: Rows) -> dict[int, BitMap]:
+    """owner key -> bitmap of its products, from a link table."""
+    keys: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))
+    for owner_pk, product_pk in _rows(session, statement):
+        keys[owner_pk].append(product_pk)
+    return {owner_pk: BitMap(members) for owner_pk, members in keys.items()}
+
+
+def _name_ranks(session: Session, size: int) -> dict[str, FloatArray]:
+    """Ranks in the database's own order of sort keys (byte order on every backend)."""
+    ranks: dict[str, FloatArray] = {}
+    rank = -1
+    previous: str | None = None
+    for pk, language, sort_key in _rows(session, _SORT_KEYS.order_by(ProductTranslation.sort_key)):
+        if sort_key != previous:
+            rank += 1
+            previous = sort_key
+        column = ranks.get(language)
+        if column is None:
+            column = ranks[language] = np.full(size, np.nan)
+        column[pk] = rank
+    return ranks

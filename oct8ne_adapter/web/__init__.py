@@ -1,0 +1,1 @@
+"""The HTTP surface: the frame blueprint, its methods, and what they answer."""

@@ -1,0 +1,190 @@
+"""One function per oct8ne method: validated params in, repository call, serialized payload out."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from flask import Request
+
+from oct8ne_adapter.domain import Customer, Product, Visitor
+from oct8ne_adapter.events.sales_report import recorded_cart, sales_report
+from oct8ne_adapter.events.visitor_ids import from_cookies
+from oct8ne_adapter.platform.client import VISITOR_COOKIE
+from oct8ne_adapter.web.params import (
+    parse_paging,
+    parse_presentation,
+    parse_product_ids,
+    parse_report_period,
+    parse_search,
+    parse_text,
+)
+from oct8ne_adapter.web.serializers import Serializer, adapter_info, sales_report_row
+from oct8ne_adapter.web.serializers import recorded_cart as recorded_cart_payload
+
+if TYPE_CHECKING:
+    from oct8ne_adapter.extension import AdapterState
+
+Payload = Any
+Handler = Callable[["AdapterState", Request], Payload]
+
+
+def _serializer(state: AdapterState, request: Request) -> Serializer:
+    return Serializer(state.settings, parse_presentation(request.args, state.settings))
+
+
+def _requested_products(state: AdapterState, request: Request) -> tuple[Serializer, list[Product]]:
+    ids = parse_product_ids(request.args, state.settings)
+    serializer = _serializer(state, request)
+    products = state.repository.get_products(ids, serializer.presentation.languages) if ids else []
+    return serializer, products
+
+
+def product_info(state: AdapterState, request: Request) -> Payload:
+    """`productInfo`: ProductInfo for each known id, in the requested order."""
+    serializer, products = _requested_products(state, request)
+    return [serializer.product_info(product) for product in products]
+
+
+def product_summary(state: AdapterState, request: Request) -> Payload:
+    """`productSummary`: ProductSummary for each known id, in the requested order."""
+    serializer, products = _requested_products(state, request)
+    return [serializer.product_summary(product) for product in products]
+
+
+def product_related(state: AdapterState, request: Request) -> Payload:
+    """`productRelated`: `{total, results}` of products related to `productId`."""
+    product_id = parse_text(request.args, "productId", max_length=64)
+    serializer = _serializer(state, request)
+    products = (
+        state.repository.related_products(
+            product_id, serializer.presentation.languages, state.settings.related_limit
+        )
+        if product_id
+        else []
+    )
+    return {
+        "total": len(products),
+        "results": [serializer.product_summary(product) for product in products],
+    }
+
+
+def search(state: AdapterState, request: Request) -> Payload:
+    """`search`: one page of ProductSummary, the total and exact filters."""
+    query, presentation = parse_search(request.args, state.settings)
+    result = state.repository.search(query)
+    return Serializer(state.settings, presentation).search_result(result)
+
+
+def _signed_in(state: AdapterState, visitor: Visitor) -> Customer | None:
+    if not visitor.customer_id:
+        return None
+    return state.repository.get_customer(visitor.customer_id)
+
+
+def customer_data(state: AdapterState, request: Request) -> Payload:
+    """`customerData`: the signed-in customer (or nulls), their wishlist and the cart."""
+    serializer = _serializer(state, request)
+    languages = serializer.presentation.languages
+    visitor = state.resolve_visitor(request)
+    customer = _signed_in(state, visitor)
+    wishlist = state.repository.get_wishlist(customer.id, languages) if customer else []
+    cart = state.repository.get_cart(visitor, languages)
+    return serializer.customer_data(customer, wishlist, cart)
+
+
+def add_to_wishlist(state: AdapterState, request: Request) -> Payload:
+    """`addToWishList`: `{"result": "true"}` for a signed-in customer, `"false"` otherwise."""
+    ids = parse_product_ids(request.args, state.settings)
+    customer = _signed_in(state, state.resolve_visitor(request))
+    if customer is None:
+        return {"result": "false"}
+    if state.repository.add_to_wishlist(customer.id, ids):
+        state.platform.notify_update(request.cookies.get(VISITOR_COOKIE), "wishlist")
+    return {"result": "true"}
+
+
+def get_cart(state: AdapterState, request: Request) -> Payload:
+    """`getCart`: the visitor's cart totals and lines; a cart recorded through events wins."""
+    serializer = _serializer(state, request)
+    visitor = state.resolve_visitor(request)
+    if state.database is not None:
+        # A shop that records its carts as events keeps them there, not in our carts table.
+        ids = from_cookies(request.cookies)
+        with state.database.session() as session:
+            recorded = recorded_cart(
+                session, customer_id=visitor.customer_id, oct8ne_session=ids.oct8ne_session
+            )
+        if recorded is not None:
+            return recorded_cart_payload(recorded)
+    return serializer.cart(state.repository.get_cart(visitor, serializer.presentation.languages))
+
+
+def get_sales_report(state: AdapterState, request: Request) -> Payload:
+    """`getSalesReport`: recorded carts and orders of oct8ne visitors; `[]` for a bad token."""
+    # A malformed period is refused whatever the token: a 400 tells nothing about the token.
+    start, end = parse_report_period(request.args)
+    if not token_is_valid(state, request) or state.database is None:
+        return []
+    with state.database.session() as session:
+        rows = sales_report(session, start, end)
+    return [sales_report_row(row) for row in rows]
+
+
+def get_adapter_info(state: AdapterState, request: Request) -> Payload:
+    """`getAdapterInfo`."""
+    return adapter_info(state.settings, state.version)
+
+
+def token_is_valid(state: AdapterState, request: Request) -> bool:
+    """Constant-time check of `apiToken`; with no token configured nothing is ever valid."""
+    expected = state.credentials().api_token
+    given = request.args.get("apiToken", "")
+    if not expected or not given:
+        return False
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def get_orders(state: AdapterState, request: Request) -> Payload:
+    """`getOrders`: the customer's orders; `[]` for a bad token or an unknown customer."""
+    # Malformed paging is refused whatever the token: a 400 tells nothing about the token.
+    paging = parse_paging(request.args, state.settings, allow_offset=False)
+    if not token_is_valid(state, request):
+        return []
+    email = parse_text(request.args, "customerEmail")
+    if not email:
+        return []
+    serializer = _serializer(state, request)
+    orders = state.repository.list_orders(
+        email, serializer.presentation.languages, paging.offset, paging.limit
+    )
+    return [serializer.order(order) for order in orders]
+
+
+def get_order_details(state: AdapterState, request: Request) -> Payload:
+    """`getOrderDetails`: one order; `[]` for a bad token or an unknown reference."""
+    if not token_is_valid(state, request):
+        return []
+    reference = parse_text(request.args, "reference", max_length=64)
+    if not reference:
+        return []
+    serializer = _serializer(state, request)
+    details = state.repository.get_order(reference, serializer.presentation.languages)
+    return [] if details is None else serializer.order_details(details)
+
+
+#: Lower-cased method name -> handler: method names are case-insensitive.
+HANDLERS: dict[str, Handler] = {
+    "productinfo": product_info,
+    "productsummary": product_summary,
+    "productrelated": product_related,
+    "search": search,
+    "customerdata": customer_data,
+    "addtowishlist": add_to_wishlist,
+    "getcart": get_cart,
+    "getadapterinfo": get_adapter_info,
+    "getorders": get_orders,
+    "getorderdetails": get_order_details,
+    "getsalesreport": get_sales_report,
+}

@@ -1,0 +1,379 @@
+"""The OpenAPI 3.1 document of the frame methods, with JSON Schemas of the 2.4 structures.
+
+Served at `/oct8ne/openapi.json`; the schemas in `components` are also what tests (and the
+conformance checker) validate real answers against. Every method also answers as JSONP when a
+`callback` is given: `/**/<callback>(<the same JSON>);` as `application/javascript`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
+from oct8ne_adapter.web.params import MAX_OFFSET, MAX_PAGE, REPORT_TIME_PATTERN
+
+Schema = dict[str, Any]
+
+API_VERSION = "2.4"
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(properties: dict[str, Schema], *, optional: tuple[str, ...] = ()) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name not in optional],
+        "additionalProperties": False,
+    }
+
+
+STRING: Schema = {"type": "string"}
+NULLABLE_STRING: Schema = {"type": ["string", "null"]}
+INTEGER: Schema = {"type": "integer", "minimum": 0}
+DATE_TIME: Schema = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"}
+OPTIONAL_DATE_TIME: Schema = {"anyOf": [DATE_TIME, {"const": ""}]}
+
+SUMMARY_FIELDS: dict[str, Schema] = {
+    "internalId": STRING,
+    "title": STRING,
+    "formattedPrice": NULLABLE_STRING,
+    "formattedPrevPrice": NULLABLE_STRING,
+    "productUrl": STRING,
+    "thumbnail": STRING,
+}
+ORDER_FIELDS: dict[str, Schema] = {
+    "date": DATE_TIME,
+    "reference": STRING,
+    "total": STRING,
+    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+    "labelState": STRING,
+    "deliveryDate": OPTIONAL_DATE_TIME,
+}
+
+SCHEMAS: dict[str, Schema] = {
+    "Media": _object({"url": STRING}),
+    "ProductSummary": _object(SUMMARY_FIELDS),
+    "ProductInfo": _object(
+        {
+            **SUMMARY_FIELDS,
+            "description": STRING,
+            "addToCartUrl": STRING,
+            "useProductUrl": {"type": "boolean"},
+            "medias": {"type": "array", "items": _ref("Media")},
+        }
+    ),
+    "ProductInCart": _object({**SUMMARY_FIELDS, "qty": {"type": "integer", "minimum": 1}}),
+    "FilterOption": _object(
+        {"value": STRING, "valueLabel": STRING, "count": {"type": "integer", "minimum": 1}}
+    ),
+    "AppliedFilter": _object(
+        {"param": STRING, "paramLabel": STRING, "value": STRING, "valueLabel": STRING}
+    ),
+    "AvailableFilter": _object(
+        {
+            "param": STRING,
+            "paramLabel": STRING,
+            "options": {"type": "array", "items": _ref("FilterOption"), "minItems": 1},
+        }
+    ),
+    "FilterInfo": _object(
+        {
+            "applied": {"type": "array", "items": _ref("AppliedFilter")},
+            "available": {"type": "array", "items": _ref("AvailableFilter")},
+        }
+    ),
+    "SearchResult": _object(
+        {
+            "total": INTEGER,
+            "results": {"type": "array", "items": _ref("ProductSummary")},
+            "filters": _ref("FilterInfo"),
+        }
+    ),
+    "RelatedResult": _object(
+        {"total": INTEGER, "results": {"type": "array", "items": _ref("ProductSummary")}}
+    ),
+    "CustomerData": _object(
+        {
+            "id": NULLABLE_STRING,
+            "firstName": NULLABLE_STRING,
+            "lastName": NULLABLE_STRING,
+            "email": NULLABLE_STRING,
+            "wishlist": {"type": "array", "items": _ref("ProductSummary")},
+            "cart": {"type": "array", "items": _ref("ProductInCart")},
+        }
+    ),
+    "WishlistResult": _object({"result": {"enum": ["true", "false"]}}),
+    "Cart": _object(
+        {
+            "price": STRING,
+            "finalPrice": STRING,
+            "currency": STRING,
+            "totalItems": INTEGER,
+            "cart": {
+                "type": "array",
+                "items": _object(
+                    {"internalId": STRING, "title": STRING, "qty": INTEGER, "price": STRING}
+                ),
+            },
+        }
+    ),
+    "AdapterInfo": _object(
+        {
+            "platform": STRING,
+            "adapterName": STRING,
+            "adapterVersion": STRING,
+            "developedBy": STRING,
+            "supportUrl": STRING,
+            "apiVersion": {"const": API_VERSION},
+            "enabled": {"type": "boolean"},
+        }
+    ),
+    "Order": _object(ORDER_FIELDS),
+    "OrderDetails": _object(
+        {
+            **ORDER_FIELDS,
+            "carrier": STRING,
+            "trackingNumber": STRING,
+            "trackingUrl": STRING,
+            "products": {
+                "type": "array",
+                "items": _object(
+                    {"quantity": {"type": "string", "pattern": "^[0-9]+$"}, "name": STRING}
+                ),
+            },
+            "comments": {
+                "type": "array",
+                "items": _object({"message": STRING, "customer": {"type": "boolean"}}),
+            },
+        }
+    ),
+    "SalesReportRow": _object(
+        {
+            "quoteId": NULLABLE_STRING,
+            "orderId": NULLABLE_STRING,
+            "sessionId": STRING,
+            "customerId": NULLABLE_STRING,
+            "price": STRING,
+            "finalPrice": STRING,
+            "currency": STRING,
+            "productsCount": INTEGER,
+            "itemsCount": INTEGER,
+            "lastAction": {"enum": ["C", "U"]},
+            "utcCreated": STRING,
+            "utcLastUpdated": STRING,
+        }
+    ),
+    "Error": _object({"error": STRING, "message": STRING}),
+    "Health": _object({"status": STRING, "database": STRING}),
+}
+
+
+def _parameter(name: str, description: str, schema: Schema | None = None) -> Schema:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema or STRING,
+    }
+
+
+CALLBACK = _parameter(
+    "callback",
+    "JSONP: a dotted ASCII JavaScript name of at most 128 characters; anything else is a 400.",
+    # Empty means no callback: plain JSON.
+    {"type": "string", "pattern": f"^({JAVASCRIPT_NAME.pattern})?$", "maxLength": MAX_NAME_LENGTH},
+)
+LOCALE = _parameter("locale", "e.g. en-US or es-ES; malformed or unknown: the default.")
+CURRENCY = _parameter("currency", "e.g. USD or EUR; not accepted by the shop: the default.")
+PRODUCT_IDS = _parameter(
+    "productIds",
+    "Comma-separated product ids, at most 100 (more is a 400).",
+    {"type": "string", "pattern": "^[^,]*(,[^,]*){0,99}$"},
+)
+TOKEN = _parameter("apiToken", "The security token; a wrong one answers [].")
+
+
+def _choice(*words: str) -> Schema:
+    """One of `words` in any case, with blanks around it, or empty (the default)."""
+    spelled = "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in word) for word in words)
+    return {"type": "string", "pattern": rf"^[ \t\r\n]*({spelled})?[ \t\r\n]*$"}
+
+
+def _whole_number(minimum: int, maximum: int) -> Schema:
+    """An integer in range, or an empty value, which means the default."""
+    return {
+        "anyOf": [
+            {"type": "integer", "minimum": minimum, "maximum": maximum},
+            {"type": "string", "maxLength": 0},
+        ]
+    }
+
+
+PAGE = _parameter("page", "1-based page.", _whole_number(1, MAX_PAGE))
+SIZE = _whole_number(1, 999_999_999)
+PAGE_SIZE = _parameter("pageSize", "Default 10; larger sizes are capped at 100.", SIZE)
+
+#: Method name as documented -> (summary, parameters, 200 schema).
+METHODS: dict[str, tuple[str, list[Schema], Schema]] = {
+    "productInfo": (
+        "All the details of products",
+        [PRODUCT_IDS, LOCALE, CURRENCY],
+        {"type": "array", "items": _ref("ProductInfo")},
+    ),
+    "productSummary": (
+        "Summary information of products",
+        [PRODUCT_IDS, LOCALE, CURRENCY],
+        {"type": "array", "items": _ref("ProductSummary")},
+    ),
+    "productRelated": (
+        "Products related to one product",
+        [_parameter("productId", "A product id."), LOCALE, CURRENCY],
+        _ref("RelatedResult"),
+    ),
+    "search": (
+        "Search with exact facets; every other parameter is a filter (category, brand, "
+        "price=low-high, or an attribute such as color)",
+        [
+            _parameter("search", "Text; reduced to words."),
+            PAGE,
+            PAGE_SIZE,
+            _parameter(
+                "start",
+                "0-based offset (with count), at most 100,000.",
+                _whole_number(0, MAX_OFFSET),
+            ),
+            _parameter("count", "Page size (with start); capped at 100.", SIZE),
+            _parameter(
+                "orderby",
+                "relevance (default), price or name; also spelled orderBy.",
+                _choice("relevance", "price", "name"),
+            ),
+            _parameter("dir", "asc (default) or desc.", _choice("asc", "desc")),
+            LOCALE,
+            CURRENCY,
+        ],
+        _ref("SearchResult"),
+    ),
+    "customerData": (
+        "The visitor's session: customer (or nulls), wishlist and cart",
+        [LOCALE, CURRENCY],
+        _ref("CustomerData"),
+    ),
+    "addToWishList": (
+        "Add products to the signed-in customer's wishlist",
+        [PRODUCT_IDS],
+        _ref("WishlistResult"),
+    ),
+    "getCart": ("The visitor's cart totals", [LOCALE, CURRENCY], _ref("Cart")),
+    "getAdapterInfo": ("Information about the adapter", [], _ref("AdapterInfo")),
+    "getOrders": (
+        "A customer's orders (with the token)",
+        [
+            _parameter("customerEmail", "The customer's e-mail."),
+            TOKEN,
+            PAGE,
+            PAGE_SIZE,
+            LOCALE,
+            CURRENCY,
+        ],
+        {"type": "array", "items": _ref("Order")},
+    ),
+    "getOrderDetails": (
+        "One order (with the token); [] when unknown or the token is wrong",
+        [_parameter("reference", "The order reference."), TOKEN, LOCALE, CURRENCY],
+        {"anyOf": [_ref("OrderDetails"), {"type": "array", "maxItems": 0}]},
+    ),
+    "getSalesReport": (
+        "Carts and orders of oct8ne visitors changed in a period (with the token), from "
+        "recorded commerce events; [] when the token is wrong",
+        [
+            _parameter(
+                "from",
+                "Start: a UTC date (2026-11-26), time (2026-11-26T13:07:06Z) or Unix seconds; "
+                "default: one day before to. After to: an empty period; more than 93 days "
+                "before to: 93 days before to.",
+                {"type": "string", "pattern": REPORT_TIME_PATTERN},
+            ),
+            _parameter(
+                "to",
+                "End, as from (a date includes its whole day); default: now.",
+                {"type": "string", "pattern": REPORT_TIME_PATTERN},
+            ),
+            TOKEN,
+        ],
+        {"type": "array", "items": _ref("SalesReportRow")},
+    ),
+}
+
+_JSONP: Schema = {"schema": {"type": "string"}}
+
+
+def _error(description: str) -> Schema:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": _ref("Error")},
+            "application/javascript": _JSONP,
+        },
+    }
+
+
+def _operation(method: str) -> Schema:
+    summary, parameters, schema = METHODS[method]
+    return {
+        "get": {
+            "operationId": method,
+            "summary": summary,
+            "parameters": [*parameters, CALLBACK],
+            "responses": {
+                "200": {
+                    "description": "JSON, or JSONP when a callback is given",
+                    "content": {
+                        "application/json": {"schema": schema},
+                        "application/javascript": _JSONP,
+                    },
+                },
+                "400": _error("A malformed parameter or callback (never reflected)"),
+                "429": _error("Too many requests from this address; see Retry-After"),
+                "503": _error("The catalog database is unavailable"),
+            },
+        }
+    }
+
+
+def document(prefix: str = "/oct8ne") -> Schema:
+    """The OpenAPI document for an adapter mounted at `prefix`."""
+    paths: dict[str, Schema] = {
+        f"{prefix}/frame/{method}": _operation(method) for method in METHODS
+    }
+    paths[f"{prefix}/health"] = {
+        "get": {
+            "operationId": "health",
+            "summary": "Whether the adapter and its database answer",
+            "responses": {
+                "200": {
+                    "description": "Healthy",
+                    "content": {"application/json": {"schema": _ref("Health")}},
+                },
+                "503": {
+                    "description": "The database does not answer",
+                    "content": {"application/json": {"schema": _ref("Health")}},
+                },
+            },
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "oct8ne adapter frame API",
+            "version": API_VERSION,
+            "description": "The oct8ne API 2.4 methods. Method names are case-insensitive; an "
+            "unknown method is a 404 JSON error.",
+        },
+        "paths": paths,
+        "components": {"schemas": SCHEMAS},
+    }

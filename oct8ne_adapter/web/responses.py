@@ -1,0 +1,46 @@
+"""JSON and JSONP rendering, and validation of the JSONP callback name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Response
+
+from oct8ne_adapter.errors import InvalidCallback
+from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME
+from oct8ne_adapter.web.javascript import MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
+
+JsonValue = Any
+
+
+def validate_callback(raw: str | None) -> str | None:
+    """The callback name if present and safe; raises InvalidCallback (never echoing it)."""
+    if raw is None or raw == "":
+        return None
+    if len(raw) > MAX_CALLBACK_LENGTH:
+        raise InvalidCallback(
+            f"callback must be at most {MAX_CALLBACK_LENGTH} characters of a JavaScript name"
+        )
+    if not JAVASCRIPT_NAME.fullmatch(raw):
+        raise InvalidCallback("callback must be a JavaScript identifier such as myFunc or a.b")
+    return raw
+
+
+def encode_json(payload: JsonValue) -> bytes:
+    """Compact UTF-8 JSON, with U+2028/U+2029 escaped so the text is also valid JavaScript."""
+    body = orjson.dumps(payload)
+    return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
+
+
+def render(payload: JsonValue, callback: str | None, status: int = 200) -> Response:
+    """JSONP when a callback was given, plain JSON otherwise."""
+    body = encode_json(payload)
+    if callback is None:
+        response = Response(body, status=status, mimetype="application/json")
+    else:
+        # `/**/` stops a response from being read as a Flash or other sniffed payload.
+        script = b"/**/" + callback.encode("ascii") + b"(" + body + b");"
+        response = Response(script, status=status, mimetype="application/javascript")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

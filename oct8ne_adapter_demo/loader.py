@@ -1,0 +1,322 @@
+"""Loads the demo shop into the SQL schema: catalog, two customers, a cart, a wishlist, orders.
+
+Loading is idempotent: products and customers are upserted, and the demo customers' carts,
+wishlists and orders are deleted and written again, so running it twice leaves the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
+from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.models import (
+    Cart,
+    CartLine,
+    Customer,
+    Order,
+    OrderComment,
+    OrderLine,
+    OrderStateLabel,
+    Product,
+    ShopSession,
+    WishlistItem,
+)
+from oct8ne_adapter.sql.sessions import create_session, hash_token
+from oct8ne_adapter.sql.writer import CatalogWriter
+from oct8ne_adapter_demo.catalog import demo_products
+
+MAX_EMAIL_LENGTH = 320
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What load_demo wrote."""
+
+    products: int
+    customers: int
+    orders: int
+
+
+@dataclass(frozen=True, slots=True)
+class _DemoCustomer:
+    external_id: str
+    first_name: str
+    last_name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class _DemoOrder:
+    customer_id: str
+    reference: str
+    placed_at: datetime
+    currency: str
+    total_minor: int
+    state: str
+    lines: tuple[tuple[str, int], ...]  # (product id, quantity)
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_url: str = ""
+    delivery_date: datetime | None = None
+    comments: tuple[tuple[str, bool, datetime], ...] = ()  # (message, from customer, when)
+
+
+JANE = _DemoCustomer("1", "Jane", "Doe", "jane.doe@example.com")
+JOHN = _DemoCustomer("2", "John", "Smith", "john.smith@example.com")
+CUSTOMERS = (JANE, JOHN)
+
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "awaiting_payment": {"en": "Awaiting payment", "es": "Pendiente de pago"},
+    "processing": {"en": "Processing", "es": "En preparación"},
+    "shipped": {"en": "Shipped", "es": "Enviado"},
+    "delivered": {"en": "Delivered", "es": "Entregado"},
+    "cancelled": {"en": "Cancelled", "es": "Cancelado"},
+}
+
+#: Jane's cart (USD): (product id, quantity).
+JANE_CART: tuple[tuple[str, int], ...] = (("1001", 2), ("1003", 1), ("1007", 1))
+JANE_CART_UPDATED_AT = datetime(2026, 4, 5, 12, 0)
+#: Jane's wishlist, oldest first.
+JANE_WISHLIST: tuple[str, ...] = ("1002", "1005", "1006")
+
+# Totals are what was charged when the order was placed (shipping included where charged), so
+# they are fixed figures rather than sums of today's catalog prices.
+ORDERS: tuple[_DemoOrder, ...] = (
+    _DemoOrder(
+        customer_id="1",
+        reference="JDX1001A",
+        placed_at=datetime(2026, 1, 14, 10, 32),
+        currency="USD",
+        total_minor=11970,
+        state="delivered",
+        lines=(("1001", 1), ("1004", 2)),
+        carrier="UPS",
+        tracking_number="1Z999AA10123456784",
+        tracking_url="https://www.ups.com/track?tracknum=1Z999AA10123456784",
+        delivery_date=datetime(2026, 1, 17, 15, 5),
+        comments=(
+            ("Please leave the parcel with the concierge.", True, datetime(2026, 1, 14, 10, 35)),
+            ("Delivered to the concierge as requested.", False, datetime(2026, 1, 17, 15, 10)),
+        ),
+    ),
+    _DemoOrder(
+        customer_id="1",
+        reference="JDX1002B",
+        placed_at=datetime(2026, 2, 3, 18, 10),
+        currency="USD",
+        total_minor=24900,
+        state="shipped",
+        lines=(("1005", 1),),
+        carrier="DHL Express",
+        tracking_number="JD014600006101234567",
+        tracking_url="https://www.dhl.com/en/express/tracking.html?AWB=JD014600006101234567",
+    ),
+    _DemoOrder(
+        customer_id="1",
+        reference="JDX1003C",
+        placed_at=datetime(2026, 2, 20, 8, 45),
+        currency="USD",
+        total_minor=17990,
+        state="cancelled",
+        lines=(("1008", 1),),
+        comments=(
+            (
+                "Cancelled at the customer's request; the refund has been issued.",
+                False,
+                datetime(2026, 2, 21, 9, 0),
+            ),
+        ),
+    ),
+    _DemoOrder(
+        customer_id="1",
+        reference="JDX1004D",
+        placed_at=datetime(2026, 3, 12, 9, 45),
+        currency="EUR",
+        total_minor=14289,
+        state="processing",
+        lines=(("1006", 1), ("1007", 1)),
+        comments=(("Could you gift-wrap the beanie, please?", True, datetime(2026, 3, 12, 9, 50)),),
+    ),
+    _DemoOrder(
+        customer_id="1",
+        reference="JDX1005E",
+        placed_at=datetime(2026, 4, 2, 20, 15),
+        currency="USD",
+        total_minor=150000,
+        state="awaiting_payment",
+        lines=(("1002", 1),),
+    ),
+    _DemoOrder(
+        customer_id="2",
+        reference="JSM2001A",
+        placed_at=datetime(2026, 3, 1, 16, 20),
+        currency="USD",
+        total_minor=14900,
+        state="delivered",
+        lines=(("1003", 1),),
+        carrier="FedEx",
+        tracking_number="449044304137821",
+        tracking_url="https://www.fedex.com/fedextrack/?trknbr=449044304137821",
+        delivery_date=datetime(2026, 3, 4, 11, 30),
+    ),
+)
+
+
+def load_demo(database: Database) -> DemoSummary:
+    """Write the demo catalog, customers, cart, wishlist and orders in one transaction."""
+    products = demo_products()
+    titles = {record.id: record.titles.get("en", record.id) for record in products}
+    with database.transaction() as session:
+        # Rewrite every product, even one whose digest matches: loading the demo resets it, and
+        # the change log says anything may have changed (caches rebuild once, not per product).
+        recorder = ChangeRecorder()
+        recorder.mark_everything()
+        writer = CatalogWriter(session, skip_unchanged=False, recorder=recorder)
+        for record in products:
+            writer.upsert(record)
+        writer.finish()
+        _write_state_labels(session)
+        customer_pks = {
+            customer.external_id: _upsert_customer(session, customer) for customer in CUSTOMERS
+        }
+        _delete_customer_data(session, list(customer_pks.values()))
+        wanted = [product_id for product_id, _quantity in JANE_CART] + list(JANE_WISHLIST)
+        product_pks = _product_pks(session, wanted)
+        _write_cart(session, customer_pks[JANE.external_id], product_pks)
+        _write_wishlist(session, customer_pks[JANE.external_id], product_pks)
+        for order in ORDERS:
+            _write_order(session, order, customer_pks[order.customer_id], titles)
+    return DemoSummary(products=len(products), customers=len(CUSTOMERS), orders=len(ORDERS))
+
+
+def sign_in_demo_customer(database: Database, email: str) -> str | None:
+    """Start a shop session for the customer with this email; None if there is none."""
+    email = email.strip()
+    if not email or len(email) > MAX_EMAIL_LENGTH:
+        return None
+    with database.transaction() as session:
+        external_id = session.scalars(
+            select(Customer.external_id).where(func.lower(Customer.email) == email.lower())
+        ).first()
+        if external_id is None:
+            return None
+        return create_session(session, external_id)
+
+
+def end_demo_session(database: Database, token: str) -> None:
+    """Forget a shop session, so the cookie stops working even if a copy of it survives."""
+    if not token or len(token) > 256:
+        return
+    with database.transaction() as session:
+        session.execute(delete(ShopSession).where(ShopSession.token_hash == hash_token(token)))
+
+
+def _write_state_labels(session: Session) -> None:
+    for state, labels in STATE_LABELS.items():
+        for language, label in labels.items():
+            session.merge(OrderStateLabel(state=state, language=language, label=label))
+
+
+def _upsert_customer(session: Session, demo: _DemoCustomer) -> int:
+    customer = session.scalars(
+        select(Customer).where(Customer.external_id == demo.external_id)
+    ).one_or_none()
+    if customer is None:
+        customer = Customer(external_id=demo.external_id)
+        session.add(customer)
+    customer.email = demo.email
+    customer.first_name = demo.first_name
+    customer.last_name = demo.last_name
+    session.flush()
+    return customer.pk
+
+
+def _delete_customer_data(session: Session, customer_pks: Sequence[int]) -> None:
+    # Child rows are deleted explicitly: not every backend enforces ON DELETE CASCADE.
+    carts = select(Cart.pk).where(Cart.customer_pk.in_(customer_pks))
+    orders = select(Order.pk).where(Order.customer_pk.in_(customer_pks))
+    session.execute(delete(CartLine).where(CartLine.cart_pk.in_(carts)))
+    session.execute(delete(Cart).where(Cart.customer_pk.in_(customer_pks)))
+    session.execute(delete(WishlistItem).where(WishlistItem.customer_pk.in_(customer_pks)))
+    session.execute(delete(OrderLine).where(OrderLine.order_pk.in_(orders)))
+    session.execute(delete(OrderComment).where(OrderComment.order_pk.in_(orders)))
+    session.execute(delete(Order).where(Order.customer_pk.in_(customer_pks)))
+    session.flush()
+
+
+def _product_pks(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+    rows = session.execute(
+        select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
+    )
+    return dict(rows.all())
+
+
+def _write_cart(session: Session, customer_pk: int, product_pks: dict[str, int]) -> None:
+    cart = Cart(customer_pk=customer_pk, currency="USD", updated_at=JANE_CART_UPDATED_AT)
+    session.add(cart)
+    session.flush()
+    session.add_all(
+        CartLine(
+            cart_pk=cart.pk,
+            product_pk=product_pks[product_id],
+            quantity=quantity,
+            position=position,
+        )
+        for position, (product_id, quantity) in enumerate(JANE_CART)
+    )
+
+
+def _write_wishlist(session: Session, customer_pk: int, product_pks: dict[str, int]) -> None:
+    session.add_all(
+        WishlistItem(
+            customer_pk=customer_pk,
+            product_pk=product_pks[product_id],
+            added_at=datetime(2026, 3, 20 + position, 19, 0),
+        )
+        for position, product_id in enumerate(JANE_WISHLIST)
+    )
+
+
+def _write_order(
+    session: Session, demo: _DemoOrder, customer_pk: int, titles: dict[str, str]
+) -> None:
+    order = Order(
+        reference=demo.reference,
+        customer_pk=customer_pk,
+        placed_at=demo.placed_at,
+        currency=demo.currency,
+        total_minor=demo.total_minor,
+        state=demo.state,
+        delivery_date=demo.delivery_date,
+        carrier=demo.carrier,
+        tracking_number=demo.tracking_number,
+        tracking_url=demo.tracking_url,
+    )
+    session.add(order)
+    session.flush()
+    session.add_all(
+        OrderLine(
+            order_pk=order.pk,
+            position=position,
+            product_external_id=product_id,
+            name=titles[product_id],
+            quantity=quantity,
+        )
+        for position, (product_id, quantity) in enumerate(demo.lines)
+    )
+    session.add_all(
+        OrderComment(
+            order_pk=order.pk,
+            position=position,
+            message=message,
+            from_customer=from_customer,
+            created_at=created_at,
+        )
+        for position, (message, from_customer, created_at) in enumerate(demo.comments)
+    )
