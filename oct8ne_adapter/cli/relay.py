@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from types import FrameType
@@ -14,43 +12,22 @@ from typing import Any
 
 import click
 from sqlalchemy import Table, and_, delete, func, select, update
-from sqlalchemy.engine import make_url
 
-from oct8ne_adapter.errors import ConfigError, RelayError
+from oct8ne_adapter.cli.context import current_database, safe_url, settings_of
+from oct8ne_adapter.errors import ConfigError
 from oct8ne_adapter.events.recorder import DEAD, DELIVERED, PENDING, STATES, utcnow
 from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks import build_sinks
 from oct8ne_adapter.events.sinks.base import Sink
 from oct8ne_adapter.platform.credentials import CredentialSource
-from oct8ne_adapter.settings import Settings, layered_config
-from oct8ne_adapter.sql.database import Database, settings_engine
+from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent
 from oct8ne_adapter.sql.platform_link import stored_credentials
-from oct8ne_adapter.sql.schema import current_revision, head_revision
 
 _deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
 _outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
 log = logging.getLogger(__name__)
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return Settings.from_config(layered_config(ctx.find_root().obj.get("config_path")))
-
-
-@contextmanager
-def _database(settings: Settings) -> Iterator[Database]:
-    """The configured database, which must be at the newest schema."""
-    database = Database(settings_engine(settings))
-    try:
-        revision = current_revision(database.engine)
-        if revision != head_revision():
-            raise ConfigError(
-                f"the database is at revision {revision or 'none'}, this version needs "
-                f"{head_revision()}: run `oct8ne-adapter migrate` first"
-            )
-        yield database
-    finally:
-        database.engine.dispose()
 
 
 def _sinks(settings: Settings, database: Database) -> list[Sink]:
@@ -69,7 +46,7 @@ def _sinks(settings: Settings, database: Database) -> list[Sink]:
 @click.pass_context
 def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None:
     """Deliver recorded commerce events to the vendors in event_sinks until stopped."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.event_sinks:
         raise ConfigError(
             "no vendor is switched on: add an [event_sinks.<vendor>] table to the configuration"
@@ -77,10 +54,10 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("oct8ne_adapter").setLevel(logging.INFO)
     limit = batch_size or settings.relay_batch_size
-    with _database(settings) as database:
+    with current_database(settings) as database:
         sinks = _sinks(settings, database)
         relay = Relay(database, sinks, options=RelayOptions.from_settings(settings))
-        with relay, _one_line_errors():
+        with relay:
             if once:
                 total = 0
                 while processed := relay.run_once(limit):
@@ -97,21 +74,10 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
             relay.run_forever(stop, limit)
             click.echo(
                 f"relay worker {relay.worker_id} stopped "
-                f"({', '.join(sorted(relay.sinks))} on {_safe_url(settings.database_url)})"
+                f"({', '.join(sorted(relay.sinks))} on {safe_url(settings.database_url)})"
             )
 
 
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    """The relay's own refusals (another worker on this SQLite file) as `Error: <reason>`."""
-    try:
-        yield
-    except RelayError as error:
-        raise click.ClickException(str(error)) from None
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @click.group("relay")
@@ -142,8 +108,8 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
 @click.pass_context
 def relay_list(ctx: click.Context, state: str, sink: str | None, limit: int) -> None:
     """Count deliveries per vendor and state, and list the newest ones."""
-    settings = _settings(ctx)
-    with _database(settings) as database, database.session() as session:
+    settings = settings_of(ctx)
+    with current_database(settings) as database, database.session() as session:
         conditions = []
         if state != "all":
             conditions.append(_deliveries.c.state == state)
@@ -199,8 +165,8 @@ def relay_retry(
     """Try dead (or waiting) deliveries again now, with a fresh count of attempts."""
     if not delivery_ids and not all_dead:
         raise click.UsageError("name delivery ids (see `relay list`) or pass --all-dead")
-    settings = _settings(ctx)
-    with _database(settings) as database, database.transaction() as session:
+    settings = settings_of(ctx)
+    with current_database(settings) as database, database.transaction() as session:
         conditions = [_deliveries.c.state != DELIVERED]
         if delivery_ids:
             conditions.append(_deliveries.c.pk.in_(delivery_ids))
@@ -242,13 +208,13 @@ def relay_purge(ctx: click.Context, older_than: timedelta, include_dead: bool) -
     The newest event of each cart and order is kept: the next cart snapshot is diffed against it
     and an order's status changes are sent with the order as placed.
     """
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     final = [DELIVERED, DEAD] if include_dead else [DELIVERED]
     cutoff = utcnow() - older_than
     unfinished = select(_deliveries.c.event_seq).where(_deliveries.c.state.not_in(final))
     newest = select(func.max(_outbox.c.seq)).group_by(_outbox.c.kind, _outbox.c.subject)
     purged = 0
-    with _database(settings) as database:
+    with current_database(settings) as database:
         while True:
             with database.transaction() as session:
                 seqs = list(

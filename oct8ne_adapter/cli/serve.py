@@ -1,4 +1,4 @@
-"""The HTTP servers the CLI starts: gunicorn, or werkzeug's development server without it.
+"""`serve`, and the HTTP servers the CLI starts: gunicorn, or else werkzeug's development server.
 
 Query strings carry the API token (getOrders, getSalesReport) and customers' e-mails
 (getOrders, the demo's sign-in), so neither server ever logs one: request lines are logged
@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import click
 from werkzeug.serving import WSGIRequestHandler
+
+from oct8ne_adapter.cli.context import config_of
 
 #: gunicorn's default format with the path (`%(U)s`) where the request line (`%(r)s`) was, and
 #: without the referrer (`%(f)s`).
@@ -38,7 +40,7 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
         self.log("error", format, *(without_query(arg) for arg in args))
 
 
-def serve(app: Any, host: str, port: int, workers: int) -> None:
+def run_server(app: Any, host: str, port: int, workers: int) -> None:
     """Serve `app` with gunicorn when it is installed, else with the development server."""
     try:
         from gunicorn.app.base import BaseApplication
@@ -77,3 +79,27 @@ def serve(app: Any, host: str, port: int, workers: int) -> None:
 
     Gunicorn().run()
 
+
+def serve_options(function: Any) -> Any:
+    """--host, --port and --workers."""
+    function = click.option(
+        "--workers",
+        default=2,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        help="gunicorn worker processes.",
+    )(function)
+    function = click.option(
+        "--port", default=8000, show_default=True, type=click.IntRange(1, 65535)
+    )(function)
+    return click.option("--host", default="127.0.0.1", show_default=True)(function)
+
+
+@click.command()
+@serve_options
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the adapter (gunicorn when installed)."""
+    from oct8ne_adapter.app import create_app
+
+    run_server(create_app(config_of(ctx)), host, port, workers)
