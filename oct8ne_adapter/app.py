@@ -10,10 +10,11 @@ from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
-from oct8ne_adapter.extension import Oct8neAdapter, adapter_state
+from oct8ne_adapter.extension import Oct8neAdapter
 from oct8ne_adapter.repository import AdapterRepository
 from oct8ne_adapter.settings import layered_config
 from oct8ne_adapter.web.identity import CustomerResolver
+from oct8ne_adapter.web.state import adapter_state
 
 
 def create_app(

@@ -225,3 +225,42 @@ class OrderDetails:
     tracking_url: str = ""
     lines: tuple[OrderLine, ...] = ()
     comments: tuple[OrderComment, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class SalesReportRow:
+    """One getSalesReport row: a recorded cart (with its order once placed) or a lone order."""
+
+    quote_id: str | None
+    order_id: str | None
+    session_id: str
+    customer_id: str | None
+    price: Decimal
+    final_price: Decimal
+    currency: str
+    products_count: int
+    items_count: int
+    created_at: datetime
+    updated_at: datetime
+    created_in_period: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCartLine:
+    """A product in a recorded cart, as the shop described it."""
+
+    product_id: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCart:
+    """The latest snapshot of a visitor's cart recorded through commerce events."""
+
+    cart_id: str
+    currency: str
+    subtotal: Decimal
+    total: Decimal
+    lines: tuple[RecordedCartLine, ...]

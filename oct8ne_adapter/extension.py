@@ -4,38 +4,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
-from flask import Flask, Request, current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_cors import CORS
 
-from oct8ne_adapter.domain import SearchQuery, SearchResult, Visitor
+from oct8ne_adapter.domain import SearchQuery, SearchResult
 from oct8ne_adapter.errors import EventsUnavailable
 from oct8ne_adapter.events.http_api import events_blueprint
 from oct8ne_adapter.events.model import CommerceEvent
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
-from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
+from oct8ne_adapter.platform.credentials import CredentialSource
 from oct8ne_adapter.repository import AdapterRepository, SessionRepository
 from oct8ne_adapter.search.index import IndexedSearchEngine
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql.database import Database, settings_engine
 from oct8ne_adapter.sql.platform_link import stored_credentials
+from oct8ne_adapter.sql.product_cache import ProductCache
+from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.sql.repository import SqlRepository
 from oct8ne_adapter.web.frame import frame_blueprint
-from oct8ne_adapter.web.identity import (
-    CustomerResolver,
-    SessionCookieResolver,
-    anonymous_resolver,
-    as_visitor,
-)
+from oct8ne_adapter.web.identity import CustomerResolver, SessionCookieResolver, anonymous_resolver
 from oct8ne_adapter.web.operations import operations_blueprint
-from oct8ne_adapter.web.ratelimits import install_rate_limits
 from oct8ne_adapter.web.snippets import register_template_helpers
+from oct8ne_adapter.web.state import AdapterState, adapter_state, has_state, install_state
 
-EXTENSION_KEY = "oct8ne"
+__all__ = [
+    "AdapterState",
+    "Oct8neAdapter",
+    "adapter_state",
+    "notify_update",
+    "package_version",
+    "record_event",
+]
 
 
 def package_version() -> str:
@@ -44,29 +47,6 @@ def package_version() -> str:
         return version("oct8ne-adapter")
     except PackageNotFoundError:
         return "0+unknown"
-
-
-@dataclass(frozen=True)
-class AdapterState:
-    """Everything a request needs, kept in `app.extensions["oct8ne"]`."""
-
-    settings: Settings
-    repository: AdapterRepository
-    resolver: CustomerResolver
-    database: Database | None
-    version: str
-    credential_source: CredentialSource
-    platform: PlatformGateway
-    #: Records commerce events for the configured sinks; None without the SQL database.
-    events: EventRecorder | None = None
-
-    def credentials(self) -> PlatformCredentials:
-        """The oct8ne account in force: configuration over what link-up stored."""
-        return self.credential_source.current()
-
-    def resolve_visitor(self, request: Request) -> Visitor:
-        """The visitor of this request, as the configured resolver sees it."""
-        return as_visitor(self.resolver(request))
 
 
 class Oct8neAdapter:
@@ -88,18 +68,17 @@ class Oct8neAdapter:
 
     def init_app(self, app: Flask) -> None:
         """Register on `app`; settings come from `app.config["OCT8NE_*"]`."""
-        if EXTENSION_KEY in app.extensions:
+        if has_state(app):
             raise RuntimeError("Oct8neAdapter is already registered on this app")
         settings = Settings.from_config(app.config)
         database: Database | None = None
         repository = self._repository
         if repository is None:
-            database = Database(settings_engine(settings))
-            repository = SqlRepository(
-                database,
-                searcher=_searcher(settings, database),
-                catalog_poll_seconds=settings.search_index_poll_ms / 1000,
-            )
+            # This app's own cache: cached products are trusted this long between two reads of
+            # the catalog change log, the interval at which the search index polls it too.
+            cache = ProductCache(follow_seconds=settings.search_index_poll_ms / 1000)
+            database = Database(settings_engine(settings), product_cache=cache)
+            repository = SqlRepository(database, searcher=_searcher(settings, database))
         resolver = self._customer_resolver
         if resolver is None:
             resolver = (
@@ -110,7 +89,7 @@ class Oct8neAdapter:
         credential_source = CredentialSource(
             settings, partial(stored_credentials, database) if database else None
         )
-        app.extensions[EXTENSION_KEY] = AdapterState(
+        state = AdapterState(
             settings=settings,
             repository=repository,
             resolver=resolver,
@@ -119,11 +98,13 @@ class Oct8neAdapter:
             credential_source=credential_source,
             platform=PlatformGateway(settings, credential_source),
             events=_event_recorder(settings, database, credential_source),
+            # What a shop's own repository does for these is a later issue's: none for now.
+            reports=SqlReports(database) if database is not None else None,
         )
-        app.register_blueprint(frame_blueprint, url_prefix=self._url_prefix)
+        install_state(app, state)
+        app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)
         app.register_blueprint(events_blueprint, url_prefix=self._url_prefix)
-        app.register_blueprint(operations_blueprint, url_prefix=self._url_prefix)
-        install_rate_limits(app, settings)
+        app.register_blueprint(operations_blueprint(), url_prefix=self._url_prefix)
         if settings.cors_origins:
             # JSON callers on these origins may read the answers (with the visitor's cookies).
             CORS(
@@ -144,12 +125,6 @@ class Oct8neAdapter:
     ) -> bool:
         """Record a commerce event for every configured sink; see `record_event`."""
         return record_event(event, visitor_cookie=visitor_cookie, app=app)
-
-
-def adapter_state(app: Flask) -> AdapterState:
-    """The adapter's state on an app where Oct8neAdapter is registered."""
-    state: AdapterState = app.extensions[EXTENSION_KEY]
-    return state
 
 
 def notify_update(what: str, visitor: str | None = None) -> Future[None] | None:

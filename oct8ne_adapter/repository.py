@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from oct8ne_adapter.domain import (
@@ -11,6 +12,8 @@ from oct8ne_adapter.domain import (
     Order,
     OrderDetails,
     Product,
+    RecordedCart,
+    SalesReportRow,
     SearchQuery,
     SearchResult,
     Visitor,
@@ -78,6 +81,21 @@ class SessionRepository(Protocol):
 
     def visitor_for_session(self, token: str) -> Visitor | None:
         """The visitor that this shop session token belongs to, or None if unknown or expired."""
+        ...
+
+
+@runtime_checkable
+class ReportRepository(Protocol):
+    """What oct8ne reads back from recorded commerce events: carts and the sales report."""
+
+    def recorded_cart(
+        self, *, customer_id: str | None, oct8ne_session: str | None
+    ) -> RecordedCart | None:
+        """The newest recorded cart, not yet ordered, of this customer or oct8ne session."""
+        ...
+
+    def sales_report(self, start: datetime, end: datetime) -> list[SalesReportRow]:
+        """Carts and orders of oct8ne visitors changed in [start, end) (naive UTC), oldest first."""
         ...
 
 

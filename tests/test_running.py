@@ -26,7 +26,7 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from oct8ne_adapter import Oct8neAdapter, Visitor, create_app
-from oct8ne_adapter.extension import adapter_state
+from oct8ne_adapter.web.state import adapter_state
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

@@ -78,7 +78,7 @@ def test_product_info_is_built_once_per_product_object_and_presentation():
     from oct8ne_adapter.domain import Product, ProductPrice
     from oct8ne_adapter.settings import Settings
     from oct8ne_adapter.web.params import parse_presentation
-    from oct8ne_adapter.web.serializers import Serializer
+    from oct8ne_adapter.web.serializers import ProductInfoMemo, Serializer
 
     shop = Settings(currencies=("EUR",))
     english = parse_presentation(MultiDict({"locale": "en-US", "currency": "USD"}), shop)
@@ -92,12 +92,18 @@ def test_product_info_is_built_once_per_product_object_and_presentation():
         medias=("/img/1001.jpg",),
         prices={"USD": ProductPrice(Decimal("1500")), "EUR": ProductPrice(Decimal("1400"))},
     )
-    first = Serializer(shop, english).product_info(product)
-    assert Serializer(shop, english).product_info(product) is first
+    memo = ProductInfoMemo()
+    first = Serializer(shop, english, memo).product_info(product)
+    assert Serializer(shop, english, memo).product_info(product) is first
     assert first["formattedPrice"] == "$1,500.00"
-    assert Serializer(shop, spanish).product_info(product)["formattedPrice"] == "1.400,00\xa0€"
+    spanish_info = Serializer(shop, spanish, memo).product_info(product)
+    assert spanish_info["formattedPrice"] == "1.400,00\xa0€"
     renamed = replace(product, title="Boot")  # what a catalog change hands out: a new object
-    assert Serializer(shop, english).product_info(renamed)["title"] == "Boot"
+    assert Serializer(shop, english, memo).product_info(renamed)["title"] == "Boot"
     other_shop = Settings(shop_url="https://other.example")
-    moved = Serializer(other_shop, english).product_info(product)
+    moved = Serializer(other_shop, english, memo).product_info(product)
     assert moved["productUrl"] == "https://other.example/p/1001"
+    # Without a memo every payload is built afresh; a memo belongs to one app, never shared.
+    assert Serializer(shop, english).product_info(product) is not first
+    assert Serializer(shop, english, ProductInfoMemo()).product_info(product) is not first
+    assert len(memo) == 4

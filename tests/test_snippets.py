@@ -17,7 +17,6 @@ from markupsafe import Markup
 
 from oct8ne_adapter import Oct8neAdapter
 from oct8ne_adapter.domain import Money, Product
-from oct8ne_adapter.extension import AdapterState
 from oct8ne_adapter.platform.credentials import PlatformCredentials, effective_credentials
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.web.snippets import (
@@ -29,6 +28,7 @@ from oct8ne_adapter.web.snippets import (
     sale_notification,
     widget_script,
 )
+from oct8ne_adapter.web.state import AdapterState, adapter_state
 
 LICENSE = "C95532140EE0B82566D9D315F53EBE78"
 CREDENTIALS = PlatformCredentials(
@@ -524,7 +524,7 @@ def host(database_file: Path) -> Flask:
 
 
 def test_template_globals_render_what_the_plain_functions_render(host: Flask) -> None:
-    state: AdapterState = host.extensions["oct8ne"]
+    state = adapter_state(host)
     credentials = state.credentials()
     product = CurrentProduct("1001", "https://shop.example/t.jpg")
     with host.test_request_context("/"):

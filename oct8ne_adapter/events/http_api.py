@@ -17,7 +17,7 @@ import hmac
 import json
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from oct8ne_adapter.errors import (
@@ -34,6 +34,7 @@ from oct8ne_adapter.errors import (
 from oct8ne_adapter.events import codec
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
 from oct8ne_adapter.web.responses import render
+from oct8ne_adapter.web.state import current_state
 
 log = logging.getLogger(__name__)
 events_blueprint = Blueprint("oct8ne_events", __name__)
@@ -60,7 +61,7 @@ def _check_secret(expected: str) -> None:
 @events_blueprint.post("/events/<kind>")
 def record_event(kind: str) -> Response:
     """Record one event for every configured sink."""
-    state = current_app.extensions["oct8ne"]
+    state = current_state()
     _check_secret(state.settings.events_secret)
     event_kind = URL_KINDS.get(kind)
     if event_kind is None:

@@ -7,9 +7,10 @@ Three ways in, one format (`events.model`):
       from oct8ne_adapter import record_event
       record_event(CartUpdated(...))        # True, or False for a duplicate
 
-  or `Oct8neAdapter.record_event(event)` / `app.extensions["oct8ne"].events.record(event)`
-  (outside a request too). During a visitor's request the visitor ids the event lacks are read
-  from the `oct8ne-visitor-ids` cookie and oct8ne's `oct8ne-session`/`oct8ne-visitor` cookies
+  or `Oct8neAdapter.record_event(event)` / `adapter_state(app).events.record(event)` (from
+  `oct8ne_adapter.web.state`; outside a request too). During a visitor's request the visitor
+  ids the event lacks are read from the `oct8ne-visitor-ids` cookie and oct8ne's
+  `oct8ne-session`/`oct8ne-visitor` cookies
   (see `events.visitor_ids`); pass `visitor_cookie=` with the raw cookie value from elsewhere.
 - HTTP, for shop backends: `POST /oct8ne/events/<kind>` (see `events.http_api`).
 - Inside your own SQLAlchemy transaction: `record(session, event, sinks)`.

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
 from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.sql.product_cache import SESSION_INFO_KEY as PRODUCT_CACHE_KEY
+from oct8ne_adapter.sql.product_cache import ProductCache
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
@@ -137,9 +139,12 @@ def unavailable_on_failure() -> Iterator[None]:
 class Database:
     """An engine and its session factory."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, product_cache: ProductCache | None = None) -> None:
         self.engine = engine
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        #: Products this process loaded from this database; every session carries it.
+        self.product_cache = product_cache or ProductCache()
+        info = {PRODUCT_CACHE_KEY: self.product_cache}
+        self._sessions = sessionmaker(engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

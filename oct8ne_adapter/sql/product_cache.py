@@ -10,6 +10,10 @@ seen within `follow_seconds` (the app's search_index_poll_ms, 1 s by default; 0,
 of a cache made outside an app, reads the log on every call), for every write
 that goes through the log (the import, the demo loader, the writer): the contract every
 in-process cache here follows.
+
+Each `Database` owns one cache (an app's, since each app opens its own), and every session it
+opens carries it in `session.info`: no module-level registry, so two apps in one process never
+share a cache or overwrite each other's `follow_seconds`.
 """
 
 from __future__ import annotations
@@ -18,9 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
@@ -106,22 +108,24 @@ class ProductCache:
                 self._pks.clear()
 
 
-_caches: WeakKeyDictionary[Engine, ProductCache] = WeakKeyDictionary()
-_caches_lock = threading.Lock()
+#: Where a session keeps its database's cache (`Session.info`).
+SESSION_INFO_KEY = "oct8ne_product_cache"
 
 
 def product_cache(session: Session) -> ProductCache:
-    """The cache of the database this session reads (one per engine, so per process)."""
-    bind = session.get_bind()
-    return cache_for(bind if isinstance(bind, Engine) else bind.engine)
+    """The cache of the database this session belongs to.
+
+    A session opened without a `Database` has none: it gets an empty cache of its own, dropped
+    with the call.
+    """
+    cache = session.info.get(SESSION_INFO_KEY)
+    if isinstance(cache, ProductCache):
+        return cache
+    return _CallCache()
 
 
-def cache_for(engine: Engine, follow_seconds: float | None = None) -> ProductCache:
-    """The cache of this engine; `follow_seconds` (if given) sets how often it reads the log."""
-    with _caches_lock:
-        cache = _caches.get(engine)
-        if cache is None:
-            cache = _caches[engine] = ProductCache()
-        if follow_seconds is not None:
-            cache.follow_seconds = follow_seconds
-    return cache
+class _CallCache(ProductCache):
+    """A cache for one call: it starts empty, so it has no change log to follow."""
+
+    def follow(self, session: Session) -> None:
+        """Nothing to forget."""

@@ -10,7 +10,6 @@ from oct8ne_adapter import domain
 from oct8ne_adapter.search import sql as search
 from oct8ne_adapter.sql import catalog, customers, orders, sessions
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.product_cache import cache_for
 
 
 class SqlRepository:
@@ -21,11 +20,8 @@ class SqlRepository:
         database: Database,
         *,
         searcher: Callable[[domain.SearchQuery], domain.SearchResult] | None = None,
-        catalog_poll_seconds: float | None = None,
     ) -> None:
         self.database = database
-        # Cached products are trusted this long between two reads of the catalog change log.
-        cache_for(database.engine, catalog_poll_seconds)
         #: Answers searches instead of the SQL search (e.g. an IndexedSearchEngine's `search`).
         self.searcher = searcher
 

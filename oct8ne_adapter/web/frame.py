@@ -1,34 +1,48 @@
-"""The frame Blueprint: one route, `/oct8ne/frame/<method>`, dispatched case-insensitively."""
+"""The frame Blueprint: one route, `/oct8ne/frame/<method>`, dispatched case-insensitively.
+
+`frame_blueprint(settings)` builds a fresh Blueprint for each app it is registered on, with
+everything it needs: the route, its error handlers, its hooks (security headers, no caching
+of private answers, one access-log line) and its rate limits. Nothing else decorates it.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from oct8ne_adapter.errors import AdapterError, InvalidCallback, UnknownMethod, error_payload
-from oct8ne_adapter.web.handlers import HANDLERS
+from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.methods import frame_method
+from oct8ne_adapter.web.ratelimits import FrameLimits
 from oct8ne_adapter.web.responses import render, validate_callback
+from oct8ne_adapter.web.state import current_state
 
 log = logging.getLogger(__name__)
-frame_blueprint = Blueprint("oct8ne", __name__)
+access_log = logging.getLogger("oct8ne_adapter.access")
+
+#: The Blueprint's name: its endpoint is `oct8ne.frame`.
+BLUEPRINT_NAME = "oct8ne"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
 
-@frame_blueprint.get("/frame/<method>")
 def frame(method: str) -> Response:
     """Answer one oct8ne method as JSON, or JSONP when a callback is given."""
     g.oct8ne_callback = None
     callback = validate_callback(request.args.get("callback"))
     g.oct8ne_callback = callback
-    handler = HANDLERS.get(method.lower())
-    if handler is None:
+    found = frame_method(method)
+    if found is None:
         raise UnknownMethod(f"unknown method {method[:64]!r}")
-    state = current_app.extensions["oct8ne"]
-    return render(handler(state, request), callback)
+    return render(found.handler(current_state(), request), callback)
 
 
-@frame_blueprint.errorhandler(AdapterError)
 def adapter_error(error: AdapterError) -> Response:
     """Adapter errors as JSON (JSONP when the callback itself was valid)."""
     payload, status = error_payload(error)
@@ -38,7 +52,6 @@ def adapter_error(error: AdapterError) -> Response:
     return render(payload, callback, status)
 
 
-@frame_blueprint.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Werkzeug's HTTP errors as JSON too, unless the error carries its own (the 429s do)."""
     if error.response is not None:
@@ -47,9 +60,46 @@ def http_error(error: HTTPException) -> Response:
     return render({"error": "http_error", "message": error.name}, None, status)
 
 
-@frame_blueprint.errorhandler(Exception)
 def unexpected_error(error: Exception) -> Response:
     """A bug: logged with its traceback, answered without details."""
     log.exception("oct8ne %s failed", request.path)
     payload = {"error": "internal_error", "message": "the adapter failed to answer"}
     return render(payload, g.get("oct8ne_callback"), 500)
+
+
+def start_clock() -> None:
+    """Note when the call started, for the access log."""
+    g.oct8ne_started = time.perf_counter()
+
+
+def finish(response: Response) -> Response:
+    """Security headers, no caching of private answers, and one access-log line."""
+    response.headers.update(SECURITY_HEADERS)
+    method = str((request.view_args or {}).get("method", ""))[:64]
+    found = frame_method(method)
+    if found is not None and found.private:
+        response.headers["Cache-Control"] = "private, no-store"
+    started = g.get("oct8ne_started")
+    duration_ms = (time.perf_counter() - started) * 1000 if started else 0.0
+    # Only the method, status and timing: query strings carry tokens and e-mail addresses.
+    access_log.info(
+        "frame method=%s status=%d duration_ms=%.1f bytes=%s",
+        method,
+        response.status_code,
+        duration_ms,
+        response.calculate_content_length(),
+    )
+    return response
+
+
+def frame_blueprint(settings: Settings) -> Blueprint:
+    """A new frame Blueprint with its hooks, error handlers and the configured rate limits."""
+    blueprint = Blueprint(BLUEPRINT_NAME, __name__)
+    blueprint.add_url_rule("/frame/<method>", view_func=frame, methods=["GET"])
+    blueprint.register_error_handler(AdapterError, adapter_error)
+    blueprint.register_error_handler(HTTPException, http_error)
+    blueprint.register_error_handler(Exception, unexpected_error)
+    blueprint.before_request(start_clock)
+    blueprint.after_request(finish)
+    FrameLimits(settings).install(blueprint)
+    return blueprint

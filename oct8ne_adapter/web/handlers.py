@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Request
 
 from oct8ne_adapter.domain import Customer, Product, Visitor
-from oct8ne_adapter.events.sales_report import recorded_cart, sales_report
 from oct8ne_adapter.events.visitor_ids import from_cookies
 from oct8ne_adapter.platform.client import VISITOR_COOKIE
 from oct8ne_adapter.web.params import (
@@ -20,18 +19,26 @@ from oct8ne_adapter.web.params import (
     parse_search,
     parse_text,
 )
-from oct8ne_adapter.web.serializers import Serializer, adapter_info, sales_report_row
-from oct8ne_adapter.web.serializers import recorded_cart as recorded_cart_payload
-
-if TYPE_CHECKING:
-    from oct8ne_adapter.extension import AdapterState
+from oct8ne_adapter.web.serializers import (
+    Serializer,
+    adapter_info,
+    cart_totals,
+    customer_data,
+    order_details,
+    order_summary,
+    recorded_cart,
+    sales_report_row,
+    search_result,
+)
+from oct8ne_adapter.web.state import AdapterState
 
 Payload = Any
-Handler = Callable[["AdapterState", Request], Payload]
+Handler = Callable[[AdapterState, Request], Payload]
 
 
 def _serializer(state: AdapterState, request: Request) -> Serializer:
-    return Serializer(state.settings, parse_presentation(request.args, state.settings))
+    presentation = parse_presentation(request.args, state.settings)
+    return Serializer(state.settings, presentation, state.product_infos)
 
 
 def _requested_products(state: AdapterState, request: Request) -> tuple[Serializer, list[Product]]:
@@ -74,7 +81,7 @@ def search(state: AdapterState, request: Request) -> Payload:
     """`search`: one page of ProductSummary, the total and exact filters."""
     query, presentation = parse_search(request.args, state.settings)
     result = state.repository.search(query)
-    return Serializer(state.settings, presentation).search_result(result)
+    return search_result(Serializer(state.settings, presentation, state.product_infos), result)
 
 
 def _signed_in(state: AdapterState, visitor: Visitor) -> Customer | None:
@@ -83,7 +90,7 @@ def _signed_in(state: AdapterState, visitor: Visitor) -> Customer | None:
     return state.repository.get_customer(visitor.customer_id)
 
 
-def customer_data(state: AdapterState, request: Request) -> Payload:
+def get_customer_data(state: AdapterState, request: Request) -> Payload:
     """`customerData`: the signed-in customer (or nulls), their wishlist and the cart."""
     serializer = _serializer(state, request)
     languages = serializer.presentation.languages
@@ -91,7 +98,7 @@ def customer_data(state: AdapterState, request: Request) -> Payload:
     customer = _signed_in(state, visitor)
     wishlist = state.repository.get_wishlist(customer.id, languages) if customer else []
     cart = state.repository.get_cart(visitor, languages)
-    return serializer.customer_data(customer, wishlist, cart)
+    return customer_data(serializer, customer, wishlist, cart)
 
 
 def add_to_wishlist(state: AdapterState, request: Request) -> Payload:
@@ -109,27 +116,25 @@ def get_cart(state: AdapterState, request: Request) -> Payload:
     """`getCart`: the visitor's cart totals and lines; a cart recorded through events wins."""
     serializer = _serializer(state, request)
     visitor = state.resolve_visitor(request)
-    if state.database is not None:
+    if state.reports is not None:
         # A shop that records its carts as events keeps them there, not in our carts table.
-        ids = from_cookies(request.cookies)
-        with state.database.session() as session:
-            recorded = recorded_cart(
-                session, customer_id=visitor.customer_id, oct8ne_session=ids.oct8ne_session
-            )
+        recorded = state.reports.recorded_cart(
+            customer_id=visitor.customer_id,
+            oct8ne_session=from_cookies(request.cookies).oct8ne_session,
+        )
         if recorded is not None:
-            return recorded_cart_payload(recorded)
-    return serializer.cart(state.repository.get_cart(visitor, serializer.presentation.languages))
+            return recorded_cart(recorded)
+    cart = state.repository.get_cart(visitor, serializer.presentation.languages)
+    return cart_totals(serializer, cart)
 
 
 def get_sales_report(state: AdapterState, request: Request) -> Payload:
     """`getSalesReport`: recorded carts and orders of oct8ne visitors; `[]` for a bad token."""
     # A malformed period is refused whatever the token: a 400 tells nothing about the token.
     start, end = parse_report_period(request.args)
-    if not token_is_valid(state, request) or state.database is None:
+    if not token_is_valid(state, request) or state.reports is None:
         return []
-    with state.database.session() as session:
-        rows = sales_report(session, start, end)
-    return [sales_report_row(row) for row in rows]
+    return [sales_report_row(row) for row in state.reports.sales_report(start, end)]
 
 
 def get_adapter_info(state: AdapterState, request: Request) -> Payload:
@@ -159,7 +164,7 @@ def get_orders(state: AdapterState, request: Request) -> Payload:
     orders = state.repository.list_orders(
         email, serializer.presentation.languages, paging.offset, paging.limit
     )
-    return [serializer.order(order) for order in orders]
+    return [order_summary(serializer, order) for order in orders]
 
 
 def get_order_details(state: AdapterState, request: Request) -> Payload:
@@ -171,20 +176,4 @@ def get_order_details(state: AdapterState, request: Request) -> Payload:
         return []
     serializer = _serializer(state, request)
     details = state.repository.get_order(reference, serializer.presentation.languages)
-    return [] if details is None else serializer.order_details(details)
-
-
-#: Lower-cased method name -> handler: method names are case-insensitive.
-HANDLERS: dict[str, Handler] = {
-    "productinfo": product_info,
-    "productsummary": product_summary,
-    "productrelated": product_related,
-    "search": search,
-    "customerdata": customer_data,
-    "addtowishlist": add_to_wishlist,
-    "getcart": get_cart,
-    "getadapterinfo": get_adapter_info,
-    "getorders": get_orders,
-    "getorderdetails": get_order_details,
-    "getsalesreport": get_sales_report,
-}
+    return [] if details is None else order_details(serializer, details)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
+from oct8ne_adapter.web.methods import FRAME_METHODS, FrameMethod
 from oct8ne_adapter.web.params import MAX_OFFSET, MAX_PAGE, REPORT_TIME_PATTERN
 
 Schema = dict[str, Any]
@@ -217,96 +218,61 @@ PAGE = _parameter("page", "1-based page.", _whole_number(1, MAX_PAGE))
 SIZE = _whole_number(1, 999_999_999)
 PAGE_SIZE = _parameter("pageSize", "Default 10; larger sizes are capped at 100.", SIZE)
 
-#: Method name as documented -> (summary, parameters, 200 schema).
+#: Every query parameter a frame method reads (the methods' table names them), callback aside.
+PARAMETERS: dict[str, Schema] = {
+    "productIds": PRODUCT_IDS,
+    "productId": _parameter("productId", "A product id."),
+    "locale": LOCALE,
+    "currency": CURRENCY,
+    "search": _parameter("search", "Text; reduced to words."),
+    "page": PAGE,
+    "pageSize": PAGE_SIZE,
+    "start": _parameter(
+        "start", "0-based offset (with count), at most 100,000.", _whole_number(0, MAX_OFFSET)
+    ),
+    "count": _parameter("count", "Page size (with start); capped at 100.", SIZE),
+    "orderby": _parameter(
+        "orderby",
+        "relevance (default), price or name; also spelled orderBy.",
+        _choice("relevance", "price", "name"),
+    ),
+    "dir": _parameter("dir", "asc (default) or desc.", _choice("asc", "desc")),
+    "customerEmail": _parameter("customerEmail", "The customer's e-mail."),
+    "reference": _parameter("reference", "The order reference."),
+    "apiToken": TOKEN,
+    "from": _parameter(
+        "from",
+        "Start: a UTC date (2026-11-26), time (2026-11-26T13:07:06Z) or Unix seconds; "
+        "default: one day before to. After to: an empty period; more than 93 days "
+        "before to: 93 days before to.",
+        {"type": "string", "pattern": REPORT_TIME_PATTERN},
+    ),
+    "to": _parameter(
+        "to",
+        "End, as from (a date includes its whole day); default: now.",
+        {"type": "string", "pattern": REPORT_TIME_PATTERN},
+    ),
+}
+
+
+def answer_schema(method: FrameMethod) -> Schema:
+    """The JSON Schema of a method's 200 answer."""
+    if method.many:
+        return {"type": "array", "items": _ref(method.response)}
+    if method.token_checked:
+        # A wrong token (or an unknown key) answers [], the same as for the array methods.
+        return {"anyOf": [_ref(method.response), {"type": "array", "maxItems": 0}]}
+    return _ref(method.response)
+
+
+#: Method name as documented -> (summary, parameters, 200 schema), from the methods' table.
 METHODS: dict[str, tuple[str, list[Schema], Schema]] = {
-    "productInfo": (
-        "All the details of products",
-        [PRODUCT_IDS, LOCALE, CURRENCY],
-        {"type": "array", "items": _ref("ProductInfo")},
-    ),
-    "productSummary": (
-        "Summary information of products",
-        [PRODUCT_IDS, LOCALE, CURRENCY],
-        {"type": "array", "items": _ref("ProductSummary")},
-    ),
-    "productRelated": (
-        "Products related to one product",
-        [_parameter("productId", "A product id."), LOCALE, CURRENCY],
-        _ref("RelatedResult"),
-    ),
-    "search": (
-        "Search with exact facets; every other parameter is a filter (category, brand, "
-        "price=low-high, or an attribute such as color)",
-        [
-            _parameter("search", "Text; reduced to words."),
-            PAGE,
-            PAGE_SIZE,
-            _parameter(
-                "start",
-                "0-based offset (with count), at most 100,000.",
-                _whole_number(0, MAX_OFFSET),
-            ),
-            _parameter("count", "Page size (with start); capped at 100.", SIZE),
-            _parameter(
-                "orderby",
-                "relevance (default), price or name; also spelled orderBy.",
-                _choice("relevance", "price", "name"),
-            ),
-            _parameter("dir", "asc (default) or desc.", _choice("asc", "desc")),
-            LOCALE,
-            CURRENCY,
-        ],
-        _ref("SearchResult"),
-    ),
-    "customerData": (
-        "The visitor's session: customer (or nulls), wishlist and cart",
-        [LOCALE, CURRENCY],
-        _ref("CustomerData"),
-    ),
-    "addToWishList": (
-        "Add products to the signed-in customer's wishlist",
-        [PRODUCT_IDS],
-        _ref("WishlistResult"),
-    ),
-    "getCart": ("The visitor's cart totals", [LOCALE, CURRENCY], _ref("Cart")),
-    "getAdapterInfo": ("Information about the adapter", [], _ref("AdapterInfo")),
-    "getOrders": (
-        "A customer's orders (with the token)",
-        [
-            _parameter("customerEmail", "The customer's e-mail."),
-            TOKEN,
-            PAGE,
-            PAGE_SIZE,
-            LOCALE,
-            CURRENCY,
-        ],
-        {"type": "array", "items": _ref("Order")},
-    ),
-    "getOrderDetails": (
-        "One order (with the token); [] when unknown or the token is wrong",
-        [_parameter("reference", "The order reference."), TOKEN, LOCALE, CURRENCY],
-        {"anyOf": [_ref("OrderDetails"), {"type": "array", "maxItems": 0}]},
-    ),
-    "getSalesReport": (
-        "Carts and orders of oct8ne visitors changed in a period (with the token), from "
-        "recorded commerce events; [] when the token is wrong",
-        [
-            _parameter(
-                "from",
-                "Start: a UTC date (2026-11-26), time (2026-11-26T13:07:06Z) or Unix seconds; "
-                "default: one day before to. After to: an empty period; more than 93 days "
-                "before to: 93 days before to.",
-                {"type": "string", "pattern": REPORT_TIME_PATTERN},
-            ),
-            _parameter(
-                "to",
-                "End, as from (a date includes its whole day); default: now.",
-                {"type": "string", "pattern": REPORT_TIME_PATTERN},
-            ),
-            TOKEN,
-        ],
-        {"type": "array", "items": _ref("SalesReportRow")},
-    ),
+    method.name: (
+        method.summary,
+        [PARAMETERS[name] for name in method.parameters],
+        answer_schema(method),
+    )
+    for method in FRAME_METHODS
 }
 
 _JSONP: Schema = {"schema": {"type": "string"}}

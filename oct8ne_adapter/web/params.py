@@ -12,25 +12,14 @@ from werkzeug.datastructures import MultiDict
 
 from oct8ne_adapter.domain import FilterValue, PriceBasis, SearchQuery, SortField
 from oct8ne_adapter.errors import InvalidParameter
+from oct8ne_adapter.feeds.records import RESERVED_ATTRIBUTE_CODES
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.web.pricing import language_chain, parse_locale, price_basis, resolve_currency
 
-#: Parameters of the search method itself; every other one is a filter.
-SEARCH_PARAMETERS = frozenset(
-    {
-        "search",
-        "page",
-        "pagesize",
-        "start",
-        "count",
-        "orderby",
-        "dir",
-        "locale",
-        "currency",
-        "callback",
-        "_",
-    }
-)
+#: Parameters of the search method itself; every other one is a filter. They are the names
+#: reserved for a feed's attributes, less the built-in filters.
+SEARCH_PARAMETERS = RESERVED_ATTRIBUTE_CODES - {"category", "brand", "price"}
+
 MAX_ID_LENGTH = 64
 MAX_SEARCH_TEXT = 10_000
 MAX_FILTER_VALUE = 200

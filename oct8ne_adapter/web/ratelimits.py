@@ -10,31 +10,23 @@ from __future__ import annotations
 
 import math
 import time
-from functools import partial
 
-from flask import Flask, Response, request
+from flask import Blueprint, Flask, Response, request
+from flask.blueprints import BlueprintSetupState
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
 from oct8ne_adapter.errors import InvalidCallback
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.web.frame import frame_blueprint
+from oct8ne_adapter.web.methods import frame_method
 from oct8ne_adapter.web.responses import render, validate_callback
 
-HEALTH_ENDPOINT = "oct8ne_operations.health"
 
-
-def _method() -> str:
-    return str((request.view_args or {}).get("method", "")).lower()
-
-
-def _limit_for(settings: Settings) -> str:
-    return settings.ratelimits.get(_method(), settings.ratelimit_default)
-
-
-def _scope_for(settings: Settings, _endpoint: str) -> str:
-    method = _method()
-    return f"frame:{method}" if method in settings.ratelimits else "frame:default"
+def _group() -> str:
+    """The called method's rate-limit group (see `FrameMethod.rate_limit_group`)."""
+    name = str((request.view_args or {}).get("method", "")).lower()
+    method = frame_method(name)
+    return method.rate_limit_group if method is not None else name
 
 
 def _breach_response(limit: RequestLimit) -> Response:
@@ -53,20 +45,42 @@ def _breach_response(limit: RequestLimit) -> Response:
     return response
 
 
-def install_rate_limits(app: Flask, settings: Settings) -> Limiter:
-    """Attach a Limiter to `app` that limits the frame methods as configured."""
-    limiter = Limiter(
-        key_func=get_remote_address,
-        app=app,
-        storage_uri=settings.ratelimit_storage,
-        enabled=settings.ratelimit_enabled,
-        headers_enabled=True,
-        key_prefix="oct8ne",
-        swallow_errors=True,
-    )
-    limiter.limit(
-        partial(_limit_for, settings),
-        scope=partial(_scope_for, settings),
-        on_breach=_breach_response,
-    )(frame_blueprint)
-    return limiter
+class FrameLimits:
+    """The configured limits of the frame methods, put on a frame Blueprint's app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def limit(self) -> str:
+        """The limit of the called method: its own if `ratelimits` names it, else the default."""
+        return self.settings.ratelimits.get(_group(), self.settings.ratelimit_default)
+
+    def scope(self, _endpoint: str) -> str:
+        """The called method's bucket: its own if `ratelimits` names it, else the shared one."""
+        group = _group()
+        return f"frame:{group}" if group in self.settings.ratelimits else "frame:default"
+
+    def install(self, blueprint: Blueprint) -> None:
+        """Limit `blueprint` on every app it is registered on (one Limiter per app)."""
+
+        def attach(setup: BlueprintSetupState) -> None:
+            app = setup.app
+            assert isinstance(app, Flask)  # a Flask Blueprint is registered on a Flask app
+            self.attach(app, blueprint)
+
+        blueprint.record_once(attach)
+
+    def attach(self, app: Flask, blueprint: Blueprint) -> Limiter:
+        """A Limiter on `app` that limits `blueprint`'s methods as configured."""
+        settings = self.settings
+        limiter = Limiter(
+            key_func=get_remote_address,
+            app=app,
+            storage_uri=settings.ratelimit_storage,
+            enabled=settings.ratelimit_enabled,
+            headers_enabled=True,
+            key_prefix="oct8ne",
+            swallow_errors=True,
+        )
+        limiter.limit(self.limit, scope=self.scope, on_breach=_breach_response)(blueprint)
+        return limiter

@@ -22,19 +22,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict, Unpack
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from oct8ne_adapter.domain import Money, Product
 from oct8ne_adapter.web.javascript import is_javascript_name
 from oct8ne_adapter.web.pricing import format_money, parse_locale
+from oct8ne_adapter.web.state import current_state
 
 if TYPE_CHECKING:
-    from oct8ne_adapter.extension import AdapterState
     from oct8ne_adapter.platform.credentials import PlatformCredentials
     from oct8ne_adapter.settings import Settings
 
@@ -179,21 +179,33 @@ def visitor_ids_script(*, nonce: str | None = None) -> Markup:
     )
 
 
-def sale_notification_url(
-    credentials: PlatformCredentials,
-    *,
-    currency: str | None = None,
-    locale: str | None = None,
-    value: str | Money | None = None,
-    reference: str | None = None,
-    customer_id: str | None = None,
-    context_info: Mapping[str, object] | None = None,
-) -> str:
+class Sale(TypedDict, total=False):
+    """What a sale notification may tell oct8ne; every item is optional."""
+
+    currency: str | None
+    locale: str | None
+    value: str | Money | None
+    reference: str | None
+    customer_id: str | None
+    context_info: Mapping[str, object] | None
+
+
+def _check_sale(sale: Sale) -> None:
+    """Keyword-only parameters in all but name: a misspelt one is an error, never ignored."""
+    unexpected = sale.keys() - Sale.__optional_keys__
+    if unexpected:
+        raise TypeError(f"unexpected keyword argument {sorted(unexpected)[0]!r}")
+
+
+def sale_notification_url(credentials: PlatformCredentials, **sale: Unpack[Sale]) -> str:
     """The sale-notification script URL; empty parameters are left out (only license is required).
 
     A `Money` value is formatted for `locale` ("1.237,59 €"), and gives the currency if none is.
     `context_info` is sent as JSON.
     """
+    _check_sale(sale)
+    currency, locale, value = sale.get("currency"), sale.get("locale"), sale.get("value")
+    context_info = sale.get("context_info")
     if isinstance(value, Money):
         currency = currency or value.currency
         value = format_money(value, parse_locale(locale, "en-US"))
@@ -203,8 +215,8 @@ def sale_notification_url(
         "CurrencyCode": currency,
         "locale": locale,
         "value": value,
-        "reference": reference,
-        "customerId": customer_id,
+        "reference": sale.get("reference"),
+        "customerId": sale.get("customer_id"),
         "contextInfo": (
             json.dumps(context_info, ensure_ascii=False, separators=(",", ":"), default=str)
             if context_info
@@ -215,32 +227,16 @@ def sale_notification_url(
     return f"https://{_host(credentials.static_server)}{SALE_NOTIFICATION_PATH}?{query}"
 
 
-def sale_notification(
-    credentials: PlatformCredentials,
-    *,
-    currency: str | None = None,
-    locale: str | None = None,
-    value: str | Money | None = None,
-    reference: str | None = None,
-    customer_id: str | None = None,
-    context_info: Mapping[str, object] | None = None,
-) -> Markup:
+def sale_notification(credentials: PlatformCredentials, **sale: Unpack[Sale]) -> Markup:
     """The `<script id="oct8ne-sale-notification">` for the order confirmation page.
 
     It tells oct8ne that a sale was made, so a chat that led to it is counted. Without a license
     it is an HTML comment.
     """
+    _check_sale(sale)
     if not credentials.license_id:
         return NO_LICENSE
-    src = sale_notification_url(
-        credentials,
-        currency=currency,
-        locale=locale,
-        value=value,
-        reference=reference,
-        customer_id=customer_id,
-        context_info=context_info,
-    )
+    src = sale_notification_url(credentials, **sale)
     return Markup(_environment.get_template("oct8ne/sale_notification.html").render(src=src))
 
 
@@ -282,11 +278,6 @@ def agents_unavailable(
 # -- Flask -------------------------------------------------------------------------------------
 
 
-def _state() -> AdapterState:
-    state: AdapterState = current_app.extensions["oct8ne"]
-    return state
-
-
 def oct8ne_widget(
     product: CurrentProduct | Product | None = None,
     *,
@@ -295,7 +286,7 @@ def oct8ne_widget(
     nonce: str | None = None,
 ) -> Markup:
     """Template global: the widget script with the app's credentials and settings."""
-    state = _state()
+    state = current_state()
     widget = widget_script(
         state.credentials(),
         state.settings,
@@ -310,26 +301,11 @@ def oct8ne_widget(
     return widget
 
 
-def oct8ne_sale_notification(
-    *,
-    reference: str | None = None,
-    value: str | Money | None = None,
-    currency: str | None = None,
-    locale: str | None = None,
-    customer_id: str | None = None,
-    context_info: Mapping[str, object] | None = None,
-) -> Markup:
+def oct8ne_sale_notification(**sale: Unpack[Sale]) -> Markup:
     """Template global: the sale-notification script with the app's license and static host."""
-    state = _state()
-    return sale_notification(
-        state.credentials(),
-        currency=currency,
-        locale=locale or state.settings.default_locale,
-        value=value,
-        reference=reference,
-        customer_id=customer_id,
-        context_info=context_info,
-    )
+    state = current_state()
+    sale["locale"] = sale.get("locale") or state.settings.default_locale
+    return sale_notification(state.credentials(), **sale)
 
 
 #: Blueprint without routes: it makes `oct8ne/macros.html` importable from the app's templates.

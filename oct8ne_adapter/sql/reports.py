@@ -1,4 +1,4 @@
-"""What oct8ne reads back from recorded events: getSalesReport rows and the visitor's recorded cart.
+"""SqlReports: recorded carts and the getSalesReport rows, read from the commerce-event tables.
 
 getSalesReport lists the carts and orders tagged with an `oct8ne-session` (visitors oct8ne
 saw) that changed in a period: one row per cart, carrying its order once it was placed (the
@@ -10,64 +10,51 @@ and updated in it, so that a caller polling period after period can tell new row
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from oct8ne_adapter import domain
 from oct8ne_adapter.sql.catalog import from_minor_units
+from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import RecordedCart, RecordedOrder
 
 #: At most this many rows per call: a report of a busy shop's quarter stays bounded.
 MAX_ROWS = 10_000
 
-
-@dataclass(frozen=True, slots=True)
-class SalesRow:
-    """One getSalesReport row."""
-
-    quote_id: str | None
-    order_id: str | None
-    session_id: str
-    customer_id: str | None
-    price: Decimal
-    final_price: Decimal
-    currency: str
-    products_count: int
-    items_count: int
-    created_at: datetime
-    updated_at: datetime
-    created_in_period: bool
+Recorded = TypeVar("Recorded", RecordedCart, RecordedOrder)
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedCartLine:
-    """A product in a recorded cart, as the shop described it."""
+class SqlReports:
+    """The ReportRepository over the adapter's SQL database; one session per call."""
 
-    product_id: str
-    name: str
-    quantity: int
-    unit_price: Decimal
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
+    def recorded_cart(
+        self, *, customer_id: str | None, oct8ne_session: str | None
+    ) -> domain.RecordedCart | None:
+        """The newest recorded cart, not yet ordered, of this customer or oct8ne session."""
+        with self.database.session() as session:
+            return recorded_cart(session, customer_id=customer_id, oct8ne_session=oct8ne_session)
 
-@dataclass(frozen=True, slots=True)
-class RecordedCartView:
-    """The latest recorded snapshot of a visitor's cart."""
-
-    cart_id: str
-    currency: str
-    subtotal: Decimal
-    total: Decimal
-    lines: tuple[RecordedCartLine, ...]
+    def sales_report(self, start: datetime, end: datetime) -> list[domain.SalesReportRow]:
+        """Rows for carts and orders of oct8ne visitors changed in [start, end) (naive UTC)."""
+        with self.database.session() as session:
+            return sales_report(session, start, end)
 
 
-def _order_row(order: RecordedOrder, cart: RecordedCart | None, start: datetime) -> SalesRow:
+def _order_row(
+    order: RecordedOrder, cart: RecordedCart | None, start: datetime
+) -> domain.SalesReportRow:
     created = min(order.placed_at, cart.created_at) if cart else order.placed_at
     updated = max(order.updated_at, cart.updated_at) if cart else order.updated_at
     session_id = order.oct8ne_session or (cart.oct8ne_session if cart else None) or ""
-    return SalesRow(
+    return domain.SalesReportRow(
         quote_id=cart.cart_id if cart else order.cart_id,
         order_id=order.order_id,
         session_id=session_id,
@@ -83,8 +70,8 @@ def _order_row(order: RecordedOrder, cart: RecordedCart | None, start: datetime)
     )
 
 
-def _cart_row(cart: RecordedCart, start: datetime) -> SalesRow:
-    return SalesRow(
+def _cart_row(cart: RecordedCart, start: datetime) -> domain.SalesReportRow:
+    return domain.SalesReportRow(
         quote_id=cart.cart_id,
         order_id=None,
         session_id=cart.oct8ne_session or "",
@@ -100,9 +87,26 @@ def _cart_row(cart: RecordedCart, start: datetime) -> SalesRow:
     )
 
 
+def _completed(
+    session: Session,
+    model: type[Recorded],
+    key: str,
+    found: Sequence[Recorded],
+    wanted: Collection[str],
+) -> dict[str, Recorded]:
+    """`found` by `key`, with the `wanted` keys it lacks loaded too (changed outside the period)."""
+    by_key = {getattr(item, key): item for item in found}
+    missing = set(wanted) - by_key.keys()
+    if missing:
+        column = getattr(model, key)
+        loaded = session.scalars(select(model).where(column.in_(missing)))
+        by_key.update((getattr(item, key), item) for item in loaded)
+    return by_key
+
+
 def sales_report(
     session: Session, start: datetime, end: datetime, limit: int = MAX_ROWS
-) -> list[SalesRow]:
+) -> list[domain.SalesReportRow]:
     """Rows for carts and orders of oct8ne visitors changed in [start, end) (naive UTC)."""
     carts = session.scalars(
         select(RecordedCart)
@@ -123,25 +127,9 @@ def sales_report(
     # A cart's order and an order's cart, changed in the period or not, make one row.
     order_ids = {cart.order_id for cart in carts if cart.order_id}
     cart_ids = {order.cart_id for order in orders if order.cart_id}
-    orders_by_id = {order.order_id: order for order in orders}
-    missing_orders = order_ids - orders_by_id.keys()
-    if missing_orders:
-        orders_by_id.update(
-            (order.order_id, order)
-            for order in session.scalars(
-                select(RecordedOrder).where(RecordedOrder.order_id.in_(missing_orders))
-            )
-        )
-    carts_by_id = {cart.cart_id: cart for cart in carts}
-    missing_carts = cart_ids - carts_by_id.keys()
-    if missing_carts:
-        carts_by_id.update(
-            (cart.cart_id, cart)
-            for cart in session.scalars(
-                select(RecordedCart).where(RecordedCart.cart_id.in_(missing_carts))
-            )
-        )
-    rows: dict[tuple[str, str], SalesRow] = {}
+    orders_by_id = _completed(session, RecordedOrder, "order_id", orders, order_ids)
+    carts_by_id = _completed(session, RecordedCart, "cart_id", carts, cart_ids)
+    rows: dict[tuple[str, str], domain.SalesReportRow] = {}
     for cart in carts:
         order = orders_by_id.get(cart.order_id) if cart.order_id else None
         row = _order_row(order, cart, start) if order else _cart_row(cart, start)
@@ -163,7 +151,7 @@ def sales_report(
 
 def recorded_cart(
     session: Session, *, customer_id: str | None, oct8ne_session: str | None
-) -> RecordedCartView | None:
+) -> domain.RecordedCart | None:
     """The newest recorded cart, not yet ordered, of this customer or oct8ne session."""
     owners = []
     if customer_id:
@@ -180,13 +168,13 @@ def recorded_cart(
     ).first()
     if cart is None:
         return None
-    return RecordedCartView(
+    return domain.RecordedCart(
         cart_id=cart.cart_id,
         currency=cart.currency,
         subtotal=from_minor_units(cart.subtotal_minor, cart.currency),
         total=from_minor_units(cart.total_minor, cart.currency),
         lines=tuple(
-            RecordedCartLine(
+            domain.RecordedCartLine(
                 product_id=str(line["id"]),
                 name=str(line["name"]),
                 quantity=int(line["quantity"]),
