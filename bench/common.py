@@ -246,7 +246,7 @@ def bench_session_token(database: Path) -> str:
 
 def index_engine(flask_app: Any) -> Any:
     """The app's in-process search engine (has `current`), or None for the SQL search."""
-    from oct8ne_adapter.extension import adapter_state
+    from oct8ne_adapter.web.state import adapter_state
 
     searcher = getattr(adapter_state(flask_app).repository, "searcher", None)
     engine = getattr(searcher, "__self__", None)

@@ -278,7 +278,7 @@ class InProcess:
 
     def __init__(self, database: Path, engine: str) -> None:
         from oct8ne_adapter import create_app
-        from oct8ne_adapter.extension import adapter_state
+        from oct8ne_adapter.web.state import adapter_state
 
         self.engine = engine
         self.app = create_app(
@@ -306,7 +306,7 @@ class InProcess:
 
         from oct8ne_adapter.web.params import parse_search
         from oct8ne_adapter.web.responses import encode_json
-        from oct8ne_adapter.web.serializers import Serializer
+        from oct8ne_adapter.web.serializers import Serializer, search_result
 
         args = MultiDict(parse_qsl(path.partition("?")[2]))
         with self.app.test_request_context(path):
@@ -314,7 +314,7 @@ class InProcess:
             started = time.perf_counter()
             result = self.state.repository.search(query)
             searched = time.perf_counter()
-            encode_json(Serializer(self.state.settings, presentation).search_result(result))
+            encode_json(search_result(Serializer(self.state.settings, presentation), result))
             return searched - started, time.perf_counter() - searched
 
 
@@ -904,7 +904,7 @@ def hotpaths(arguments: argparse.Namespace) -> None:
 
     from oct8ne_adapter.web.params import parse_search
     from oct8ne_adapter.web.responses import encode_json
-    from oct8ne_adapter.web.serializers import Serializer
+    from oct8ne_adapter.web.serializers import Serializer, search_result
 
     # A fixed search result (a page of 10 with every facet group), serialized again and again.
     search_args = MultiDict(parse_qsl(mix["broad"][0].partition("?")[2] + "&locale=es-ES"))
@@ -912,7 +912,7 @@ def hotpaths(arguments: argparse.Namespace) -> None:
     result = runner.state.repository.search(query)
 
     def serialize_search() -> None:
-        encode_json(Serializer(runner.state.settings, presentation).search_result(result))
+        encode_json(search_result(Serializer(runner.state.settings, presentation), result))
 
     counter = [0, 0]
 

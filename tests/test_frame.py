@@ -1,13 +1,21 @@
-"""Every frame method over the demo shop, as JSON and JSONP, with hostile and malformed input."""
+"""Every frame method over the demo shop, as JSON and JSONP, with hostile and malformed input.
+
+Tests marked `any_repository` (with `frame_client`) hold for any repository: they run over the
+demo database on each backend and over the in-memory FakeRepository (`[memory]`);
+`test_frame_memory.py` has the demo-specific ones' equivalents over the fake's own catalog.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from datetime import datetime
+from typing import Any
 
 import pytest
+from backends import BACKENDS
 from conftest import API_TOKEN, adapter_config, frame
+from fakes.memory_repository import FakeRepository
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
@@ -53,6 +61,26 @@ EVERY_METHOD = [
 ]
 
 
+#: Marks a test that holds for any repository: it runs on every backend and in memory.
+any_repository = pytest.mark.parametrize("backend", [*BACKENDS, "memory"], indirect=True)
+
+
+def memory_app_config() -> dict[str, Any]:
+    """The tests' configuration without a database: the repository is the app's only data."""
+    config = adapter_config("sqlite://")
+    config.pop("OCT8NE_DEMO", None)
+    return config
+
+
+@pytest.fixture
+def frame_client(backend: str, request: pytest.FixtureRequest) -> FlaskClient:
+    """A client of the adapter over the demo database of the backend, or over a FakeRepository."""
+    if backend == "memory":
+        return create_app(memory_app_config(), repository=FakeRepository()).test_client()
+    client: FlaskClient = request.getfixturevalue("client")
+    return client
+
+
 def jsonp_payload(body: str, callback: str) -> object:
     """The JSON inside `/**/callback(...);`, asserting that exact shape."""
     prefix = f"/**/{callback}("
@@ -61,10 +89,11 @@ def jsonp_payload(body: str, callback: str) -> object:
 
 
 @pytest.mark.parametrize(("method", "params"), EVERY_METHOD)
-def test_every_method_answers_json_without_callback(client: FlaskClient, method, params):
+@any_repository
+def test_every_method_answers_json_without_callback(frame_client: FlaskClient, method, params):
     """Spec: "If the parameter callback is not present, the data must be returned using raw
     JSON"."""
-    response = client.get(f"/oct8ne/frame/{method}", query_string=params)
+    response = frame_client.get(f"/oct8ne/frame/{method}", query_string=params)
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -72,11 +101,12 @@ def test_every_method_answers_json_without_callback(client: FlaskClient, method,
 
 
 @pytest.mark.parametrize(("method", "params"), EVERY_METHOD)
-def test_every_method_answers_jsonp_with_callback(client: FlaskClient, method, params):
+@any_repository
+def test_every_method_answers_jsonp_with_callback(frame_client: FlaskClient, method, params):
     """Spec: "<callbackFunction>( <jsonData> )", "always with the content-type
     application/javascript"."""
-    plain = client.get(f"/oct8ne/frame/{method}", query_string=params).get_json()
-    response = client.get(
+    plain = frame_client.get(f"/oct8ne/frame/{method}", query_string=params).get_json()
+    response = frame_client.get(
         f"/oct8ne/frame/{method}", query_string={**params, "callback": "jQuery36_17000"}
     )
     assert response.status_code == 200
@@ -88,14 +118,16 @@ def test_every_method_answers_jsonp_with_callback(client: FlaskClient, method, p
 @pytest.mark.parametrize(
     "spelling", ["productInfo", "productinfo", "PRODUCTINFO", "ProductInfo", "pRoDuCtInFo"]
 )
-def test_method_names_are_case_insensitive(client: FlaskClient, spelling):
+@any_repository
+def test_method_names_are_case_insensitive(frame_client: FlaskClient, spelling):
     """Spec: "They must be 'case insensitive'"."""
-    assert frame(client, spelling, productIds="1001")[0]["internalId"] == "1001"
+    assert frame(frame_client, spelling, productIds="1001")[0]["internalId"] == "1001"
 
 
 @pytest.mark.parametrize("method", ["nope", "productInfos", "getSalesReportX", "x" * 300])
-def test_unknown_method_is_a_json_404(client: FlaskClient, method):
-    response = client.get(f"/oct8ne/frame/{method}?callback=cb")
+@any_repository
+def test_unknown_method_is_a_json_404(frame_client: FlaskClient, method):
+    response = frame_client.get(f"/oct8ne/frame/{method}?callback=cb")
     assert response.status_code == 404
     assert response.get_json() is None  # wrapped in the (valid) callback
     payload = jsonp_payload(response.get_data(as_text=True), "cb")
@@ -120,8 +152,9 @@ def test_unknown_method_is_a_json_404(client: FlaskClient, method):
         "a-b",
     ],
 )
-def test_hostile_callbacks_are_refused_and_never_reflected(client: FlaskClient, callback):
-    response = client.get("/oct8ne/frame/getAdapterInfo", query_string={"callback": callback})
+@any_repository
+def test_hostile_callbacks_are_refused_and_never_reflected(frame_client: FlaskClient, callback):
+    response = frame_client.get("/oct8ne/frame/getAdapterInfo", query_string={"callback": callback})
     if callback == "eval":
         # A plain identifier is a valid name; it is only ever called with our JSON.
         assert response.status_code == 200
@@ -189,16 +222,18 @@ def test_prices_follow_locale_and_currency(client: FlaskClient, locale, currency
     assert (tent["formattedPrice"], tent["formattedPrevPrice"]) == (price, previous)
 
 
-def test_texts_follow_the_locale_with_fallback(client: FlaskClient):
-    (english,) = frame(client, "productSummary", productIds="1001", locale="en-US")
-    (spanish,) = frame(client, "productSummary", productIds="1001", locale="es-MX")
-    (french,) = frame(client, "productSummary", productIds="1001", locale="fr-FR")
+@any_repository
+def test_texts_follow_the_locale_with_fallback(frame_client: FlaskClient):
+    (english,) = frame(frame_client, "productSummary", productIds="1001", locale="en-US")
+    (spanish,) = frame(frame_client, "productSummary", productIds="1001", locale="es-MX")
+    (french,) = frame(frame_client, "productSummary", productIds="1001", locale="fr-FR")
     assert english["title"] != spanish["title"]
     assert french["title"] == english["title"]  # no French text: the default language
 
 
-def test_product_summary_structure_and_order(client: FlaskClient):
-    products = frame(client, "productSummary", productIds="1003,1001,1002")
+@any_repository
+def test_product_summary_structure_and_order(frame_client: FlaskClient):
+    products = frame(frame_client, "productSummary", productIds="1003,1001,1002")
     assert [product["internalId"] for product in products] == ["1003", "1001", "1002"]
     assert all(set(product) == PRODUCT_SUMMARY_FIELDS for product in products)
 
@@ -218,35 +253,39 @@ def test_product_summary_structure_and_order(client: FlaskClient):
         ("1001\u0000", []),
     ],
 )
-def test_product_ids_are_cleaned_not_refused(client: FlaskClient, product_ids, expected):
+@any_repository
+def test_product_ids_are_cleaned_not_refused(frame_client: FlaskClient, product_ids, expected):
     for method in ("productInfo", "productSummary"):
-        products = frame(client, method, productIds=product_ids)
+        products = frame(frame_client, method, productIds=product_ids)
         assert [product["internalId"] for product in products] == expected
 
 
-def test_more_than_100_product_ids_is_a_400_with_reason(client: FlaskClient):
+@any_repository
+def test_more_than_100_product_ids_is_a_400_with_reason(frame_client: FlaskClient):
     ids = ",".join(str(1000 + n) for n in range(101))
-    response = client.get("/oct8ne/frame/productInfo", query_string={"productIds": ids})
+    response = frame_client.get("/oct8ne/frame/productInfo", query_string={"productIds": ids})
     assert response.status_code == 400
     assert "at most 100" in response.get_json()["message"]
-    assert frame(client, "productInfo", productIds=",".join(ids.split(",")[:100]))
+    assert frame(frame_client, "productInfo", productIds=",".join(ids.split(",")[:100]))
 
 
-def test_product_related(client: FlaskClient):
-    related = frame(client, "productRelated", productId="1001")
+@any_repository
+def test_product_related(frame_client: FlaskClient):
+    related = frame(frame_client, "productRelated", productId="1001")
     assert related["total"] == len(related["results"]) > 0
     assert all(set(product) == PRODUCT_SUMMARY_FIELDS for product in related["results"])
     assert "1001" not in [product["internalId"] for product in related["results"]]
-    assert frame(client, "productRelated", productId="nope") == {"total": 0, "results": []}
-    assert frame(client, "productRelated") == {"total": 0, "results": []}
+    assert frame(frame_client, "productRelated", productId="nope") == {"total": 0, "results": []}
+    assert frame(frame_client, "productRelated") == {"total": 0, "results": []}
 
 
 # -- customer, wishlist, cart ------------------------------------------------------------------
 
 
-def test_customer_data_for_an_anonymous_visitor(client: FlaskClient):
+@any_repository
+def test_customer_data_for_an_anonymous_visitor(frame_client: FlaskClient):
     """Spec: id, firstName, lastName, email are "null if they have not been authenticated"."""
-    data = frame(client, "customerData")
+    data = frame(frame_client, "customerData")
     assert data == {
         "id": None,
         "firstName": None,
@@ -294,10 +333,11 @@ def test_anonymous_guest_keeps_a_cart(client: FlaskClient, app):
     assert cart_payload["finalPrice"] == "4500.00"
 
 
-def test_unknown_or_forged_session_cookie_is_anonymous(client: FlaskClient):
+@any_repository
+def test_unknown_or_forged_session_cookie_is_anonymous(frame_client: FlaskClient):
     for token in ("forged", "x" * 1000, "'; DROP TABLE shop_sessions; --"):
-        client.set_cookie("shop_session", token)
-        assert frame(client, "customerData")["id"] is None
+        frame_client.set_cookie("shop_session", token)
+        assert frame(frame_client, "customerData")["id"] is None
 
 
 @pytest.mark.writes_database
@@ -310,8 +350,9 @@ def test_add_to_wishlist_without_duplicates(signed_in_client: FlaskClient):
     assert [item["internalId"] for item in wishlist] == ["1002", "1005", "1006", "1010"]
 
 
-def test_add_to_wishlist_when_nobody_is_signed_in(client: FlaskClient):
-    assert frame(client, "addToWishList", productIds="1001") == {"result": "false"}
+@any_repository
+def test_add_to_wishlist_when_nobody_is_signed_in(frame_client: FlaskClient):
+    assert frame(frame_client, "addToWishList", productIds="1001") == {"result": "false"}
 
 
 def test_get_cart_for_jane(signed_in_client: FlaskClient):
@@ -334,8 +375,9 @@ def test_get_cart_for_jane(signed_in_client: FlaskClient):
 # -- adapter info ------------------------------------------------------------------------------
 
 
-def test_get_adapter_info(client: FlaskClient):
-    info = frame(client, "getAdapterInfo")
+@any_repository
+def test_get_adapter_info(frame_client: FlaskClient):
+    info = frame(frame_client, "getAdapterInfo")
     assert info["apiVersion"] == "2.4"
     assert info["enabled"] is True
     for required in ("platform", "adapterVersion", "developedBy", "apiVersion"):
@@ -380,11 +422,12 @@ def test_get_orders_paging_and_locale(client: FlaskClient):
     "token",
     [None, "", "wrong", API_TOKEN[:-1], API_TOKEN + "x", API_TOKEN.upper(), " " + API_TOKEN],
 )
-def test_orders_need_the_exact_token(client: FlaskClient, token):
+@any_repository
+def test_orders_need_the_exact_token(frame_client: FlaskClient, token):
     """Spec: "If the apiToken received is not correct, this method must return an empty array"."""
     params = {} if token is None else {"apiToken": token}
-    assert frame(client, "getOrders", customerEmail="jane.doe@example.com", **params) == []
-    assert frame(client, "getOrderDetails", reference="JDX1001A", **params) == []
+    assert frame(frame_client, "getOrders", customerEmail="jane.doe@example.com", **params) == []
+    assert frame(frame_client, "getOrderDetails", reference="JDX1001A", **params) == []
 
 
 def test_orders_are_closed_when_no_token_is_configured(database_url: str):
@@ -401,8 +444,9 @@ def test_orders_are_closed_when_no_token_is_configured(database_url: str):
 @pytest.mark.parametrize(
     "email", ["nobody@example.com", "", "jane.doe", "' OR 1=1 --", "jane.doe@example.com\x00"]
 )
-def test_unknown_customer_gets_no_orders(client: FlaskClient, email):
-    assert frame(client, "getOrders", customerEmail=email, apiToken=API_TOKEN) == []
+@any_repository
+def test_unknown_customer_gets_no_orders(frame_client: FlaskClient, email):
+    assert frame(frame_client, "getOrders", customerEmail=email, apiToken=API_TOKEN) == []
 
 
 def test_get_order_details(client: FlaskClient):
@@ -425,8 +469,9 @@ def test_get_order_details(client: FlaskClient):
 
 
 @pytest.mark.parametrize("reference", ["NOPE", "", "x" * 500, "JDX1001A' --", "JDX1001A\x00"])
-def test_unknown_reference_gets_an_empty_array(client: FlaskClient, reference):
-    assert frame(client, "getOrderDetails", reference=reference, apiToken=API_TOKEN) == []
+@any_repository
+def test_unknown_reference_gets_an_empty_array(frame_client: FlaskClient, reference):
+    assert frame(frame_client, "getOrderDetails", reference=reference, apiToken=API_TOKEN) == []
 
 
 @pytest.mark.parametrize(
@@ -439,8 +484,9 @@ def test_unknown_reference_gets_an_empty_array(client: FlaskClient, reference):
         ({"page": "99999999999999999999"}, "page"),
     ],
 )
-def test_bad_order_paging_is_a_400_with_reason(client: FlaskClient, params, reason):
-    response = client.get(
+@any_repository
+def test_bad_order_paging_is_a_400_with_reason(frame_client: FlaskClient, params, reason):
+    response = frame_client.get(
         "/oct8ne/frame/getOrders",
         query_string={"customerEmail": "jane.doe@example.com", "apiToken": API_TOKEN, **params},
     )
@@ -448,9 +494,10 @@ def test_bad_order_paging_is_a_400_with_reason(client: FlaskClient, params, reas
     assert reason in response.get_json()["message"]
 
 
-def test_token_is_never_echoed(client: FlaskClient):
+@any_repository
+def test_token_is_never_echoed(frame_client: FlaskClient):
     for method in ("getOrders", "getOrderDetails"):
-        response = client.get(
+        response = frame_client.get(
             f"/oct8ne/frame/{method}",
             query_string={
                 "apiToken": API_TOKEN,

@@ -142,7 +142,7 @@ class Database:
     def __init__(self, engine: Engine, *, product_cache: ProductCache | None = None) -> None:
         self.engine = engine
         #: Products this process loaded from this database; every session carries it.
-        self.product_cache = product_cache or ProductCache()
+        self.product_cache = ProductCache() if product_cache is None else product_cache
         info = {PRODUCT_CACHE_KEY: self.product_cache}
         self._sessions = sessionmaker(engine, expire_on_commit=False, info=info)
 

@@ -1,0 +1,1 @@
+"""Fakes of the tests' own: an in-memory repository implementing the repository Protocols."""

@@ -1,0 +1,310 @@
+"""Every frame method over the in-memory FakeRepository and its own catalog (tests/fakes/).
+
+The demo-specific tests of `test_frame.py` have their equivalents here, over the fake's data;
+the ones that hold for any repository run there on `[memory]` too. Nothing here needs SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import API_TOKEN, adapter_config, frame
+from fakes.memory_repository import ADA, ADA_SESSION, GUEST_SESSION, FakeRepository
+from flask import Flask
+from flask.testing import FlaskClient
+
+from oct8ne_adapter import create_app
+from oct8ne_adapter.repository import (
+    AdapterRepository,
+    ReportRepository,
+    SessionRepository,
+)
+from oct8ne_adapter.web.frame import frame_blueprint
+from oct8ne_adapter.web.methods import FRAME_METHODS
+from oct8ne_adapter.web.openapi import METHODS, SCHEMAS
+from oct8ne_adapter.web.state import adapter_state, install_state
+
+ADA_ORDERS = {"customerEmail": ADA.email, "apiToken": API_TOKEN}
+
+
+def memory_config(**overrides: Any) -> dict[str, Any]:
+    """The tests' configuration; no database: the fake is the app's only data."""
+    config = adapter_config("sqlite://", **overrides)
+    config.pop("OCT8NE_DEMO", None)
+    return config
+
+
+@pytest.fixture
+def fake() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def memory_app(fake: FakeRepository) -> Flask:
+    return create_app(memory_config(), repository=fake)
+
+
+@pytest.fixture
+def client(memory_app: Flask) -> FlaskClient:
+    return memory_app.test_client()
+
+
+@pytest.fixture
+def ada(client: FlaskClient) -> FlaskClient:
+    """A client signed in as the fake's customer, through the shop session cookie."""
+    client.set_cookie("shop_session", ADA_SESSION)
+    return client
+
+
+def test_the_fake_implements_every_repository_protocol(fake: FakeRepository):
+    assert isinstance(fake, AdapterRepository)
+    assert isinstance(fake, SessionRepository)
+    assert isinstance(fake, ReportRepository)
+
+
+#: Parameters under which every method gives a real (not empty) answer over the fake.
+REAL_PARAMS: dict[str, dict[str, str]] = {
+    "productInfo": {"productIds": "1001,1002"},
+    "productSummary": {"productIds": "1001"},
+    "productRelated": {"productId": "1001"},
+    "search": {"search": "tent"},
+    "addToWishList": {"productIds": "1004"},
+    "getOrders": ADA_ORDERS,
+    "getOrderDetails": {"reference": "FK-0001", "apiToken": API_TOKEN},
+    "getSalesReport": {"apiToken": API_TOKEN},
+}
+
+
+@pytest.mark.parametrize("method", [method.name for method in FRAME_METHODS])
+def test_create_app_with_the_fake_serves_every_frame_method(ada: FlaskClient, method: str):
+    """Every method of the table answers 200 with what the OpenAPI document describes."""
+    answer = frame(ada, method, **REAL_PARAMS.get(method, {}))
+    _, _, schema = METHODS[method]
+    jsonschema.Draft202012Validator({**schema, "components": {"schemas": SCHEMAS}}).validate(answer)
+    if method != "getSalesReport":  # a shop's own repository has no report (a later issue's)
+        assert answer
+
+
+# -- productInfo / productSummary -------------------------------------------------------------
+
+
+def test_product_info_structure(client: FlaskClient):
+    jacket, tent = frame(client, "productInfo", productIds="1001,1002")
+    assert jacket["internalId"] == "1001"
+    assert (jacket["formattedPrice"], jacket["formattedPrevPrice"]) == ("$120.00", "$150.00")
+    assert jacket["useProductUrl"] is True and tent["useProductUrl"] is False
+    assert jacket["productUrl"] == "https://shop.example/shop/1001"
+    assert jacket["addToCartUrl"] == "https://shop.example/cart/add/1001"
+    assert jacket["thumbnail"] == "https://shop.example/img/1001.jpg"
+    assert jacket["medias"] == [
+        {"url": "https://shop.example/img/1001-a.jpg"},
+        {"url": "https://shop.example/img/1001-b.jpg"},
+    ]
+    assert jacket["description"] == "Taped seams.<br/>Packs into its pocket."
+    assert tent["description"] == "<p>Two people, <b>three</b> seasons.</p>"
+    assert tent["medias"] == [{"url": "https://shop.example/img/1002.jpg"}]
+
+
+def test_previous_price_equals_price_without_discount(client: FlaskClient):
+    (tent,) = frame(client, "productInfo", productIds="1002")
+    assert tent["formattedPrice"] == tent["formattedPrevPrice"] == "$300.00"
+
+
+@pytest.mark.parametrize(
+    ("product_id", "locale", "currency", "price"),
+    [
+        ("1002", "en-US", "USD", "$300.00"),
+        ("1002", "es-ES", "EUR", "280,00\xa0€"),
+        ("1002", "de-DE", "USD", "300,00\xa0$"),
+        ("1002", "en-US", "GBP", "£240.00"),  # converted at the configured 0.80
+        ("1002", "xx-YY", "ZZZ", "$300.00"),  # unknown: the defaults, never an error
+        ("1005", "en-US", "EUR", "$18.00"),  # no EUR price and no rate: the shop's price
+    ],
+)
+def test_prices_follow_locale_and_currency(client, product_id, locale, currency, price):
+    (found,) = frame(
+        client, "productSummary", productIds=product_id, locale=locale, currency=currency
+    )
+    assert (found["formattedPrice"], found["formattedPrevPrice"]) == (price, price)
+
+
+def test_product_related_keeps_the_known_products_in_order(client: FlaskClient):
+    related = frame(client, "productRelated", productId="1001")
+    assert [product["internalId"] for product in related["results"]] == ["1004", "1005"]
+    assert related["total"] == 2
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+def test_search_filters_and_counts_over_the_fake(client: FlaskClient):
+    found = frame(client, "search", search="jacket")
+    assert found["total"] == 1 and found["results"][0]["internalId"] == "1001"
+    green = frame(client, "search", color="green", orderby="price", dir="desc")
+    assert [product["internalId"] for product in green["results"]] == ["1002", "1004", "1006"]
+    assert green["filters"]["applied"] == [
+        {"param": "color", "paramLabel": "Color", "value": "green", "valueLabel": "green"}
+    ]
+    available = {facet["param"]: facet for facet in green["filters"]["available"]}
+    assert set(available) == {"category", "brand"}  # the applied group is left out
+    assert {o["value"]: o["count"] for o in available["category"]["options"]} == {
+        "bags": 1,
+        "camping": 2,
+    }
+    spanish = frame(client, "search", search="taza", locale="es-ES")
+    assert [product["title"] for product in spanish["results"]] == ["Taza esmaltada"]
+
+
+# -- customer, wishlist, cart ------------------------------------------------------------------
+
+
+def test_customer_data_for_the_signed_in_customer(ada: FlaskClient):
+    data = frame(ada, "customerData", locale="es-ES", currency="EUR")
+    assert (data["id"], data["firstName"], data["lastName"], data["email"]) == (
+        "c-7",
+        "Ada",
+        "Lovelace",
+        "ada@example.com",
+    )
+    assert [item["internalId"] for item in data["wishlist"]] == ["1002"]
+    assert [(line["internalId"], line["qty"]) for line in data["cart"]] == [
+        ("1001", 2),
+        ("1003", 1),
+    ]
+    assert data["cart"][0]["title"] == "Chaqueta de lluvia Harbour"
+    assert data["cart"][0]["formattedPrice"] == "110,00\xa0€"
+
+
+def test_anonymous_guest_keeps_a_cart(client: FlaskClient):
+    client.set_cookie("shop_session", GUEST_SESSION)
+    data = frame(client, "customerData")
+    assert data["id"] is None and data["email"] is None
+    assert [(line["internalId"], line["qty"]) for line in data["cart"]] == [("1002", 3)]
+    cart = frame(client, "getCart")
+    assert (cart["totalItems"], cart["finalPrice"]) == (3, "900.00")
+
+
+def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: FakeRepository):
+    assert frame(ada, "addToWishList", productIds="1004,1002,1004,999999") == {"result": "true"}
+    frame(ada, "addToWishList", productIds="1004")
+    wishlist = frame(ada, "customerData")["wishlist"]
+    assert [item["internalId"] for item in wishlist] == ["1002", "1004"]
+    assert fake.wishlists[ADA.id] == ["1002", "1004"]
+
+
+def test_get_cart_for_the_signed_in_customer(ada: FlaskClient):
+    cart = frame(ada, "getCart")
+    assert cart == {
+        "price": "312.50",
+        "finalPrice": "252.50",
+        "currency": "USD",
+        "totalItems": 3,
+        "cart": [
+            {"internalId": "1001", "title": "Harbour Rain Jacket", "qty": 2, "price": "120.00"},
+            {"internalId": "1003", "title": "Enamel Trail Mug", "qty": 1, "price": "12.50"},
+        ],
+    }
+    assert frame(ada, "getCart", currency="EUR")["finalPrice"] == "231.50"
+
+
+def test_a_shops_own_repository_has_no_recorded_carts_nor_sales_report(ada: FlaskClient):
+    """As before the seam: without the adapter's database, getSalesReport answers []."""
+    ada.set_cookie("oct8ne-session", "oct8ne-session-1")
+    assert frame(ada, "getCart")["finalPrice"] == "252.50"  # the repository's cart
+    period = {"from": "2026-05-01", "to": "2026-05-03", "apiToken": API_TOKEN}
+    assert frame(ada, "getSalesReport", **period) == []
+
+
+@pytest.fixture
+def reports_client(memory_app: Flask, fake: FakeRepository) -> FlaskClient:
+    """A client of an app whose state reads recorded carts and reports from the fake."""
+    app = Flask("reports")
+    state = replace(adapter_state(memory_app), reports=fake)
+    install_state(app, state)
+    app.register_blueprint(frame_blueprint(state.settings), url_prefix="/oct8ne")
+    return app.test_client()
+
+
+def test_get_cart_and_the_sales_report_go_through_the_report_repository(
+    reports_client: FlaskClient,
+):
+    reports_client.set_cookie("oct8ne-session", "oct8ne-session-1")
+    assert frame(reports_client, "getCart") == {
+        "price": "80.00",
+        "finalPrice": "72.00",
+        "currency": "USD",
+        "totalItems": 2,
+        "cart": [{"internalId": "1006", "title": "Folding Camp Stool", "qty": 2, "price": "40.00"}],
+    }
+    period = {"from": "2026-05-01", "to": "2026-05-03"}
+    assert frame(reports_client, "getSalesReport", **period, apiToken="wrong") == []
+    (row,) = frame(reports_client, "getSalesReport", **period, apiToken=API_TOKEN)
+    assert row == {
+        "quoteId": "rc-1",
+        "orderId": None,
+        "sessionId": "oct8ne-session-1",
+        "customerId": None,
+        "price": "80.00",
+        "finalPrice": "72.00",
+        "currency": "USD",
+        "productsCount": 1,
+        "itemsCount": 2,
+        "lastAction": "C",
+        "utcCreated": "2026-05-02T10:00:00Z",
+        "utcLastUpdated": "2026-05-02T10:30:00Z",
+    }
+    later = {"from": "2026-05-02T10:15:00Z", "to": "2026-05-03", "apiToken": API_TOKEN}
+    assert frame(reports_client, "getSalesReport", **later)[0]["lastAction"] == "U"
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+def test_get_orders_with_the_token(client: FlaskClient):
+    orders = frame(client, "getOrders", customerEmail="Ada@Example.com", apiToken=API_TOKEN)
+    assert [order["reference"] for order in orders] == ["FK-0003", "FK-0002", "FK-0001"]
+    assert orders[0] == {
+        "date": "2026-05-01 08:00:00",
+        "reference": "FK-0003",
+        "total": "$300.00",
+        "currency": "USD",
+        "labelState": "Payment accepted",
+        "deliveryDate": "",
+    }
+    assert orders[-1]["labelState"] == "Delivered"
+    assert orders[-1]["deliveryDate"] == "2026-03-05 14:00:00"
+
+
+def test_get_orders_paging_and_locale(client: FlaskClient):
+    first = frame(client, "getOrders", page=1, pageSize=2, **ADA_ORDERS)
+    second = frame(client, "getOrders", page=2, pageSize=2, **ADA_ORDERS)
+    assert [o["reference"] for o in first + second] == ["FK-0003", "FK-0002", "FK-0001"]
+    spanish = frame(client, "getOrders", locale="es-ES", **ADA_ORDERS)
+    eur = next(order for order in spanish if order["reference"] == "FK-0002")
+    assert (eur["total"], eur["currency"]) == ("75,00\xa0€", "EUR")
+    assert spanish[-1]["labelState"] == "Entregado"
+
+
+def test_get_order_details(client: FlaskClient):
+    details = frame(client, "getOrderDetails", reference="FK-0001", apiToken=API_TOKEN)
+    assert details["total"] == "$132.50"
+    assert (details["carrier"], details["trackingNumber"], details["trackingUrl"]) == (
+        "Parcel Co",
+        "PC123456",
+        "",
+    )
+    assert details["products"] == [
+        {"quantity": "1", "name": "Harbour Rain Jacket"},
+        {"quantity": "1", "name": "Enamel Trail Mug"},
+    ]
+    assert details["comments"] == [{"message": "Ring twice, please.", "customer": True}]
+
+
+def test_orders_are_closed_when_no_token_is_configured():
+    app = create_app(memory_config(OCT8NE_API_TOKEN=""), repository=FakeRepository())
+    client = app.test_client()
+    for token in ("", API_TOKEN):
+        assert frame(client, "getOrders", customerEmail=ADA.email, apiToken=token) == []
