@@ -591,3 +591,12 @@ def test_a_host_template_can_import_the_macros(host: Flask) -> None:
         + agents_available("Chat <now>")
         + agents_unavailable("Mail us", link="mailto:a@b.c")
     )
+
+
+@pytest.mark.parametrize("license_id", [LICENSE, ""])
+def test_a_misspelt_sale_keyword_is_an_error(license_id: str) -> None:
+    credentials = PlatformCredentials(
+        "t", license_id, "backoffice.oct8ne.com/", "static.oct8ne.com/"
+    )
+    with pytest.raises(TypeError, match="refrence"):
+        sale_notification(credentials, refrence="R1")  # type: ignore[call-arg]

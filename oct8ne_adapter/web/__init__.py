@@ -1,1 +1,5 @@
-"""The HTTP surface: the frame blueprint, its methods, and what they answer."""
+"""The HTTP surface: request -> params -> handler -> repository/search -> serializers -> responses.
+
+`methods` is the one table of frame methods; `state` keeps each app's AdapterState and is the
+one module that reads `app.extensions`.
+"""
