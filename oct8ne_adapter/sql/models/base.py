@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
+from sqlalchemy.types import TypeEngine
 
 EXTERNAL_ID = 64
 LANGUAGE = 16
@@ -34,6 +35,16 @@ def exact(length: int) -> String:
     )
 
 
+def serial() -> TypeEngine[int]:
+    """A 64-bit integer; INTEGER on SQLite, where only an INTEGER PRIMARY KEY autoincrements."""
+    return BigInteger().with_variant(Integer, "sqlite")
+
+
+def serial_key() -> MappedColumn[Any]:
+    """An ever-growing 64-bit key: the order of a log or a queue."""
+    return mapped_column(serial(), primary_key=True, autoincrement=True)
+
+
 def owner_key(table: str) -> MappedColumn[Any]:
     """A key column naming the row that owns this one (`table.pk`): deleted with its owner."""
     return mapped_column(ForeignKey(f"{table}.pk", ondelete="CASCADE"), primary_key=True)
@@ -42,6 +53,9 @@ def owner_key(table: str) -> MappedColumn[Any]:
 def language_key() -> MappedColumn[Any]:
     """The language key column of a translation row."""
     return mapped_column(exact(LANGUAGE), primary_key=True)
+
+
+__all__ = ["EVENT_ID", "EXTERNAL_ID", "LANGUAGE", "Base", "exact"]
 
 
 class Base(DeclarativeBase):

@@ -23,6 +23,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, exact, language_key, owner_key
 
+__all__ = [
+    "Category",
+    "CategoryTranslation",
+    "Brand",
+    "Attribute",
+    "AttributeTranslation",
+    "AttributeValue",
+    "AttributeValueTranslation",
+    "Product",
+    "ProductTranslation",
+    "ProductPrice",
+    "ProductMedia",
+    "ProductCategory",
+    "ProductAttributeValue",
+    "ProductRelation",
+]
+
 
 class Category(Base):
     __tablename__ = "categories"

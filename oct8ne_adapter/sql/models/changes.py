@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer
+from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oct8ne_adapter.sql.models.base import Base
+from oct8ne_adapter.sql.models.base import Base, serial_key
+
+__all__ = ["CatalogChange"]
 
 
 class CatalogChange(Base):
@@ -19,8 +21,6 @@ class CatalogChange(Base):
 
     __tablename__ = "catalog_changes"
 
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    seq: Mapped[int] = serial_key()
     product_pk: Mapped[int | None] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(DateTime)

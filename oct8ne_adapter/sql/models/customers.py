@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, exact, owner_key
 
+__all__ = ["Customer", "ShopSession", "Cart", "CartLine", "WishlistItem"]
+
 
 class Customer(Base):
     __tablename__ = "customers"

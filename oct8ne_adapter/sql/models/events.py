@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oct8ne_adapter.sql.models.base import EVENT_ID, Base, exact
+from oct8ne_adapter.sql.models.base import EVENT_ID, Base, exact, serial, serial_key
+
+__all__ = ["OutboxEvent", "EventDelivery"]
 
 
 class OutboxEvent(Base):
@@ -29,9 +22,7 @@ class OutboxEvent(Base):
     __tablename__ = "event_outbox"
     __table_args__ = (Index("ix_event_outbox_subject", "kind", "subject", "seq"),)
 
-    seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    seq: Mapped[int] = serial_key()
     kind: Mapped[str] = mapped_column(exact(32))
     subject: Mapped[str] = mapped_column(exact(EVENT_ID))
     dedupe_key: Mapped[str] = mapped_column(exact(64), unique=True)
@@ -55,12 +46,9 @@ class EventDelivery(Base):
         Index("ix_event_deliveries_ordering", "sink", "ordering_key", "event_seq"),
     )
 
-    pk: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
+    pk: Mapped[int] = serial_key()
     event_seq: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("event_outbox.seq", ondelete="CASCADE"),
+        serial(), ForeignKey("event_outbox.seq", ondelete="CASCADE")
     )
     sink: Mapped[str] = mapped_column(exact(32))
     ordering_key: Mapped[str] = mapped_column(exact(EVENT_ID + 8))

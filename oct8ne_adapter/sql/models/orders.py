@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, exact, language_key, owner_key
 
+__all__ = ["OrderStateLabel", "Order", "OrderLine", "OrderComment"]
+
 
 class OrderStateLabel(Base):
     __tablename__ = "order_state_labels"

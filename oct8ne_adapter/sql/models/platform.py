@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oct8ne_adapter.sql.models.base import Base, exact
 
+__all__ = ["PlatformLink"]
+
 
 class PlatformLink(Base):
     """What link-up returned: one row (id 1) while the shop is linked. The password is not here."""

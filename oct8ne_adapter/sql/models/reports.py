@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from oct8ne_adapter.sql.models.base import EVENT_ID, Base, exact
 
+__all__ = ["RecordedCart", "RecordedOrder"]
+
 
 class RecordedCart(Base):
     """The latest snapshot of a cart recorded through commerce events (getCart, getSalesReport)."""
