@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,6 +19,7 @@ from test_running import BIN, REPO_ROOT, free_port, running_server, server_envir
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.domain import FilterValue, PriceBasis, SearchQuery, SearchResult, SortField
+from oct8ne_adapter.search import index as search_index
 from oct8ne_adapter.search.engine import SearchEngine
 from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog, SqlCatalogReader
 from oct8ne_adapter.search.index.query import IndexedSearch
@@ -132,6 +134,29 @@ def test_index_answers_as_the_sql_search(database: Database, backend: str, name:
                 product.id for product in sql_search(session, everything).products
             )
     assert indexed == expected
+
+
+#: What the index may import from the SQL layer besides its reader: pure rules it shares.
+SHARED_RULES = {"oct8ne_adapter.sql.fulltext", "oct8ne_adapter.sql.catalog.translation_rank"}
+
+
+def test_the_index_reads_the_catalog_only_through_its_reader():
+    """Only search/index/sql_reader.py touches SQL: a CatalogSource can replace it."""
+    for path in Path(search_index.__file__).parent.glob("*.py"):
+        if path.name in {"sql_reader.py", "__init__.py"}:
+            continue
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+        sql = {
+            name
+            for name in imported
+            if name.startswith(("sqlalchemy", "oct8ne_adapter.sql.")) and name not in SHARED_RULES
+        }
+        assert not sql, f"{path.name} imports {sorted(sql)}"
 
 
 def index_engine(database: Database, **options: Any) -> IndexedSearchEngine:

@@ -3,8 +3,9 @@
 The index (snapshot, query, engine) touches no table. Everything it reads comes through a
 `CatalogReader`, which `IndexedSearchEngine` opens per search or catch-up from its
 `CatalogReaders`; `sql_reader` implements both over the SQL catalog and its change log and is the
-only module of the index that imports `oct8ne_adapter.sql` (the text rules in `sql.fulltext`
-aside: pure functions, so the index tokenizes exactly as the SQL backends do).
+only module of the index that imports SQLAlchemy or the SQL models. (Two pure rules are shared
+with the SQL search rather than copied: `sql.fulltext`'s tokens and field weights, so the index
+matches words as the SQL backends do, and `sql.catalog.translation_rank` for name order.)
 
 The seam is cut for two later pieces of work:
 - feeding the index from any catalog: a `CatalogSource` (a shop's own catalog, listing its products
