@@ -257,8 +257,8 @@ def wait_for_index(engine: Any, timeout: float) -> bool:
     """Start the engine's index build if needed and wait for it: True once it answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with engine.database.session() as session:
-            if engine.current(session) is not None:
+        with engine.catalog.reader() as reader:
+            if engine.current(reader) is not None:
                 return True
         # `wait` (or `wait_until_built` in early versions) joins a running build.
         waiter = getattr(engine, "wait", None) or engine.wait_until_built

@@ -18,7 +18,8 @@ from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
 from oct8ne_adapter.platform.credentials import CredentialSource
 from oct8ne_adapter.repository import AdapterRepository, SessionRepository
-from oct8ne_adapter.search.index import IndexedSearchEngine
+from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog
+from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql.database import Database, settings_engine
 from oct8ne_adapter.sql.platform_link import stored_credentials
@@ -146,7 +147,8 @@ def _searcher(
     if settings.search_engine == "sql":
         return None
     engine = IndexedSearchEngine(
-        database,
+        SqlCatalog(database),
+        SqlSearchEngine(database),
         poll_seconds=settings.search_index_poll_ms / 1000,
         background=settings.search_index_background,
     )

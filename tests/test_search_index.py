@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -17,9 +19,12 @@ from test_running import BIN, REPO_ROOT, free_port, running_server, server_envir
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.domain import FilterValue, PriceBasis, SearchQuery, SearchResult, SortField
-from oct8ne_adapter.search.index import IndexedSearchEngine
+from oct8ne_adapter.search import index as search_index
+from oct8ne_adapter.search.engine import SearchEngine
+from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog, SqlCatalogReader
 from oct8ne_adapter.search.index.query import IndexedSearch
 from oct8ne_adapter.search.index.snapshot import build_snapshot
+from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.search.sql import search as sql_search
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product
@@ -111,8 +116,9 @@ def database(app: Flask) -> Database:
 def test_index_answers_as_the_sql_search(database: Database, backend: str, name: str):
     search_query = QUERIES[name]
     with database.session() as session:
-        snapshot = build_snapshot(session)
-        indexed = comparable(IndexedSearch(session, search_query, snapshot).run())
+        reader = SqlCatalogReader(session)
+        snapshot = build_snapshot(reader)
+        indexed = comparable(IndexedSearch(reader, search_query, snapshot).run())
         expected = comparable(sql_search(session, search_query))
     if name in RELEVANCE_QUERIES and backend != "mariadb":
         # Compare the whole result as a set instead of the page order.
@@ -120,7 +126,9 @@ def test_index_answers_as_the_sql_search(database: Database, backend: str, name:
         with database.session() as session:
             indexed["page"] = sorted(
                 product.id
-                for product in IndexedSearch(session, everything, snapshot).run().products
+                for product in IndexedSearch(SqlCatalogReader(session), everything, snapshot)
+                .run()
+                .products
             )
             expected["page"] = sorted(
                 product.id for product in sql_search(session, everything).products
@@ -128,10 +136,47 @@ def test_index_answers_as_the_sql_search(database: Database, backend: str, name:
     assert indexed == expected
 
 
+#: What the index may import from the SQL layer besides its reader: pure rules it shares.
+SHARED_RULES = {"oct8ne_adapter.sql.fulltext", "oct8ne_adapter.sql.catalog.translation_rank"}
+
+
+def test_the_index_reads_the_catalog_only_through_its_reader():
+    """Only search/index/sql_reader.py touches SQL: a CatalogSource can replace it."""
+    for path in Path(search_index.__file__).parent.glob("*.py"):
+        if path.name in {"sql_reader.py", "__init__.py"}:
+            continue
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported |= {f"{node.module}.{alias.name}" for alias in node.names}
+        sql = {
+            name
+            for name in imported
+            if name.startswith(("sqlalchemy", "oct8ne_adapter.sql.")) and name not in SHARED_RULES
+        }
+        assert not sql, f"{path.name} imports {sorted(sql)}"
+
+
+def index_engine(database: Database, **options: Any) -> IndexedSearchEngine:
+    """An index over the SQL catalog, falling back to the SQL search, as the app builds it."""
+    return IndexedSearchEngine(SqlCatalog(database), SqlSearchEngine(database), **options)
+
+
+def test_both_engines_fill_one_seam(database: Database):
+    """The SQL search and the index are interchangeable behind search.engine.SearchEngine."""
+    index = index_engine(database, poll_seconds=0, background=False)
+    engines: list[SearchEngine] = [SqlSearchEngine(database), index]
+    answers = [comparable(engine.search(QUERIES["three filters"])) for engine in engines]
+    assert answers[0] == answers[1]
+    assert index.builds == 1  # the index answered, not its fallback
+
+
 @pytest.fixture
 def engines(database: Database) -> Iterator[list[IndexedSearchEngine]]:
     """Two engines over one database, as two gunicorn workers have."""
-    yield [IndexedSearchEngine(database, poll_seconds=0, background=False) for _ in range(2)]
+    yield [index_engine(database, poll_seconds=0, background=False) for _ in range(2)]
 
 
 @pytest.mark.writes_database
@@ -151,7 +196,7 @@ def test_every_worker_sees_a_change_at_its_next_search(database: Database, engin
 @pytest.mark.writes_database
 def test_a_stale_index_is_never_used(database: Database):
     """Between a change and the rebuild, answers come from SQL: fresh, never stale."""
-    engine = IndexedSearchEngine(database, poll_seconds=0, background=True)
+    engine = index_engine(database, poll_seconds=0, background=True)
     assert engine.search(query("jacket")).total > 0
     assert engine.wait()
     with database.session() as session:
@@ -164,12 +209,12 @@ def test_a_stale_index_is_never_used(database: Database):
 
 def test_poll_interval_bounds_the_change_log_reads(database: Database):
     now = [0.0]
-    engine = IndexedSearchEngine(database, poll_seconds=1, background=False, clock=lambda: now[0])
+    engine = index_engine(database, poll_seconds=1, background=False, clock=lambda: now[0])
     reads = []
     with database.session() as session:
         for now[0] in (0.0, 0.5, 0.9, 1.2):
             before = engine._checked_at
-            engine.current(session)
+            engine.current(SqlCatalogReader(session))
             reads.append(engine._checked_at != before)
     assert reads == [True, False, False, True]
 

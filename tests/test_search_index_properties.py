@@ -28,9 +28,11 @@ from oct8ne_adapter.domain import (
     SearchResult,
     SortField,
 )
-from oct8ne_adapter.search.facets import parse_price_range, price_step
+from oct8ne_adapter.search.facets import price_step
 from oct8ne_adapter.search.index.query import IndexedSearch
 from oct8ne_adapter.search.index.snapshot import build_snapshot
+from oct8ne_adapter.search.index.sql_reader import SqlCatalogReader
+from oct8ne_adapter.search.rules import parse_price_range
 from oct8ne_adapter.sql import models
 from oct8ne_adapter.sql.catalog import translation_rank
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder, catalog_version
@@ -440,20 +442,22 @@ def test_index_equals_reference(tmp_path_factory, drafts, queries, next_drafts):
     database = shop_database(tmp_path_factory)
     products = write_shop(database, drafts)
     with database.session() as session:
-        snapshot = build_snapshot(session)
+        reader = SqlCatalogReader(session)
+        snapshot = build_snapshot(reader)
         for query in queries:
-            assert observed(IndexedSearch(session, query, snapshot).run()) == reference(
+            assert observed(IndexedSearch(reader, query, snapshot).run()) == reference(
                 products, query
             ), query
     # The same snapshot, brought up to date from the change log, equals the new shop too.
     products = write_shop(database, next_drafts, logged=max(len(drafts), len(next_drafts)))
     with database.session() as session:
+        reader = SqlCatalogReader(session)
         snapshot.apply(
-            session,
+            reader,
             {p.pk for p in products} | set(range(1, len(drafts) + 1)),
             catalog_version(session),
         )
         for query in queries:
-            assert observed(IndexedSearch(session, query, snapshot).run()) == reference(
+            assert observed(IndexedSearch(reader, query, snapshot).run()) == reference(
                 products, query
             ), ("after changes", query)

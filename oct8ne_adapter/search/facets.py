@@ -1,14 +1,15 @@
-"""Facets from counts: option order, price ranges of a round width, and their parsing.
+"""Facets from counts: option order, labels, price ranges of a round width.
 
-Pure functions shared by the SQL search and the in-memory index, so both present the same
-counts the same way.
+Pure functions shared by the SQL search and the in-memory index, so both present the same counts
+the same way; which facets are offered is decided in search.rules.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 from oct8ne_adapter.domain import Facet, FacetKind, FacetOption, PriceRange
 
@@ -19,34 +20,47 @@ PRICE_PARAM = "price"
 PRICE_BUCKETS = 5
 MAX_OPTIONS_PER_FACET = 50
 
-
-def parse_price_range(value: str) -> PriceRange | None:
-    """`100-200` or `500-` (major units) -> PriceRange; None when malformed."""
-    low_text, separator, high_text = value.partition("-")
-    if not separator:
-        return None
-    try:
-        low = Decimal(low_text.strip())
-        high = Decimal(high_text.strip()) if high_text.strip() else None
-    except InvalidOperation:
-        return None
-    if (
-        not low.is_finite()
-        or low < 0
-        or (high is not None and (not high.is_finite() or high <= low))
-    ):
-        return None
-    if low > Decimal("1e12") or (high is not None and high > Decimal("1e12")):
-        return None
-    return PriceRange(low=low, high=high)
+#: (category key, external id, product count)
+CategoryCount = tuple[int, str, int]
+#: (external id, name, product count)
+BrandCount = tuple[str, str, int]
+#: (attribute key, attribute code, value key, value code, product count)
+ValueCount = tuple[int, str, int, str, int]
 
 
-def brand_facet(counts: Sequence[tuple[str, str, int]]) -> Facet:
+def category_facet(counts: Sequence[CategoryCount], names: Mapping[int, str]) -> Facet:
+    """The category facet from counted rows and the categories' names."""
+    options = [
+        FacetOption(value=external_id, label=names.get(pk, external_id), count=count)
+        for pk, external_id, count in counts
+        if count
+    ]
+    return Facet(FacetKind.CATEGORY, CATEGORY_PARAM, None, best_first(options))
+
+
+def brand_facet(counts: Sequence[BrandCount]) -> Facet:
     """The brand facet from (external id, name, product count) rows."""
     options = [
         FacetOption(value=value, label=name, count=count) for value, name, count in counts if count
     ]
     return Facet(FacetKind.BRAND, BRAND_PARAM, None, best_first(options))
+
+
+def attribute_facets(
+    rows: Sequence[ValueCount],
+    attribute_labels: Mapping[int, str],
+    value_labels: Mapping[int, str],
+) -> list[Facet]:
+    """One facet per attribute, by code, from counted value rows and their labels."""
+    grouped: dict[tuple[int, str], list[FacetOption]] = defaultdict(list)
+    for attribute_pk, code, value_pk, value, count in rows:
+        grouped[(attribute_pk, code)].append(
+            FacetOption(value=value, label=value_labels.get(value_pk, value), count=count)
+        )
+    return [
+        Facet(FacetKind.ATTRIBUTE, code, attribute_labels.get(attribute_pk), best_first(options))
+        for (attribute_pk, code), options in sorted(grouped.items(), key=lambda item: item[0][1])
+    ]
 
 
 def price_step(low: float | int, high: float | int, digits: int) -> tuple[Decimal, int]:

@@ -9,7 +9,16 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from babel.numbers import get_currency_precision
-from sqlalchemy import ColumnElement, SQLColumnExpression, Table, bindparam, case, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    Table,
+    bindparam,
+    case,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
@@ -39,29 +48,27 @@ _HEAD_COLUMNS = (
     _products.c.has_variants,
     _products.c.stock,
 )
-_HEADS_BY_PK = select(*_HEAD_COLUMNS).where(
-    _products.c.pk.in_(bindparam("pks", expanding=True)), _products.c.active.is_(True)
-)
+
+
+def _keys(name: str) -> BindParameter[Any]:
+    """A list of keys bound when the statement runs: one prebuilt statement for any list."""
+    return bindparam(name, expanding=True)
+
+
+def _by_product(table: Table, *columns: str) -> Select[Any]:
+    """(product_pk, *columns) rows of a product child table for the products bound as `pks`."""
+    key = table.c.product_pk
+    return select(key, *(table.c[name] for name in columns)).where(key.in_(_keys("pks")))
+
+
+_ACTIVE = _products.c.active.is_(True)
+_HEADS_BY_PK = select(*_HEAD_COLUMNS).where(_products.c.pk.in_(_keys("pks")), _ACTIVE)
 _HEADS_BY_EXTERNAL_ID = select(*_HEAD_COLUMNS).where(
-    _products.c.external_id.in_(bindparam("ids", expanding=True)), _products.c.active.is_(True)
+    _products.c.external_id.in_(_keys("ids")), _ACTIVE
 )
-_TEXTS = select(
-    _translations.c.product_pk,
-    _translations.c.language,
-    _translations.c.title,
-    _translations.c.description,
-).where(_translations.c.product_pk.in_(bindparam("pks", expanding=True)))
-_PRICES = select(
-    _prices.c.product_pk,
-    _prices.c.currency,
-    _prices.c.amount_minor,
-    _prices.c.previous_amount_minor,
-).where(_prices.c.product_pk.in_(bindparam("pks", expanding=True)))
-_MEDIA = (
-    select(_media.c.product_pk, _media.c.url)
-    .where(_media.c.product_pk.in_(bindparam("pks", expanding=True)))
-    .order_by(_media.c.product_pk, _media.c.position)
-)
+_TEXTS = _by_product(_translations, "language", "title", "description")
+_PRICES = _by_product(_prices, "currency", "amount_minor", "previous_amount_minor")
+_MEDIA = _by_product(_media, "url").order_by(_media.c.product_pk, _media.c.position)
 
 
 def from_minor_units(amount_minor: int, currency: str) -> Decimal:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import Engine
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.search import sql as search
+from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.sql import catalog, customers, orders, sessions
 from oct8ne_adapter.sql.database import Database
 
@@ -39,8 +39,7 @@ class SqlRepository:
         """A page of matching products with the total and exact facets."""
         if self.searcher is not None:
             return self.searcher(query)
-        with self.database.session() as session:
-            return search.search(session, query)
+        return SqlSearchEngine(self.database).search(query)
 
     def related_products(
         self, product_id: str, languages: Sequence[str], limit: int

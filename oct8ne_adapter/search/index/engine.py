@@ -1,11 +1,12 @@
-"""The per-process search index: kept current from the catalog change log, never used stale.
+"""The per-process search index: kept current from the catalog's changes, never used stale.
 
-Each worker process keeps its own snapshot and reads the change log's version at most once per
-`poll_seconds` (one small query). When the version moved, the snapshot stops answering at once and
-searches go to the SQL search, which is always exact, while the snapshot catches up: by re-reading
-only the changed products when the log lists them (a few thousand at most), else by reading the
-whole catalog again. So a change made by any process is visible to every worker within
-`poll_seconds`, and the index answers again as soon as it has caught up.
+Each worker process keeps its own snapshot and reads the catalog's version at most once per
+`poll_seconds` (one small query on the SQL change log). When the version moved, the snapshot stops
+answering at once and searches go to the fallback engine (the SQL search, always exact) while the
+snapshot catches up: by re-reading only the changed products when the catalog lists them (a few
+thousand at most), else by reading the whole catalog again. So a change made by any process is
+visible to every worker within `poll_seconds`, and the index answers again as soon as it has
+caught up. The catalog is read only through `source.CatalogReaders`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-
-from sqlalchemy.orm import Session
+from collections.abc import Callable, Hashable
 
 from oct8ne_adapter.domain import SearchQuery, SearchResult
+from oct8ne_adapter.search.engine import SearchEngine
 from oct8ne_adapter.search.index.query import IndexedSearch
 from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, NeedsRebuild, build_snapshot
-from oct8ne_adapter.search.sql import search as sql_search
-from oct8ne_adapter.sql.catalog_changes import CatalogVersion, catalog_version, changed_products
-from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.search.index.source import CatalogReader, CatalogReaders
 
 logger = logging.getLogger(__name__)
 
@@ -30,28 +28,31 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 #: Up to this many changed products are re-read one by one; more, and the catalog is read whole.
 INCREMENTAL_LIMIT = 5_000
-#: After a failed catch-up, searches stay on SQL this long before another is tried.
+#: After a failed catch-up, searches stay on the fallback this long before another is tried.
 RETRY_SECONDS = 30.0
 
 
 class IndexedSearchEngine:
-    """Searches from an in-memory snapshot when it is current, else from SQL."""
+    """Searches from an in-memory snapshot when it is current, else with the fallback engine."""
 
     def __init__(
         self,
-        database: Database,
+        catalog: CatalogReaders,
+        fallback: SearchEngine,
         *,
         poll_seconds: float = POLL_SECONDS,
         background: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.database = database
+        self.catalog = catalog
+        #: Answers while the snapshot is missing or stale; it must be exact on its own.
+        self.fallback = fallback
         self.poll_seconds = poll_seconds
         self.background = background
         self.clock = clock
         #: The snapshot being kept, current or not; searches use it only when current.
         self._snapshot: CatalogSnapshot | None = None
-        self._latest: CatalogVersion | None = None
+        self._latest: Hashable | None = None
         self._checked_at = -float("inf")
         self._failed_at = -float("inf")
         #: Held while a search reads the snapshot and while it is changed.
@@ -62,20 +63,20 @@ class IndexedSearchEngine:
         self.updates = 0
 
     def search(self, query: SearchQuery) -> SearchResult:
-        """Answer from the snapshot if it matches the catalog, else from SQL."""
-        with self.database.session() as session:
-            if self.current(session) is not None:
+        """Answer from the snapshot if it matches the catalog, else with the fallback."""
+        with self.catalog.reader() as reader:
+            if self.current(reader) is not None:
                 with self._reading:
                     snapshot = self._snapshot
                     if snapshot is not None and snapshot.version == self._latest:
-                        return IndexedSearch(session, query, snapshot).run()
-            return sql_search(session, query)
+                        return IndexedSearch(reader, query, snapshot).run()
+        return self.fallback.search(query)
 
-    def current(self, session: Session) -> CatalogSnapshot | None:
+    def current(self, reader: CatalogReader) -> CatalogSnapshot | None:
         """The snapshot if it matches the catalog; otherwise None, and it starts catching up."""
         now = self.clock()
         if now - self._checked_at >= self.poll_seconds:
-            latest = catalog_version(session)
+            latest = reader.version()
             with self._state:
                 self._checked_at = now
                 self._latest = latest
@@ -111,15 +112,15 @@ class IndexedSearchEngine:
     def _run_catch_up(self) -> None:
         started = time.perf_counter()
         try:
-            with self.database.session() as session:
-                how = self._update(session) if self._snapshot is not None else None
+            with self.catalog.reader() as reader:
+                how = self._update(reader) if self._snapshot is not None else None
                 if how is None:
-                    snapshot = build_snapshot(session)
+                    snapshot = build_snapshot(reader)
                     with self._reading:
                         self._snapshot = snapshot
                     self.builds += 1
                     how = "built"
-        except Exception:  # searches stay on SQL until a later retry
+        except Exception:  # searches stay on the fallback until a later retry
             with self._reading:
                 self._snapshot = None
             self._failed_at = self.clock()
@@ -133,17 +134,17 @@ class IndexedSearchEngine:
             time.perf_counter() - started,
         )
 
-    def _update(self, session: Session) -> str | None:
+    def _update(self, reader: CatalogReader) -> str | None:
         """Apply the listed changes to the snapshot; None if it must be read whole instead."""
         snapshot = self._snapshot
         assert snapshot is not None
-        plan = changed_products(session, snapshot.version, INCREMENTAL_LIMIT)
+        plan = reader.changes_since(snapshot.version, INCREMENTAL_LIMIT)
         if plan is None:
             return None
         product_pks, version = plan
         with self._reading:
             try:
-                snapshot.apply(session, product_pks, version)
+                snapshot.apply(reader, product_pks, version)
             except NeedsRebuild as reason:
                 logger.info("search index reads the catalog again: %s", reason)
                 self._snapshot = None

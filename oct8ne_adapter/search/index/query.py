@@ -1,55 +1,65 @@
 """One search answered from a snapshot: the same rules, filters and facets as the SQL search.
 
-Filters are resolved, and labels looked up, by the SQL search's own code (a few small queries by
-key); matching, counting, sorting and paging run on the snapshot's bitmaps and arrays, and only
-the page's products are loaded from the database.
+Filters resolve and facets are offered by search.rules, with keys and labels from the reader's
+lookup (a few small queries by key); matching, counting, sorting and paging run on the snapshot's
+bitmaps and arrays, and only the page's products are loaded through the reader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from functools import cached_property
 
 import numpy as np
-from babel.numbers import get_currency_precision
 from pyroaring import AbstractBitMap, BitMap
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from oct8ne_adapter.domain import Facet, SearchQuery, SearchResult, SortField
-from oct8ne_adapter.search.facets import brand_facet, price_facet, price_step
+from oct8ne_adapter.domain import SearchQuery, SearchResult, SortField
+from oct8ne_adapter.search.facets import BrandCount, CategoryCount, ValueCount
 from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, FloatArray, IntArray
-from oct8ne_adapter.search.sql import CatalogSearch, ResolvedFilters
-from oct8ne_adapter.sql.catalog import load_products_by_pk, translation_rank
-from oct8ne_adapter.sql.models import Category
+from oct8ne_adapter.search.index.source import CatalogReader
+from oct8ne_adapter.search.rules import (
+    ResolvedFilters,
+    offered_facets,
+    price_rule,
+    resolve_filters,
+)
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.catalog import translation_rank
 
 #: A missing price or name sorts after every present one, in both directions.
 MISSING = np.inf
 
 
-class IndexedSearch(CatalogSearch):
-    """One search request against a snapshot, with labels and products from one SQL session."""
+class IndexedSearch:
+    """One search request against a snapshot, with keys, labels and products from a reader."""
 
-    def __init__(self, session: Session, query: SearchQuery, snapshot: CatalogSnapshot) -> None:
-        super().__init__(session, query)
+    def __init__(
+        self, reader: CatalogReader, query: SearchQuery, snapshot: CatalogSnapshot
+    ) -> None:
+        self.reader = reader
+        self.query = query
         self.snapshot = snapshot
-        self._price_column: FloatArray | None = None
+        self.languages = query.languages
+        self.rule = price_rule(query.price_basis)
+        self.lookup = reader.lookup(query.languages)
+        self.search_words = fulltext.words(query.text)
 
     def run(self) -> SearchResult:
         """Match, count, sort, page and facet on the snapshot."""
-        filters = self.resolve_filters(self.query.filters)
+        filters = resolve_filters(self.query.filters, self.lookup, self.rule.digits)
         matched, word_fields = self._match(filters)
         total = len(matched)
         if not total:
-            return SearchResult(total=0, products=(), applied=tuple(filters.applied))
+            return SearchResult(total=0, products=(), applied=filters.applied)
         ids = np.frombuffer(matched.to_array(), dtype=np.uint32).astype(np.int64)
         page = self._page(ids, matched, word_fields)
-        products = load_products_by_pk(self.session, page, self.languages)
+        products = self.reader.load_products(page, self.languages)
+        counts = SnapshotFacetCounts(self, matched, ids)
         return SearchResult(
             total=total,
             products=tuple(products),
-            applied=tuple(filters.applied),
-            facets=self._indexed_facets(filters, matched, ids),
+            applied=filters.applied,
+            facets=offered_facets(filters, counts, self.lookup),
         )
 
     # -- matching -------------------------------------------------------------------------
@@ -70,47 +80,40 @@ class IndexedSearch(CatalogSearch):
             matched &= products
             if not matched:
                 break
-        if matched and filters.price_ranges:
+        if matched and filters.price_bounds:
             matched = self._within_prices(matched, filters)
         return matched, word_fields
 
     def _within_prices(self, matched: BitMap, filters: ResolvedFilters) -> BitMap:
         ids = np.frombuffer(matched.to_array(), dtype=np.uint32)
-        prices = self._prices()[ids]
+        prices = self.prices[ids]
         keep = np.ones(len(ids), dtype=bool)
-        scale = Decimal(10) ** self.price_digits
-        for price_range in filters.price_ranges:
-            if price_range is None:
+        for bounds in filters.price_bounds:
+            if bounds is None:
                 return BitMap()
-            # The same float bounds as the SQL conditions; NaN (no price) fails every comparison.
-            keep &= prices >= float(price_range.low * scale)
-            if price_range.high is not None:
-                keep &= prices < float(price_range.high * scale)
+            # NaN (no price) fails every comparison, as NULL does in SQL.
+            low, high = bounds
+            keep &= prices >= low
+            if high is not None:
+                keep &= prices < high
         return BitMap(ids[keep])
 
-    def _prices(self) -> FloatArray:
-        """Each product's price in the search currency's minor units: stored, else converted."""
-        if self._price_column is None:
-            basis = self.query.price_basis
-            self._price_column = self.snapshot.cached(
-                ("prices", basis.currency, basis.shop_currency, basis.rate_from_shop),
-                self._price_per_product,
-            )
-        return self._price_column
+    @cached_property
+    def prices(self) -> FloatArray:
+        """Each product's price in the search currency's minor units, under the price rule."""
+        return self.snapshot.cached(("prices", self.rule), self._price_per_product)
 
     def _price_per_product(self) -> FloatArray:
-        basis = self.query.price_basis
-        stored = self.snapshot.prices.get(basis.currency)
-        if basis.currency == basis.shop_currency or basis.rate_from_shop is None:
+        rule = self.rule
+        stored = self.snapshot.prices.get(rule.currency)
+        if rule.convert_from is None:
             return stored if stored is not None else np.full(self.snapshot.size, np.nan)
-        shop = self.snapshot.prices.get(basis.shop_currency)
+        shop = self.snapshot.prices.get(rule.convert_from)
         if shop is None:
             converted = np.full(self.snapshot.size, np.nan)
         else:
-            digits = self.price_digits - get_currency_precision(basis.shop_currency)
-            factor = float(basis.rate_from_shop.scaleb(digits))
-            # SQL round(): half away from zero; prices are never negative.
-            converted = np.floor(shop * factor + 0.5)
+            # Half away from zero, as the rule says (prices are never negative).
+            converted = np.floor(shop * rule.factor + 0.5)
         return converted if stored is None else np.where(np.isnan(stored), converted, stored)
 
     # -- ordering -------------------------------------------------------------------------
@@ -126,7 +129,7 @@ class IndexedSearch(CatalogSearch):
         sort = self.query.sort
         keys: list[FloatArray | IntArray]
         if sort is SortField.PRICE:
-            keys = [self._prices()[ids]]
+            keys = [self.prices[ids]]
         elif sort is SortField.NAME:
             keys = [self._name_ranks()[ids]]
         elif word_fields:
@@ -167,59 +170,62 @@ class IndexedSearch(CatalogSearch):
             chosen = np.where(np.isnan(column), chosen, column)
         return chosen
 
-    # -- facets ---------------------------------------------------------------------------
 
-    def _indexed_facets(
-        self, filters: ResolvedFilters, matched: BitMap, ids: IntArray
-    ) -> tuple[Facet, ...]:
-        facets: list[Facet | None] = [self._indexed_category_facet(filters, matched)]
-        if not filters.brand_applied:
-            facets.append(self._indexed_brand_facet(ids))
-        if not filters.price_applied:
-            facets.append(self._indexed_price_facet(ids))
-        members = self.snapshot.value_members
-        rows = [
-            (info.attribute_pk, info.attribute_code, value_pk, info.value_code, count)
-            for value_pk, info in self.snapshot.values.items()
-            if value_pk in members
-            and (count := matched.intersection_cardinality(members[value_pk]))
+class SnapshotFacetCounts:
+    """The options' counts over the matched products, from bitmaps (rules.FacetCounts)."""
+
+    def __init__(self, search: IndexedSearch, matched: BitMap, ids: IntArray) -> None:
+        self.search = search
+        self.snapshot = search.snapshot
+        self.matched = matched
+        self.ids = ids
+
+    def categories(self, parent_pk: int | None) -> list[CategoryCount]:
+        """Counts for the children of this category (the roots for None)."""
+        members = self.snapshot.category_members
+        return [
+            (pk, external_id, self.matched.intersection_cardinality(products))
+            for pk, external_id in self.search.reader.categories_under(parent_pk)
+            if (products := members.get(pk)) is not None
         ]
-        facets.extend(self.attribute_facets(filters, rows))
-        return tuple(facet for facet in facets if facet is not None and facet.options)
 
-    def _indexed_category_facet(self, filters: ResolvedFilters, matched: BitMap) -> Facet | None:
-        if filters.category_depth >= 10**6:
-            return None
-        level = self.session.execute(
-            select(Category.pk, Category.external_id).where(self.category_level(filters))
-        )
-        counts = [
-            (pk, external_id, matched.intersection_cardinality(members))
-            for pk, external_id in level
-            if (members := self.snapshot.category_members.get(pk)) is not None
-        ]
-        return self.category_facet(counts)
-
-    def _indexed_brand_facet(self, ids: IntArray) -> Facet:
-        brands = self.snapshot.brand_of[ids]
+    def brands(self) -> list[BrandCount]:
+        """Counts per brand."""
+        brands = self.snapshot.brand_of[self.ids]
         brands = brands[brands >= 0]
         counts = np.bincount(brands) if len(brands) else np.zeros(0, dtype=np.int64)
         known = self.snapshot.brands
-        return brand_facet(
-            [(*known[pk], int(counts[pk])) for pk in np.flatnonzero(counts).tolist() if pk in known]
-        )
+        return [
+            (*known[pk], int(counts[pk])) for pk in np.flatnonzero(counts).tolist() if pk in known
+        ]
 
-    def _indexed_price_facet(self, ids: IntArray) -> Facet | None:
-        prices = self._prices()[ids]
-        prices = prices[~np.isnan(prices)]
-        if not len(prices):
+    @cached_property
+    def _prices(self) -> FloatArray:
+        prices = self.search.prices[self.ids]
+        return prices[~np.isnan(prices)]
+
+    def price_span(self) -> tuple[float | int, float | int] | None:
+        """The lowest and highest price among the matched products."""
+        if not len(self._prices):
             return None
-        low, high = _number(prices.min()), _number(prices.max())
-        step, step_minor = price_step(low, high, self.price_digits)
-        buckets = np.floor(prices / step_minor).astype(np.int64)
+        return _number(self._prices.min()), _number(self._prices.max())
+
+    def price_buckets(self, step_minor: int) -> list[tuple[int, int]]:
+        """(range index, count) over the priced products."""
+        buckets = np.floor(self._prices / step_minor).astype(np.int64)
         first = int(buckets.min())
         counts = np.bincount(buckets - first)
-        return price_facet([(first + int(b), int(counts[b])) for b in np.flatnonzero(counts)], step)
+        return [(first + int(bucket), int(counts[bucket])) for bucket in np.flatnonzero(counts)]
+
+    def values(self) -> list[ValueCount]:
+        """Counts per attribute value."""
+        members = self.snapshot.value_members
+        return [
+            (info.attribute_pk, info.attribute_code, value_pk, info.value_code, count)
+            for value_pk, info in self.snapshot.values.items()
+            if value_pk in members
+            and (count := self.matched.intersection_cardinality(members[value_pk]))
+        ]
 
 
 def _number(value: np.float64) -> float | int:

@@ -1,6 +1,6 @@
 """An in-memory copy of what search needs from the catalog: compressed bitmaps and flat arrays.
 
-Products are numbered by their primary key, so a set of products is a roaring bitmap of keys and a
+Products are numbered by their key, so a set of products is a roaring bitmap of keys and a
 per-product value is an array indexed by key. Text follows the SQL backends' rules exactly
 (`fulltext.tokens`, prefix matching, the token-table field weights); prices, positions and name
 ranks are arrays; categories, brands and attribute values are bitmaps of their products.
@@ -8,48 +8,29 @@ ranks are arrays; categories, brands and attribute values are bitmaps of their p
 A snapshot is built once from the whole catalog, then kept current by `apply`, which re-reads just
 the products the change log names: they are taken out of every structure and put back as they
 are now. Names sort by a rank per distinct sort key; a changed product's key gets a rank between
-the ranks of its unchanged neighbours in the database's own order, so ranks never need rebuilding.
+the ranks of its unchanged neighbours in the catalog's own order, so ranks never need rebuilding.
+Everything is read through a `source.CatalogReader`: this module touches no table.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from pyroaring import BitMap
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
 
+from oct8ne_adapter.search.index.source import CatalogReader
 from oct8ne_adapter.search.index.tokens import PostingsBuilder, PrefixIndex, names_index
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog_changes import CatalogVersion, catalog_version
-from oct8ne_adapter.sql.models import (
-    Attribute,
-    AttributeValue,
-    AttributeValueTranslation,
-    Brand,
-    CategoryTranslation,
-    Product,
-    ProductAttributeValue,
-    ProductCategory,
-    ProductPrice,
-    ProductTranslation,
-)
 
-#: A SELECT of any columns.
-Rows = Select[*tuple[Any, ...]]
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-#: Rows fetched per round trip while building.
-FETCH_ROWS = 20_000
-#: Keys per IN (...) list when reading changed products.
-KEYS_PER_QUERY = 500
 #: Rows read at a time while looking for a changed name's unchanged neighbour.
 NEIGHBOUR_ROWS = 16
 #: Derived columns (8 MB each at a million products) kept per snapshot at most.
@@ -79,7 +60,7 @@ class AttributeValueInfo:
 class CatalogSnapshot:
     """Everything search reads, as of one catalog version."""
 
-    version: CatalogVersion
+    version: Hashable
     #: One more than the largest product key: the length of every per-product array.
     size: int
     active: BitMap = field(default_factory=BitMap)
@@ -129,29 +110,20 @@ class CatalogSnapshot:
 
     # -- keeping current ------------------------------------------------------------------
 
-    def apply(
-        self, session: Session, product_pks: Collection[int], version: CatalogVersion
-    ) -> None:
+    def apply(self, reader: CatalogReader, product_pks: Collection[int], version: Hashable) -> None:
         """Re-read these products (deleted ones leave) and move to `version`."""
         changed = BitMap(product_pks)
         self.derived.clear()
         if changed:
             self._grow(int(changed.max()) + 1)
             self._forget(changed)
-            rows = _chunked(session, changed, _PRODUCTS, Product.pk)
-            self._read_products(rows)
-            self._read_texts(_chunked(session, changed, _TEXTS, ProductTranslation.product_pk))
-            self._read_links(
-                _chunked(session, changed, _CATEGORY_LINKS, ProductCategory.product_pk),
-                self.category_members,
-            )
-            self._read_links(
-                _chunked(session, changed, _VALUE_LINKS, ProductAttributeValue.product_pk),
-                self.value_members,
-            )
-            self._read_prices(_chunked(session, changed, _PRICES, ProductPrice.product_pk))
-            self._rank_names(session, changed)
-        self._read_reference_data(session)
+            self._read_products(reader.products(changed))
+            self._read_texts(reader.texts(changed))
+            self._read_links(reader.category_links(changed), self.category_members)
+            self._read_links(reader.value_links(changed), self.value_members)
+            self._read_prices(reader.prices(changed))
+            self._rank_names(reader, changed)
+        self._read_reference_data(reader)
         self.version = version
 
     def _grow(self, size: int) -> None:
@@ -207,49 +179,37 @@ class CatalogSnapshot:
                 column = self.prices[currency] = np.full(self.size, np.nan)
             column[pk] = amount
 
-    def _read_reference_data(self, session: Session) -> None:
+    def _read_reference_data(self, reader: CatalogReader) -> None:
         """Brands, category names and attribute values: small tables, read whole each time."""
-        brands = session.execute(select(Brand.pk, Brand.external_id, Brand.name)).all()
+        brands = list(reader.brands())
         self.brands = {pk: (external_id, name) for pk, external_id, name in brands}
         self.brand_names = names_index((pk, name) for pk, _, name in brands)
-        self.category_names = names_index(
-            session.execute(select(CategoryTranslation.category_pk, CategoryTranslation.name))
-        )
+        self.category_names = names_index(reader.category_names())
         # Attribute values are found by their code and by their label in every language.
-        codes = session.execute(select(AttributeValue.pk, AttributeValue.code)).all()
-        labels = session.execute(
-            select(AttributeValueTranslation.value_pk, AttributeValueTranslation.label)
-        ).all()
-        self.value_names = names_index([*codes, *labels])
+        self.value_names = names_index(reader.value_names())
         self.values = {
             value_pk: AttributeValueInfo(attribute_pk, attribute_code, value_code)
-            for value_pk, attribute_pk, attribute_code, value_code in session.execute(
-                select(AttributeValue.pk, Attribute.pk, Attribute.code, AttributeValue.code).join(
-                    Attribute, Attribute.pk == AttributeValue.attribute_pk
-                )
-            )
+            for value_pk, attribute_pk, attribute_code, value_code in reader.attribute_values()
         }
 
-    def _rank_names(self, session: Session, changed: BitMap) -> None:
+    def _rank_names(self, reader: CatalogReader, changed: BitMap) -> None:
         """Give each changed product's sort keys a rank between their unchanged neighbours'."""
         keyed: defaultdict[str, list[tuple[int, str]]] = defaultdict(list)
-        for pk, language, sort_key in _chunked(
-            session, changed, _SORT_KEYS, ProductTranslation.product_pk
-        ):
+        for pk, language, sort_key in reader.sort_keys(changed):
             keyed[sort_key].append((pk, language))
         gaps: defaultdict[tuple[float, float], list[str]] = defaultdict(list)
         ranks: dict[str, float] = {}
         for sort_key in keyed:
-            below = self._neighbour_rank(session, changed, sort_key, below=True)
+            below = self._neighbour_rank(reader, changed, sort_key, below=True)
             if below is not None and below[1] == sort_key:
                 ranks[sort_key] = below[0]
                 continue
-            above = self._neighbour_rank(session, changed, sort_key, below=False)
+            above = self._neighbour_rank(reader, changed, sort_key, below=False)
             low = below[0] if below is not None else -1.0
             high = above[0] if above is not None else low + 2.0**20
             gaps[(low, high)].append(sort_key)
         for (low, high), sort_keys in gaps.items():
-            # The database's order of these keys is the order to keep (byte order everywhere).
+            # The catalog's order of these keys is the order to keep (byte order everywhere).
             sort_keys.sort()
             step = (high - low) / (len(sort_keys) + 1)
             for place, sort_key in enumerate(sort_keys, start=1):
@@ -265,16 +225,14 @@ class CatalogSnapshot:
                 column[pk] = ranks[sort_key]
 
     def _neighbour_rank(
-        self, session: Session, changed: BitMap, sort_key: str, *, below: bool
+        self, reader: CatalogReader, changed: BitMap, sort_key: str, *, below: bool
     ) -> tuple[float, str] | None:
         """The rank and key of the nearest unchanged product's key at or below / above this one."""
-        key_column = ProductTranslation.sort_key
-        statement = _SORT_KEYS.where(
-            key_column <= sort_key if below else key_column > sort_key
-        ).order_by(key_column.desc() if below else key_column.asc())
         skipped = 0
         while True:
-            rows = session.execute(statement.offset(skipped).limit(NEIGHBOUR_ROWS)).all()
+            rows = reader.neighbour_sort_keys(
+                sort_key, below=below, offset=skipped, limit=NEIGHBOUR_ROWS
+            )
             for pk, language, neighbour_key in rows:
                 if pk in changed:
                     continue  # its rank is being replaced
@@ -293,74 +251,44 @@ def _union(mapping: dict[int, BitMap], keys: BitMap) -> BitMap:
     return BitMap.union(BitMap(), *(mapping[key] for key in keys if key in mapping))
 
 
-def _rows(session: Session, statement: Rows) -> Iterator[Any]:
-    """Stream a large result without holding it all (Core rows: no ORM bookkeeping per row)."""
-    # Closed even when reading stops half-way (a server-side cursor must not outlive it).
-    with session.connection().execute(statement.execution_options(yield_per=FETCH_ROWS)) as result:
-        for partition in result.partitions():
-            yield from partition
-
-
-# The rows read per product; each statement's product key column is named where it is used.
-_PRODUCTS: Rows = select(Product.pk, Product.active, Product.brand_pk, Product.position)
-_TEXTS: Rows = select(
-    ProductTranslation.product_pk, ProductTranslation.title, ProductTranslation.description
-)
-_CATEGORY_LINKS: Rows = select(ProductCategory.category_pk, ProductCategory.product_pk)
-_VALUE_LINKS: Rows = select(ProductAttributeValue.value_pk, ProductAttributeValue.product_pk)
-_PRICES: Rows = select(ProductPrice.product_pk, ProductPrice.currency, ProductPrice.amount_minor)
-_SORT_KEYS: Rows = select(
-    ProductTranslation.product_pk, ProductTranslation.language, ProductTranslation.sort_key
-)
-
-
-def _chunked(session: Session, keys: BitMap, statement: Rows, key: Any) -> Iterator[Any]:
-    """The statement's rows for these products only (`key` IN ...), a bounded list at a time."""
-    ordered = list(keys)
-    for start in range(0, len(ordered), KEYS_PER_QUERY):
-        yield from session.execute(
-            statement.where(key.in_(ordered[start : start + KEYS_PER_QUERY]))
-        )
-
-
-def build_snapshot(session: Session) -> CatalogSnapshot:
+def build_snapshot(reader: CatalogReader) -> CatalogSnapshot:
     """Read the whole catalog; the version is read first, so no change can be missed."""
-    version = catalog_version(session)
-    size = int(session.scalar(select(func.max(Product.pk))) or 0) + 1
+    version = reader.version()
+    size = reader.key_limit()
     snapshot = CatalogSnapshot(
         version=version,
         size=size,
         brand_of=np.full(size, -1, dtype=np.int64),
         position=np.zeros(size, dtype=np.int64),
     )
-    snapshot._read_products(_rows(session, _PRODUCTS))
+    snapshot._read_products(reader.products())
     titles, descriptions = PostingsBuilder(), PostingsBuilder()
-    for pk, title, description in _rows(session, _TEXTS):
+    for pk, title, description in reader.texts():
         titles.add(pk, set(fulltext.tokens(title or "")))
         descriptions.add(pk, set(fulltext.tokens(description or "")))
     snapshot.titles, snapshot.descriptions = titles.index(), descriptions.index()
-    snapshot.category_members = _members(session, _CATEGORY_LINKS)
-    snapshot.value_members = _members(session, _VALUE_LINKS)
-    snapshot._read_prices(_rows(session, _PRICES))
-    snapshot.name_ranks = _name_ranks(session, size)
-    snapshot._read_reference_data(session)
+    snapshot.category_members = _members(reader.category_links())
+    snapshot.value_members = _members(reader.value_links())
+    snapshot._read_prices(reader.prices())
+    snapshot.name_ranks = _name_ranks(reader.sort_keys(), size)
+    snapshot._read_reference_data(reader)
     return snapshot
 
 
-def _members(session: Session, statement: Rows) -> dict[int, BitMap]:
-    """owner key -> bitmap of its products, from a link table."""
+def _members(links: Iterable[tuple[int, int]]) -> dict[int, BitMap]:
+    """owner key -> bitmap of its products, from (owner, product) links."""
     keys: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))
-    for owner_pk, product_pk in _rows(session, statement):
+    for owner_pk, product_pk in links:
         keys[owner_pk].append(product_pk)
     return {owner_pk: BitMap(members) for owner_pk, members in keys.items()}
 
 
-def _name_ranks(session: Session, size: int) -> dict[str, FloatArray]:
-    """Ranks in the database's own order of sort keys (byte order on every backend)."""
+def _name_ranks(rows: Iterable[tuple[int, str, str]], size: int) -> dict[str, FloatArray]:
+    """Ranks in the catalog's own order of sort keys (byte order on every backend)."""
     ranks: dict[str, FloatArray] = {}
     rank = -1
     previous: str | None = None
-    for pk, language, sort_key in _rows(session, _SORT_KEYS.order_by(ProductTranslation.sort_key)):
+    for pk, language, sort_key in rows:
         if sort_key != previous:
             rank += 1
             previous = sort_key

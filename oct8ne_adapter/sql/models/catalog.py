@@ -1,0 +1,182 @@
+"""The catalog: categories, brands, attributes and their values, products and their children.
+
+Names are translated in rows of one shape (owner key, language, text); a product's category rows
+include every ancestor of its category, so a filter on a parent finds all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, exact, language_key, owner_key
+
+__all__ = [
+    "Category",
+    "CategoryTranslation",
+    "Brand",
+    "Attribute",
+    "AttributeTranslation",
+    "AttributeValue",
+    "AttributeValueTranslation",
+    "Product",
+    "ProductTranslation",
+    "ProductPrice",
+    "ProductMedia",
+    "ProductCategory",
+    "ProductAttributeValue",
+    "ProductRelation",
+]
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
+    parent_pk: Mapped[int | None] = mapped_column(ForeignKey("categories.pk", ondelete="SET NULL"))
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CategoryTranslation(Base):
+    __tablename__ = "category_translations"
+
+    category_pk: Mapped[int] = owner_key("categories")
+    language: Mapped[str] = language_key()
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Brand(Base):
+    __tablename__ = "brands"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Attribute(Base):
+    """A filterable product property such as color or size; `code` is the filter parameter."""
+
+    __tablename__ = "attributes"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AttributeTranslation(Base):
+    __tablename__ = "attribute_translations"
+
+    attribute_pk: Mapped[int] = owner_key("attributes")
+    language: Mapped[str] = language_key()
+    label: Mapped[str] = mapped_column(String(200))
+
+
+class AttributeValue(Base):
+    __tablename__ = "attribute_values"
+    __table_args__ = (UniqueConstraint("attribute_pk", "code"),)
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attribute_pk: Mapped[int] = mapped_column(ForeignKey("attributes.pk", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(exact(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AttributeValueTranslation(Base):
+    __tablename__ = "attribute_value_translations"
+
+    value_pk: Mapped[int] = owner_key("attribute_values")
+    language: Mapped[str] = language_key()
+    label: Mapped[str] = mapped_column(String(200))
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
+    brand_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("brands.pk", ondelete="SET NULL"), index=True
+    )
+    category_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.pk", ondelete="SET NULL")
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    thumbnail_url: Mapped[str | None] = mapped_column(String(2000))
+    has_variants: Mapped[bool] = mapped_column(Boolean, default=False)
+    stock: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    #: Digest of the imported record: an import skips a product whose digest has not changed.
+    content_hash: Mapped[str | None] = mapped_column(exact(32))
+    #: Number of the last import that saw the product, for --prune and repeated ids.
+    import_mark: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProductTranslation(Base):
+    __tablename__ = "product_translations"
+
+    product_pk: Mapped[int] = owner_key("products")
+    language: Mapped[str] = language_key()
+    title: Mapped[str] = mapped_column(String(500))
+    #: The title folded (no case, no accents), for the same name ordering on every backend.
+    sort_key: Mapped[str] = mapped_column(exact(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProductPrice(Base):
+    __tablename__ = "product_prices"
+    __table_args__ = (Index("ix_product_prices_currency_amount", "currency", "amount_minor"),)
+
+    product_pk: Mapped[int] = owner_key("products")
+    currency: Mapped[str] = mapped_column(exact(3), primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ProductMedia(Base):
+    __tablename__ = "product_media"
+
+    product_pk: Mapped[int] = owner_key("products")
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+
+
+class ProductCategory(Base):
+    """A product's category and every ancestor of it, so a filter on a parent finds all."""
+
+    __tablename__ = "product_categories"
+    __table_args__ = (Index("ix_product_categories_category", "category_pk", "product_pk"),)
+
+    product_pk: Mapped[int] = owner_key("products")
+    category_pk: Mapped[int] = owner_key("categories")
+
+
+class ProductAttributeValue(Base):
+    __tablename__ = "product_attribute_values"
+    __table_args__ = (Index("ix_product_attribute_values_value", "value_pk", "product_pk"),)
+
+    product_pk: Mapped[int] = owner_key("products")
+    value_pk: Mapped[int] = owner_key("attribute_values")
+
+
+class ProductRelation(Base):
+    __tablename__ = "product_relations"
+
+    product_pk: Mapped[int] = owner_key("products")
+    related_pk: Mapped[int] = owner_key("products")
+    position: Mapped[int] = mapped_column(Integer, default=0)
