@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 
 from oct8ne_adapter import Oct8neAdapter, Visitor, create_app
 from oct8ne_adapter.extension import adapter_state
+from oct8ne_adapter_demo import create_demo_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -56,7 +57,7 @@ def header_resolver(request: Request) -> str | None:
 def host_app(database_file: Path) -> Flask:
     """A host shop with a page of its own and the adapter's settings in its config."""
     app = Flask("host_shop")
-    app.config.update(adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False))
+    app.config.update(adapter_config(f"sqlite:///{database_file}"))
 
     @app.get("/")
     def home() -> str:
@@ -175,7 +176,7 @@ def test_one_extension_serves_several_apps(database_file: Path, tmp_path: Path) 
 
 def test_create_app_accepts_a_customer_resolver(database_file: Path) -> None:
     app = create_app(
-        adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False),
+        adapter_config(f"sqlite:///{database_file}"),
         customer_resolver=header_resolver,
     )
     try:
@@ -197,8 +198,8 @@ def other_wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) 
 
 @pytest.fixture
 def dispatched(database_file: Path) -> Iterator[Client]:
-    """The adapter mounted at /shop next to another WSGI app, behind a WSGI test client."""
-    adapter = create_app(adapter_config(f"sqlite:///{database_file}"))
+    """The demo app mounted at /shop next to another WSGI app, behind a WSGI test client."""
+    adapter = create_demo_app(adapter_config(f"sqlite:///{database_file}"))
     stack = DispatcherMiddleware(other_wsgi_app, {"/shop": adapter})
     yield Client(stack)
     dispose(adapter)
