@@ -76,7 +76,7 @@ def command_child(argv: list[str]) -> int:
 def import_child(config: Path, feed: Path) -> int:
     """Import `feed` into the configured database with `import_feed`, as `import-catalog` does."""
     try:
-        from oct8ne_adapter.feeds.importer import import_feed
+        from oct8ne_adapter.feeds.importer import ImportOptions, import_feed
     except ImportError:  # a baseline from before the function: through the command
         return command_child(["--config", str(config), "import-catalog", str(feed)])
     from oct8ne_adapter.settings import Settings, layered_config
@@ -87,12 +87,8 @@ def import_child(config: Path, feed: Path) -> int:
     database = Database(settings_engine(settings))
     try:
         create_schema(database.engine)
-        summary = import_feed(
-            database,
-            feed,
-            language=settings.default_locale.split("-")[0],
-            prune_max_share=settings.prune_max_share,
-        )
+        language = settings.default_locale.split("-")[0]
+        summary = import_feed(database, feed, ImportOptions(language=language))
     finally:
         database.engine.dispose()
     written = summary.inserted + summary.updated + summary.unchanged

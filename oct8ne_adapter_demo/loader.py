@@ -20,7 +20,7 @@ from importlib.resources.abc import Traversable
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.feeds.importer import write_feed
+from oct8ne_adapter.feeds.importer import ImportOptions, write_feed
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import (
     Cart,
@@ -184,14 +184,10 @@ def load_demo(database: Database) -> DemoSummary:
         # Rewrite every product, even one whose row is unchanged: loading the demo resets it,
         # and the change log says anything may have changed (caches rebuild once, not per
         # product). Strict: a bad row in the shipped file is a bug, not a report.
-        catalog_summary = write_feed(
-            session,
-            catalog,
-            feed_format="jsonl",
-            language=CATALOG_LANGUAGE,
-            strict=True,
-            rewrite=True,
+        options = ImportOptions(
+            feed_format="jsonl", language=CATALOG_LANGUAGE, strict=True, rewrite=True
         )
+        catalog_summary = write_feed(session, catalog, options)
         _write_state_labels(session)
         customer_pks = {
             customer.external_id: _upsert_customer(session, customer) for customer in CUSTOMERS

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from oct8ne_adapter.errors import ImportFailed
-from oct8ne_adapter.feeds.importer import import_feed, write_feed
+from oct8ne_adapter.feeds.importer import ImportOptions, import_feed, write_feed
 from oct8ne_adapter.feeds.records import parse_product
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import CatalogChange, Product
@@ -48,6 +48,10 @@ def feed(*ids: str, bad: str | None = None) -> bytes:
     if bad is not None:
         rows.append(json.dumps({"id": bad, "title": "Broken", "url": "/p/x"}) + "\n")
     return "".join(rows).encode()
+
+
+#: A prune that may delete at most a fifth of the catalog.
+PRUNE = ImportOptions(prune=True, prune_max_share=0.2)
 
 
 def stored_ids(database: Database) -> set[str]:
@@ -93,7 +97,7 @@ def test_xml_rejections_name_the_item(database: Database) -> None:
 
 def test_strict_rolls_back_at_the_first_bad_row(database: Database) -> None:
     with pytest.raises(ImportFailed, match=r"^line 2 \(id B\): prices is required"):
-        import_feed(database, io.BytesIO(feed("A", bad="B")), strict=True)
+        import_feed(database, io.BytesIO(feed("A", bad="B")), ImportOptions(strict=True))
     assert stored_ids(database) == set()
 
 
@@ -108,21 +112,23 @@ def test_text_that_is_not_utf8_names_the_source(database: Database, tmp_path: Pa
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(b'{"id": "A", "title": "Caf\xe9", "url": "/p/A", "prices": {"USD": "1.00"}}\n')
     with pytest.raises(ImportFailed, match=r"latin1\.jsonl: not UTF-8 text"):
-        import_feed(database, path, feed_format="jsonl")
+        import_feed(database, path, ImportOptions(feed_format="jsonl"))
     assert stored_ids(database) == set()
 
 
 def test_prune_follows_the_hotfix_rules(database: Database) -> None:
     import_feed(database, io.BytesIO(feed(*"ABCDEFGHIJ")))
     # A rejected row skips the prune, and so does deleting more than prune_max_share...
-    skipped = import_feed(database, io.BytesIO(feed(*"ABCDEFGHI", bad="Z")), prune=True)
+    skipped = import_feed(database, io.BytesIO(feed(*"ABCDEFGHI", bad="Z")), PRUNE)
     assert skipped.pruned == 0 and skipped.prune_skipped.startswith("prune skipped")
-    too_many = import_feed(database, io.BytesIO(feed(*"ABCDEFG")), prune=True, prune_max_share=0.2)
+    too_many = import_feed(database, io.BytesIO(feed(*"ABCDEFG")), PRUNE)
     assert too_many.pruned == 0 and too_many.prune_skipped
     # ...within the share it runs, and force_prune runs beyond it.
-    allowed = import_feed(database, io.BytesIO(feed(*"ABCDEFGHI")), prune=True, prune_max_share=0.2)
+    allowed = import_feed(database, io.BytesIO(feed(*"ABCDEFGHI")), PRUNE)
     assert (allowed.pruned, allowed.prune_skipped) == (1, "")
-    forced = import_feed(database, io.BytesIO(feed("A")), force_prune=True, prune_max_share=0.2)
+    forced = import_feed(
+        database, io.BytesIO(feed("A")), ImportOptions(force_prune=True, prune_max_share=0.2)
+    )
     assert forced.pruned == 8
     assert stored_ids(database) == {"A"}
 
@@ -131,7 +137,7 @@ def test_write_feed_rewrite_writes_unchanged_rows_and_marks_everything(database:
     import_feed(database, io.BytesIO(feed("A", "B")))
     with database.transaction() as session:
         before = session.scalar(select(func.count()).select_from(CatalogChange))
-        summary = write_feed(session, io.BytesIO(feed("A", "B")), rewrite=True)
+        summary = write_feed(session, io.BytesIO(feed("A", "B")), ImportOptions(rewrite=True))
     assert (summary.updated, summary.unchanged) == (2, 0)
     with database.transaction() as session:
         changes = session.scalars(select(CatalogChange).order_by(CatalogChange.seq)).all()
@@ -167,5 +173,5 @@ def test_the_demo_customers_use_products_of_the_catalog() -> None:
 
 def test_the_demo_catalog_imports_strictly(database: Database) -> None:
     with CATALOG_FILE.open("rb") as catalog:
-        summary = import_feed(database, catalog, feed_format="jsonl", strict=True)
+        summary = import_feed(database, catalog, ImportOptions(feed_format="jsonl", strict=True))
     assert (summary.inserted, summary.rejected) == (276, 0)

@@ -88,7 +88,7 @@ def import_catalog(
     Rows sharing an item_group_id (JSON Lines: "group") are the variants of one product, stored
     under the group's id; the visitor picks the variant on its page.
     """
-    from oct8ne_adapter.feeds.importer import import_feed
+    from oct8ne_adapter.feeds.importer import ImportOptions, import_feed
 
     settings = settings_of(ctx)
     if translation_locale is not None:
@@ -108,9 +108,7 @@ def import_catalog(
         migrated_database(settings) as database,
         _progress(file.stat().st_size, file.name) as progress,
     ):
-        summary = import_feed(
-            database,
-            file,
+        options = ImportOptions(
             feed_format=feed_format,
             language=language or settings.default_locale.split("-")[0],
             translation_locale=translation_locale,
@@ -118,9 +116,8 @@ def import_catalog(
             prune=prune,
             force_prune=force_prune,
             prune_max_share=settings.prune_max_share,
-            on_reject=report,
-            on_progress=progress,
         )
+        summary = import_feed(database, file, options, on_reject=report, on_progress=progress)
     if reported > MAX_REPORTED_REJECTIONS:
         click.echo(f"... and {reported - MAX_REPORTED_REJECTIONS} more rejected rows", err=True)
     written = summary.inserted + summary.updated + summary.unchanged

@@ -13,6 +13,7 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -55,41 +56,44 @@ class _CountingReader(io.RawIOBase):
         return int(count or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How a feed is read and written: the options of `import-catalog`."""
+
+    #: "auto" detects JSON Lines, Merchant Center TSV/CSV or RSS/Atom XML from the first bytes.
+    feed_format: str = "auto"
+    #: The language of texts without one.
+    language: str = "en"
+    #: The feed is a localized copy (e.g. es-ES): its titles, descriptions and prices go to the
+    #: products already imported.
+    translation_locale: str | None = None
+    #: The first bad row aborts the import (ImportFailed): nothing is written.
+    strict: bool = False
+    #: Delete the products the feed does not list; skipped after a rejected row or beyond
+    #: `prune_max_share` of the catalog, unless `force_prune`.
+    prune: bool = False
+    force_prune: bool = False
+    prune_max_share: float = PRUNE_MAX_SHARE
+    #: Write every product again, even one whose row is unchanged, and tell the caches that
+    #: anything may have changed: for loads that reset data others may have edited (the demo).
+    rewrite: bool = False
+
+
 def import_feed(
     database: Database,
     source: FeedSource,
+    options: ImportOptions = ImportOptions(),
     *,
-    feed_format: str = "auto",
-    language: str = "en",
-    translation_locale: str | None = None,
-    strict: bool = False,
-    prune: bool = False,
-    force_prune: bool = False,
-    prune_max_share: float = PRUNE_MAX_SHARE,
     on_reject: RejectReporter | None = None,
     on_progress: ProgressReporter | None = None,
 ) -> ImportSummary:
-    """Import a feed in one transaction; ImportFailed (nothing written) if it cannot be read.
-
-    `language` is the language of texts without one; `translation_locale` makes the feed a
-    localized copy whose titles, descriptions and prices go to products already imported.
-    """
+    """Import a feed in one transaction; ImportFailed (nothing written) if it cannot be read."""
     with _opened(source) as (raw, name):
         try:
             with database.transaction() as session:
                 tune_for_import(session)
                 return write_feed(
-                    session,
-                    raw,
-                    feed_format=feed_format,
-                    language=language,
-                    translation_locale=translation_locale,
-                    strict=strict,
-                    prune=prune,
-                    force_prune=force_prune,
-                    prune_max_share=prune_max_share,
-                    on_reject=on_reject,
-                    on_progress=on_progress,
+                    session, raw, options, on_reject=on_reject, on_progress=on_progress
                 )
         except UnicodeDecodeError as error:
             raise ImportFailed(f"{name}: not UTF-8 text ({error.reason})") from None
@@ -98,58 +102,52 @@ def import_feed(
 def write_feed(
     session: Session,
     raw: IO[bytes],
+    options: ImportOptions = ImportOptions(),
     *,
-    feed_format: str = "auto",
-    language: str = "en",
-    translation_locale: str | None = None,
-    strict: bool = False,
-    prune: bool = False,
-    force_prune: bool = False,
-    prune_max_share: float = PRUNE_MAX_SHARE,
     on_reject: RejectReporter | None = None,
     on_progress: ProgressReporter | None = None,
-    rewrite: bool = False,
 ) -> ImportSummary:
-    """`import_feed` inside the caller's transaction (which must roll back on an exception).
-
-    `rewrite` writes every product again, even one whose row is unchanged, and tells the caches
-    that anything may have changed: for loads that reset data others may have edited (the demo).
-    """
+    """`import_feed` inside the caller's transaction (which must roll back on an exception)."""
     counting = _CountingReader(raw)
     stream = io.BufferedReader(counting, buffer_size=_BUFFER_BYTES)
-    concrete_format = (
-        detect_format(stream.peek(_SNIFF_BYTES)) if feed_format == "auto" else feed_format
-    )
-    unit = "item" if concrete_format == "xml" else "line"
+    feed_format = options.feed_format
+    if feed_format == "auto":
+        feed_format = detect_format(stream.peek(_SNIFF_BYTES))
+    unit = "item" if feed_format == "xml" else "line"
 
     def report(number: int | None, product_id: str | None, reason: str) -> None:
         product = f" (id {product_id})" if product_id else ""
         description = f"{unit} {number}{product}: {reason}"
-        if strict:
+        if options.strict:
             raise ImportFailed(description)
         if on_reject is not None:
             on_reject(description)
 
     recorder = ChangeRecorder()
-    if rewrite:
+    if options.rewrite:
         recorder.mark_everything()
     writer = CatalogWriter(
         session,
         # Merchant Center rows carry one currency each: a second feed adds prices.
-        merge_prices=concrete_format != "jsonl",
-        translation_language=translation_locale,
+        merge_prices=feed_format != "jsonl",
+        translation_language=options.translation_locale,
         on_reject=report,
-        skip_unchanged=not rewrite,
+        skip_unchanged=not options.rewrite,
         recorder=recorder,
     )
+    language = options.translation_locale or options.language
     with closing(writer):
         # A fatal row (the feed broken or cut short) raises: the caller's transaction rolls back.
-        for row in read_feed(stream, concrete_format, translation_locale or language):
+        for row in read_feed(stream, feed_format, language):
             writer.add_row(row)
             if on_progress is not None:
                 on_progress(counting.position)
         # Writes the variant groups; decides whether the prune is safe.
-        return writer.finish(prune=prune, force_prune=force_prune, prune_max_share=prune_max_share)
+        return writer.finish(
+            prune=options.prune,
+            force_prune=options.force_prune,
+            prune_max_share=options.prune_max_share,
+        )
 
 
 @contextmanager
