@@ -1,5 +1,8 @@
-"""WSGI entry point for `gunicorn wsgi:app`; configure with OCT8NE_CONFIG and OCT8NE_* variables."""
+"""WSGI entry point for `gunicorn wsgi:app`; configure with OCT8NE_CONFIG and OCT8NE_* variables.
 
-from oct8ne_adapter import create_app
+`demo = true` in the configuration adds the demo pages, as `oct8ne-adapter serve` does.
+"""
 
-app = create_app()
+from oct8ne_adapter.cli.demo import configured_app
+
+app = configured_app()

@@ -1,4 +1,4 @@
-"""Time `oct8ne-adapter import-catalog` on synthetic feeds; prints one JSON object per size.
+"""Time the catalog import (`import_feed`) on synthetic feeds; prints one JSON object per size.
 
     python bench/import_bench.py 10000 100000 [--format tsv] [--variant-share 0.2]
         [--database-url URL] [--keep DIR] [--baseline DIR] [--runs first,unchanged,changed]
@@ -8,8 +8,10 @@ For each size it writes a feed with `make_catalog.py`, then runs, each in a fres
 `first` (into an empty database), `unchanged` (the same feed again: every row skipped by its
 digest) and `changed` (10 % of the titles changed). Each run reports wall time, CPU time (user +
 system of its process: these machines are shared, and CPU time suffers far less from the other
-processes than wall time), rows/s and peak RSS. `startup` is the time of `oct8ne-adapter --help`
-(imports only), measured the same way, to read small sizes correctly.
+processes than wall time), rows/s and peak RSS. Each run calls `oct8ne_adapter.feeds.importer.
+import_feed` as `import-catalog` does (a baseline older than that function runs the command).
+`startup` is the time of `oct8ne-adapter --help` (imports only), measured the same way, to read
+small sizes correctly.
 
 The figures to compare are ratios measured in the same run: first / unchanged within one
 version, and with `--baseline DIR` (another version of the package, e.g. the last commit:
@@ -47,19 +49,51 @@ _IMPORTED = re.compile(r"imported (\d+) products")
 
 
 def run_child(argv: list[str]) -> None:
-    """In a fresh process: run the command, then print wall time, CPU time and peak RSS."""
-    from oct8ne_adapter.cli import cli
-
+    """In a fresh process: run the import (or the command), then print wall time, CPU time and
+    peak RSS."""
     started, cpu_started = time.perf_counter(), time.process_time()
-    try:
-        cli.main(argv, prog_name="oct8ne-adapter", standalone_mode=False)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
+    if argv[0] == "import":
+        code = import_child(Path(argv[1]), Path(argv[2]))
+    else:
+        code = command_child(argv)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     result = {"seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": peak_kib / 1024, "exit": code}
     print(json.dumps(result))
+
+
+def command_child(argv: list[str]) -> int:
+    """Run `oct8ne-adapter` with `argv` in this process; its exit status."""
+    from oct8ne_adapter.cli import cli
+
+    try:
+        cli.main(argv, prog_name="oct8ne-adapter", standalone_mode=False)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+def import_child(config: Path, feed: Path) -> int:
+    """Import `feed` into the configured database with `import_feed`, as `import-catalog` does."""
+    try:
+        from oct8ne_adapter.feeds.importer import ImportOptions, import_feed
+    except ImportError:  # a baseline from before the function: through the command
+        return command_child(["--config", str(config), "import-catalog", str(feed)])
+    from oct8ne_adapter.settings import Settings, layered_config
+    from oct8ne_adapter.sql.database import Database, settings_engine
+    from oct8ne_adapter.sql.schema import create_schema
+
+    settings = Settings.from_config(layered_config(config))
+    database = Database(settings_engine(settings))
+    try:
+        create_schema(database.engine)
+        language = settings.default_locale.split("-")[0]
+        summary = import_feed(database, feed, ImportOptions(language=language))
+    finally:
+        database.engine.dispose()
+    written = summary.inserted + summary.updated + summary.unchanged
+    print(f"imported {written} products from {feed}: {summary.describe()}")
+    return 1 if summary.rejected else 0
 
 
 def measure(argv: list[str], package_root: Path) -> dict[str, float]:
@@ -181,7 +215,7 @@ def config_file(path: Path, url: str) -> Path:
 
 def import_run(config: Path, feed: Path, root: Path, size: int) -> dict[str, float]:
     """One import in a fresh process, with rows/s."""
-    result = measure(["--config", str(config), "import-catalog", str(feed)], root)
+    result = measure(["import", str(config), str(feed)], root)
     result["rows_per_second"] = size / result["seconds"]
     return result
 

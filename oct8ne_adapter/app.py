@@ -6,9 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers import Response
 
 from oct8ne_adapter.extension import Oct8neAdapter
 from oct8ne_adapter.repository import AdapterRepository
@@ -33,10 +32,4 @@ def create_app(
         # limits count the visitor's address, not the proxy's.
         hops = settings.proxy_fix_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    if settings.demo:
-
-        @app.get("/")
-        def home() -> Response:
-            return redirect(url_for("oct8ne_demo.index"))
-
     return app

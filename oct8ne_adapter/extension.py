@@ -115,10 +115,6 @@ class Oct8neAdapter:
                 methods=["GET"],
             )
         register_template_helpers(app)
-        if settings.demo:
-            from oct8ne_adapter_demo.views import demo_blueprint
-
-            app.register_blueprint(demo_blueprint)
 
 
     def record_event(

@@ -1,5 +1,10 @@
 """Loads the demo shop into the SQL schema: catalog, two customers, a cart, a wishlist, orders.
 
+The catalog is `data/catalog.jsonl`, in the adapter's JSON Lines format (`feeds/records.py`),
+written by the normal importer. Products 1001 to 1008 were written by hand: the tests and the
+demo customers' carts, wishlists and orders below rely on them; the others were generated once
+from word lists with a fixed seed, and the file is now the catalog's only source.
+
 Loading is idempotent: products and customers are upserted, and the demo customers' carts,
 wishlists and orders are deleted and written again, so running it twice leaves the same data.
 """
@@ -9,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
+from oct8ne_adapter.feeds.importer import ImportOptions, write_feed
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import (
     Cart,
@@ -24,14 +31,17 @@ from oct8ne_adapter.sql.models import (
     OrderLine,
     OrderStateLabel,
     Product,
+    ProductTranslation,
     ShopSession,
     WishlistItem,
 )
 from oct8ne_adapter.sql.sessions import create_session, hash_token
-from oct8ne_adapter.sql.writer import CatalogWriter
-from oct8ne_adapter_demo.catalog import demo_products
 
 MAX_EMAIL_LENGTH = 320
+#: The demo catalog, one product per line (package data: it ships in the wheel).
+CATALOG_FILE: Traversable = files("oct8ne_adapter_demo") / "data" / "catalog.jsonl"
+#: The language of the catalog's texts and of the order lines' product names.
+CATALOG_LANGUAGE = "en"
 
 
 @dataclass(frozen=True)
@@ -170,17 +180,14 @@ ORDERS: tuple[_DemoOrder, ...] = (
 
 def load_demo(database: Database) -> DemoSummary:
     """Write the demo catalog, customers, cart, wishlist and orders in one transaction."""
-    products = demo_products()
-    titles = {record.id: record.titles.get("en", record.id) for record in products}
-    with database.transaction() as session:
-        # Rewrite every product, even one whose digest matches: loading the demo resets it, and
-        # the change log says anything may have changed (caches rebuild once, not per product).
-        recorder = ChangeRecorder()
-        recorder.mark_everything()
-        writer = CatalogWriter(session, skip_unchanged=False, recorder=recorder)
-        for record in products:
-            writer.upsert(record)
-        writer.finish()
+    with database.transaction() as session, CATALOG_FILE.open("rb") as catalog:
+        # Rewrite every product, even one whose row is unchanged: loading the demo resets it,
+        # and the change log says anything may have changed (caches rebuild once, not per
+        # product). Strict: a bad row in the shipped file is a bug, not a report.
+        options = ImportOptions(
+            feed_format="jsonl", language=CATALOG_LANGUAGE, strict=True, rewrite=True
+        )
+        catalog_summary = write_feed(session, catalog, options)
         _write_state_labels(session)
         customer_pks = {
             customer.external_id: _upsert_customer(session, customer) for customer in CUSTOMERS
@@ -190,9 +197,15 @@ def load_demo(database: Database) -> DemoSummary:
         product_pks = _product_pks(session, wanted)
         _write_cart(session, customer_pks[JANE.external_id], product_pks)
         _write_wishlist(session, customer_pks[JANE.external_id], product_pks)
+        ordered = {product_id for order in ORDERS for product_id, _quantity in order.lines}
+        titles = _titles(session, ordered)
         for order in ORDERS:
             _write_order(session, order, customer_pks[order.customer_id], titles)
-    return DemoSummary(products=len(products), customers=len(CUSTOMERS), orders=len(ORDERS))
+    return DemoSummary(
+        products=catalog_summary.inserted + catalog_summary.updated + catalog_summary.unchanged,
+        customers=len(CUSTOMERS),
+        orders=len(ORDERS),
+    )
 
 
 def sign_in_demo_customer(database: Database, email: str) -> str | None:
@@ -253,6 +266,19 @@ def _delete_customer_data(session: Session, customer_pks: Sequence[int]) -> None
 def _product_pks(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
     rows = session.execute(
         select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
+    )
+    return dict(rows.all())
+
+
+def _titles(session: Session, external_ids: set[str]) -> dict[str, str]:
+    """The catalog's titles of these products, for the order lines' names."""
+    rows = session.execute(
+        select(Product.external_id, ProductTranslation.title)
+        .join(ProductTranslation, ProductTranslation.product_pk == Product.pk)
+        .where(
+            Product.external_id.in_(sorted(external_ids)),
+            ProductTranslation.language == CATALOG_LANGUAGE,
+        )
     )
     return dict(rows.all())
 

@@ -34,9 +34,7 @@ from oct8ne_adapter.web.params import Presentation, parse_presentation, parse_se
 from oct8ne_adapter.web.pricing import display_price, format_money, locale_tag
 from oct8ne_adapter_demo.loader import JANE, end_demo_session, sign_in_demo_customer
 
-demo_blueprint = Blueprint(
-    "oct8ne_demo", __name__, url_prefix="/demo", template_folder="templates"
-)
+demo_blueprint = Blueprint("oct8ne_demo", __name__, url_prefix="/demo", template_folder="templates")
 
 IMAGE_SIZE_DEFAULT = 400
 IMAGE_SIZE_MIN = 16

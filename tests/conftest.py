@@ -31,12 +31,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from oct8ne_adapter import create_app
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product, ProductTranslation
 from oct8ne_adapter.sql.schema import create_schema
+from oct8ne_adapter_demo import create_demo_app
 from oct8ne_adapter_demo.loader import load_demo
 
 API_TOKEN = "test-token-0123456789"
@@ -79,7 +79,6 @@ def adapter_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "OCT8NE_CURRENCIES": ["USD", "EUR"],
         "OCT8NE_EXCHANGE_RATES": {"GBP": "0.80"},
         "OCT8NE_SHOP_URL": "https://shop.example",
-        "OCT8NE_DEMO": True,
         # The index is built inside the first search and the change log read on every search,
         # so each test sees its own writes at once (production polls, and builds in the back).
         "OCT8NE_SEARCH_INDEX_BACKGROUND": False,
@@ -164,8 +163,8 @@ def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
-    """The standalone adapter over the demo database of the backend."""
-    application = create_app(adapter_config(database_url))
+    """The standalone adapter with the demo pages, over the demo database of the backend."""
+    application = create_demo_app(adapter_config(database_url))
     yield application
     database = application.extensions["oct8ne"].database
     if database is not None:

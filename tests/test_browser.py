@@ -32,7 +32,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from oct8ne_adapter import create_app
+from oct8ne_adapter_demo import create_demo_app
 from oct8ne_adapter_demo.loader import JANE_CART
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -168,7 +168,7 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     base_url = f"http://127.0.0.1:{shop_server.server_port}"
 
     def demo(shop_url: str, **overrides: Any) -> Any:
-        return create_app(
+        return create_demo_app(
             adapter_config(
                 f"sqlite:///{database_file}",
                 OCT8NE_SHOP_URL=shop_url,

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from test_snippets import Elements, current_product, properties
 
-from oct8ne_adapter import create_app
+from oct8ne_adapter_demo import create_demo_app
 
 LICENSE = "DEMO-LICENSE-0001"
 #: Every page a visitor can open without signing in.
@@ -28,7 +28,7 @@ PAGES = ["/demo/", "/demo/?search=jacket", "/demo/product/1001", "/demo/cart", "
 @pytest.fixture
 def demo_app(database_file: Path) -> Iterator[Flask]:
     """The standalone adapter with the demo pages and a license, over a copy of the demo shop."""
-    app = create_app(adapter_config(f"sqlite:///{database_file}", OCT8NE_LICENSE=LICENSE))
+    app = create_demo_app(adapter_config(f"sqlite:///{database_file}", OCT8NE_LICENSE=LICENSE))
     yield app
     app.extensions["oct8ne"].database.engine.dispose()
 
@@ -97,7 +97,7 @@ def test_the_widget_follows_the_locale_and_currency_asked_for(shop: FlaskClient)
 
 
 def test_without_a_license_the_pages_say_how_to_switch_the_widget_on(database_file: Path) -> None:
-    app = create_app(adapter_config(f"sqlite:///{database_file}"))
+    app = create_demo_app(adapter_config(f"sqlite:///{database_file}"))
     html = page(app.test_client(), "/demo/")
     app.extensions["oct8ne"].database.engine.dispose()
     assert "oct8ne-widget-snippet" not in html

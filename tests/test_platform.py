@@ -38,6 +38,7 @@ from oct8ne_adapter.errors import (
 from oct8ne_adapter.platform.client import LinkupRequest, PlatformClient, UpdateNotifier
 from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
 from oct8ne_adapter.settings import Settings
+from oct8ne_adapter_demo import create_demo_app
 
 PASSWORD = "s3cret-Pa55word-never-stored"
 TOKEN = "61958072EB8B476EBF5D6F77F66384AC"
@@ -500,7 +501,8 @@ def test_linkup_refuses_bad_arguments(tmp_path, database_file, option, value):
 
 @pytest.fixture
 def linked_app(backoffice, ca_bundle, database_file):
-    app = create_app(
+    # The demo app: its sign-in page starts the customer's session.
+    app = create_demo_app(
         adapter_config(
             f"sqlite:///{database_file}",
             OCT8NE_OCT8NE_SERVER=backoffice.host,

@@ -26,7 +26,9 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Response
 
 from oct8ne_adapter import Oct8neAdapter, Visitor, create_app
+from oct8ne_adapter.cli.demo import configured_app
 from oct8ne_adapter.web.state import adapter_state
+from oct8ne_adapter_demo import create_demo_app
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -56,7 +58,7 @@ def header_resolver(request: Request) -> str | None:
 def host_app(database_file: Path) -> Flask:
     """A host shop with a page of its own and the adapter's settings in its config."""
     app = Flask("host_shop")
-    app.config.update(adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False))
+    app.config.update(adapter_config(f"sqlite:///{database_file}"))
 
     @app.get("/")
     def home() -> str:
@@ -175,7 +177,7 @@ def test_one_extension_serves_several_apps(database_file: Path, tmp_path: Path) 
 
 def test_create_app_accepts_a_customer_resolver(database_file: Path) -> None:
     app = create_app(
-        adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False),
+        adapter_config(f"sqlite:///{database_file}"),
         customer_resolver=header_resolver,
     )
     try:
@@ -197,8 +199,8 @@ def other_wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) 
 
 @pytest.fixture
 def dispatched(database_file: Path) -> Iterator[Client]:
-    """The adapter mounted at /shop next to another WSGI app, behind a WSGI test client."""
-    adapter = create_app(adapter_config(f"sqlite:///{database_file}"))
+    """The demo app mounted at /shop next to another WSGI app, behind a WSGI test client."""
+    adapter = create_demo_app(adapter_config(f"sqlite:///{database_file}"))
     stack = DispatcherMiddleware(other_wsgi_app, {"/shop": adapter})
     yield Client(stack)
     dispose(adapter)
@@ -235,6 +237,32 @@ def test_the_demo_home_redirects_inside_the_mount_point(dispatched: Client) -> N
     response = dispatched.get("/shop/")
     assert response.status_code in (301, 302, 303, 307, 308)
     assert response.headers["Location"] == "/shop/demo/"
+
+
+def test_create_app_never_serves_the_demo_pages(database_file: Path) -> None:
+    # The production package knows nothing of the demo: the flag is read by the CLI alone.
+    app = create_app(adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=True))
+    client = app.test_client()
+    assert client.get("/demo/").status_code == 404
+    assert client.get("/").status_code == 404
+    assert frame(client, "getAdapterInfo")["apiVersion"] == "2.4"
+    dispose(app)
+
+
+@pytest.mark.parametrize("demo", [True, False])
+def test_the_configured_app_has_the_demo_pages_when_the_configuration_says_so(
+    database_file: Path, demo: bool
+) -> None:
+    app = configured_app(adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=demo))
+    client = app.test_client()
+    assert client.get("/demo/").status_code == (200 if demo else 404)
+    home = client.get("/")
+    if demo:
+        assert home.status_code in (301, 302, 303, 307, 308)
+        assert home.headers["Location"] == "/demo/"
+    else:
+        assert home.status_code == 404
+    dispose(app)
 
 
 # -- 3. standalone processes ---------------------------------------------------------------------
@@ -376,6 +404,25 @@ def test_the_demo_command_serves_the_demo_shop(tmp_path: Path) -> None:
             timeout=REQUEST_TIMEOUT,
         ).json()
         assert refused == []
+
+
+def test_serve_with_demo_in_the_configuration_serves_the_demo_pages(
+    database_file: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = tmp_path / "shop.toml"
+    config.write_text(f'database_url = "sqlite:///{database_file}"\ndemo = true\n')
+    command = [str(BIN / "oct8ne-adapter"), "--config", str(config), "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with running_server(
+        command, cwd=tmp_path, env=server_environment(tmp_path), port=port, log=tmp_path / "s.log"
+    ) as base_url:
+        page = requests.get(f"{base_url}/demo/product/1001", timeout=REQUEST_TIMEOUT)
+        assert page.status_code == 200
+        assert "Trail Running Shoe" in page.text
+        home = requests.get(f"{base_url}/", timeout=REQUEST_TIMEOUT, allow_redirects=False)
+        assert home.status_code in (301, 302, 303, 307, 308)
+        assert home.headers["Location"].endswith("/demo/")
 
 
 # -- what the servers the CLI starts write (issue 14: no token or e-mail in any log) ---------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oct8ne_adapter.cli.serve import ACCESS_LOG_FORMAT, without_query
+from oct8ne_adapter.cli.servers import ACCESS_LOG_FORMAT, without_query
 
 
 @pytest.mark.parametrize(

@@ -516,9 +516,7 @@ def test_relative_web_mail_and_phone_links_are_allowed(link: str) -> None:
 def host(database_file: Path) -> Flask:
     """A host Flask shop with the adapter registered and a license in its config."""
     app = Flask("host_shop")
-    app.config.update(
-        adapter_config(f"sqlite:///{database_file}", OCT8NE_DEMO=False, OCT8NE_LICENSE=LICENSE)
-    )
+    app.config.update(adapter_config(f"sqlite:///{database_file}", OCT8NE_LICENSE=LICENSE))
     Oct8neAdapter(app)
     return app
 

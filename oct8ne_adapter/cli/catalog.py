@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import re
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 import click
 
 from oct8ne_adapter.cli.context import migrated_database, settings_of
-from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import FORMATS
-
-
-class _CountingReader(io.RawIOBase):
-    """A binary file that counts the bytes read, for the progress bar."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self._raw = raw
-        self.position = 0
-
-    def readable(self) -> bool:
-        """Always readable."""
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        """Read from the wrapped file and count."""
-        count = self._raw.readinto(buffer)  # type: ignore[attr-defined]
-        self.position += count or 0
-        return int(count or 0)
-
 
 #: Rejected rows printed one by one; after that only their number is given.
 MAX_REPORTED_REJECTIONS = 100
@@ -109,9 +88,7 @@ def import_catalog(
     Rows sharing an item_group_id (JSON Lines: "group") are the variants of one product, stored
     under the group's id; the visitor picks the variant on its page.
     """
-    from oct8ne_adapter.feeds import detect_format, read_feed
-    from oct8ne_adapter.sql.database import tune_for_import
-    from oct8ne_adapter.sql.writer import CatalogWriter
+    from oct8ne_adapter.feeds.importer import ImportOptions, import_feed
 
     settings = settings_of(ctx)
     if translation_locale is not None:
@@ -119,58 +96,32 @@ def import_catalog(
             raise click.BadParameter("not a locale such as es-ES", param_hint="--locale")
         if prune or force_prune:
             raise click.BadParameter("a localized feed cannot prune", param_hint="--prune")
-    default_language = translation_locale or language or settings.default_locale.split("-")[0]
     reported = 0
 
-    def report(number: int | None, product_id: str | None, reason: str) -> None:
+    def report(description: str) -> None:
         nonlocal reported
-        unit = "item" if concrete_format == "xml" else "line"
-        product = f" (id {product_id})" if product_id else ""
-        description = f"{unit} {number}{product}: {reason}"
-        if strict:
-            raise ImportFailed(description)
         reported += 1
         if reported <= MAX_REPORTED_REJECTIONS:
             click.echo(f"rejected {description}", err=True)
 
-    size = file.stat().st_size
-    concrete_format = feed_format
-    try:
-        with (
-            migrated_database(settings) as database,
-            file.open("rb") as raw,
-            _progress(size, file.name) as progress,
-        ):
-            counting = _CountingReader(raw)
-            stream = io.BufferedReader(counting, buffer_size=1 << 20)
-            concrete_format = (
-                detect_format(stream.peek(1 << 16)) if feed_format == "auto" else feed_format
-            )
-            with database.transaction() as session:
-                tune_for_import(session)
-                writer = CatalogWriter(
-                    session,
-                    # Merchant Center rows carry one currency each: a second feed adds prices.
-                    merge_prices=concrete_format != "jsonl",
-                    translation_language=translation_locale,
-                    on_reject=report,
-                )
-                with closing(writer):
-                    # A fatal row (the feed broken or cut short) raises: nothing is committed.
-                    for row in read_feed(stream, concrete_format, default_language):
-                        writer.add_row(row)
-                        progress(counting.position)
-                    # Writes the variant groups; decides whether the prune is safe.
-                    summary = writer.finish(
-                        prune=prune,
-                        force_prune=force_prune,
-                        prune_max_share=settings.prune_max_share,
-                    )
-    except UnicodeDecodeError as error:
-        raise ImportFailed(f"{file}: not UTF-8 text ({error.reason})") from None
+    with (
+        migrated_database(settings) as database,
+        _progress(file.stat().st_size, file.name) as progress,
+    ):
+        options = ImportOptions(
+            feed_format=feed_format,
+            language=language or settings.default_locale.split("-")[0],
+            translation_locale=translation_locale,
+            strict=strict,
+            prune=prune,
+            force_prune=force_prune,
+            prune_max_share=settings.prune_max_share,
+        )
+        summary = import_feed(database, file, options, on_reject=report, on_progress=progress)
     if reported > MAX_REPORTED_REJECTIONS:
         click.echo(f"... and {reported - MAX_REPORTED_REJECTIONS} more rejected rows", err=True)
-    click.echo(f"imported {writer.written} products from {file}: {summary.describe()}")
+    written = summary.inserted + summary.updated + summary.unchanged
+    click.echo(f"imported {written} products from {file}: {summary.describe()}")
     if summary.prune_skipped:
         click.echo(summary.prune_skipped, err=True)
     if summary.rejected or summary.prune_skipped:
