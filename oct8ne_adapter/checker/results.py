@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from oct8ne_adapter.errors import Oct8neError
+
 if TYPE_CHECKING:
     from oct8ne_adapter.checker.context import Context
 
@@ -27,7 +29,7 @@ class Status(StrEnum):
     SKIP = "skip"
 
 
-class CheckerError(Exception):
+class CheckerError(Oct8neError):
     """Base of the checker's own errors; the message is one line for the report."""
 
     def __init__(self, message: str) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from oct8ne_adapter.errors import Oct8neError
 from oct8ne_adapter.events.model import (
     CartUpdated,
     CommerceEvent,
@@ -44,7 +45,7 @@ MAX_QUANTITY = 1_000_000
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
-class EventFormatError(ValueError):
+class EventFormatError(Oct8neError, ValueError):
     """An event payload is malformed; the message names the field and why."""
 
 

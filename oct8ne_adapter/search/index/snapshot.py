@@ -25,6 +25,7 @@ from pyroaring import BitMap
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from oct8ne_adapter.errors import Oct8neError
 from oct8ne_adapter.search.index.tokens import PostingsBuilder, PrefixIndex, names_index
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import CatalogVersion, catalog_version
@@ -62,7 +63,7 @@ ATTRIBUTE_WEIGHT = fulltext.TOKEN_WEIGHTS["attributes"]
 DESCRIPTION_WEIGHT = fulltext.TOKEN_WEIGHTS["description"]
 
 
-class NeedsRebuild(Exception):
+class NeedsRebuild(Oct8neError):
     """The changes cannot be applied exactly (e.g. no room left between two name ranks)."""
 
 
