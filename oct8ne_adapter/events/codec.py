@@ -94,15 +94,23 @@ def _visitor_json(visitor: VisitorIds) -> dict[str, str | None]:
     }
 
 
+def _amounts_json(event: CartUpdated | OrderPlaced) -> dict[str, Any]:
+    """What a cart and an order both carry: their currency, lines and amounts."""
+    return {
+        "currency": event.currency,
+        "lines": [_line_json(line) for line in event.lines],
+        "subtotal": _plain(event.subtotal),
+        "total": _plain(event.total),
+    }
+
+
 def event_to_json(event: CommerceEvent) -> dict[str, Any]:
     """The event as a JSON-ready mapping (without its kind)."""
+    # Keys keep their order (the outbox payload's bytes): the shared amounts come second.
     if isinstance(event, CartUpdated):
         return {
             "cart_id": event.cart_id,
-            "currency": event.currency,
-            "lines": [_line_json(line) for line in event.lines],
-            "subtotal": _plain(event.subtotal),
-            "total": _plain(event.total),
+            **_amounts_json(event),
             "occurred_at": _time(event.occurred_at),
             "visitor": _visitor_json(event.visitor),
             "customer_id": event.customer_id,
@@ -111,10 +119,7 @@ def event_to_json(event: CommerceEvent) -> dict[str, Any]:
     if isinstance(event, OrderPlaced):
         return {
             "order_id": event.order_id,
-            "currency": event.currency,
-            "lines": [_line_json(line) for line in event.lines],
-            "subtotal": _plain(event.subtotal),
-            "total": _plain(event.total),
+            **_amounts_json(event),
             "status": event.status,
             "occurred_at": _time(event.occurred_at),
             "cart_id": event.cart_id,
