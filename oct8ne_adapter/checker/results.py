@@ -76,6 +76,11 @@ class Check:
     title: str
     run: Callable[[Context], Verdict]
 
+    @classmethod
+    def documented(cls, id: str, run: Callable[[Context], Verdict]) -> Check:
+        """A check titled by the first line of its function's docstring."""
+        return cls(id, (run.__doc__ or id).strip(), run)
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
