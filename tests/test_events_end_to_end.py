@@ -1,7 +1,7 @@
 """Commerce events end to end: recorded by the adapter, relayed, received by each fake vendor.
 
 Events go in through the recorder (and, once, the shop's HTTP endpoint), out through the real
-Relay over a real database, to the fake vendors of tests/vendor_fakes.py over real HTTP. Time is
+Relay over a real database, to the fake vendors of tests/fakes/ over real HTTP. Time is
 the relay's clock, which the tests move forward instead of sleeping through back-offs.
 """
 
@@ -18,18 +18,9 @@ from typing import Any
 
 import pytest
 from conftest import adapter_config
+from fakes.vendors import OPTICO_KEY, VISITOR, WHEN, Vendors, cart, line, order, running_vendors
 from sqlalchemy import select
 from test_events_crash import worker_command
-from vendor_fakes import (
-    OPTICO_KEY,
-    VISITOR,
-    WHEN,
-    Vendors,
-    cart,
-    line,
-    order,
-    running_vendors,
-)
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.events import codec

@@ -1,0 +1,1 @@
+"""Test doubles: fake vendors on real local HTTP servers, one per module."""
