@@ -1,38 +1,53 @@
 """Errors the adapter raises on purpose, and the one place that turns them into responses.
 
-AdapterError
-├── BadRequest                 400: the caller sent something we cannot answer
-│   ├── InvalidCallback        the JSONP callback is not a safe JavaScript name
-│   ├── InvalidParameter       a parameter is malformed or out of range
-│   └── InvalidEvent           a posted event is not valid JSON of its kind
-├── Unauthorized               401: the events endpoint's shared secret is missing or wrong
-├── Forbidden                  403: recording over HTTP is switched off (no events_secret)
-├── UnknownMethod              404: /oct8ne/frame/<method> names no method
-├── UnknownEventKind           404: /oct8ne/events/<kind> names no event kind
-├── PayloadTooLarge            413: a posted event is larger than any event may be
-├── UnsupportedMediaType       415: a posted event is not declared as JSON
-└── DataSourceUnavailable      503: the catalog database cannot be reached
+Every one descends from `Oct8neError`, so a caller (the CLI, a shop's own code) can catch them all
+at once; the classes defined elsewhere sit next to the code that raises them and are marked with
+their module.
 
-ConfigError                    bad configuration; raised at start-up, never per request
-└── EventSinkConfigError       a vendor sink's options (OCT8NE_EVENT_SINKS) are wrong
-ImportFailed                   a catalog file was refused; nothing from it was committed
-
-PlatformError                  a call to the oct8ne platform failed (never a request's answer)
-├── PlatformUnreachable        no connection (DNS, refused, TLS verification failed)
-├── PlatformTimeout            no answer within the timeout
-├── PlatformRejected           oct8ne said no (wrong credentials, 4xx), with its Message
-├── PlatformServerError        oct8ne failed (5xx)
-└── PlatformBadAnswer          an answer that is not what the protocol promises
-
-RelayError                     the commerce event relay cannot run as asked
-└── RelayBusy                  another worker holds this SQLite database's relay lock
-EventsUnavailable              events need the adapter's SQL database, and there is none
+Oct8neError
+├── AdapterError                   becomes a JSON error response: error_payload() below
+│   ├── BadRequest                 400: the caller sent something we cannot answer
+│   │   ├── InvalidCallback        the JSONP callback is not a safe JavaScript name
+│   │   ├── InvalidParameter       a parameter is malformed or out of range
+│   │   └── InvalidEvent           a posted event is not valid JSON of its kind
+│   ├── Unauthorized               401: the events endpoint's shared secret is missing or wrong
+│   ├── Forbidden                  403: recording over HTTP is switched off (no events_secret)
+│   ├── UnknownMethod              404: /oct8ne/frame/<method> names no method
+│   ├── UnknownEventKind           404: /oct8ne/events/<kind> names no event kind
+│   ├── PayloadTooLarge            413: a posted event is larger than any event may be
+│   ├── UnsupportedMediaType       415: a posted event is not declared as JSON
+│   └── DataSourceUnavailable      503: the catalog database cannot be reached
+├── ConfigError                    bad configuration; raised at start-up, never per request
+│   └── EventSinkConfigError       a vendor sink's options (OCT8NE_EVENT_SINKS) are wrong
+├── ImportFailed                   a catalog file was refused; nothing from it was committed
+├── InvalidRecord (ValueError)     feeds.records: a product line breaks the feed format
+├── NeedsRebuild                   search.index.snapshot: changes the index cannot apply exactly
+├── PlatformError                  a call to the oct8ne platform failed (never a request's answer)
+│   ├── PlatformUnreachable        no connection (DNS, refused, TLS verification failed)
+│   ├── PlatformTimeout            no answer within the timeout
+│   ├── PlatformRejected           oct8ne said no (wrong credentials, 4xx), with its Message
+│   ├── PlatformServerError        oct8ne failed (5xx)
+│   └── PlatformBadAnswer          an answer that is not what the protocol promises
+├── EventsUnavailable (RuntimeError)  events need the adapter's SQL database, and there is none
+├── EventFormatError (ValueError)  events.codec: an event payload is malformed
+├── InvalidPayload                 events.sinks.base: an event no vendor request can carry
+├── RelayError                     the commerce event relay cannot run as asked
+│   └── RelayBusy                  another worker holds this SQLite database's relay lock
+└── CheckerError                   checker.results: `oct8ne-adapter check` cannot go on as asked
+    ├── Fault                      checker.results: the adapter answered against the protocol
+    ├── NotApplicable              checker.results: the check cannot run with the options given
+    ├── InvalidBaseUrl             checker.http: BASE_URL is not an http(s) adapter URL
+    └── NetworkError               checker.http: a call got no HTTP answer
 """
 
 from __future__ import annotations
 
 
-class AdapterError(Exception):
+class Oct8neError(Exception):
+    """Root of every error the adapter raises on purpose; the message is one line for a person."""
+
+
+class AdapterError(Oct8neError):
     """Base of the errors that become a JSON error response."""
 
     status = 500
@@ -117,7 +132,7 @@ class DataSourceUnavailable(AdapterError):
     code = "unavailable"
 
 
-class ConfigError(Exception):
+class ConfigError(Oct8neError):
     """The configuration is invalid; the message says which key and why."""
 
 
@@ -125,11 +140,11 @@ class EventSinkConfigError(ConfigError):
     """A vendor sink is configured wrongly; the message names the vendor and the option."""
 
 
-class ImportFailed(Exception):
+class ImportFailed(Oct8neError):
     """A catalog import was refused; the message names the line and the reason."""
 
 
-class PlatformError(Exception):
+class PlatformError(Oct8neError):
     """A call to the oct8ne platform failed; the message is one line for a person."""
 
 
@@ -153,7 +168,7 @@ class PlatformBadAnswer(PlatformError):
     """The platform's answer was not the JSON the protocol describes."""
 
 
-class RelayError(Exception):
+class RelayError(Oct8neError):
     """The commerce event relay cannot run as asked; the message says why."""
 
 
@@ -161,7 +176,7 @@ class RelayBusy(RelayError):
     """Another relay worker holds the lock of this SQLite database."""
 
 
-class EventsUnavailable(RuntimeError):
+class EventsUnavailable(Oct8neError, RuntimeError):
     """Commerce events are recorded in the adapter's SQL database, and this app has none."""
 
 

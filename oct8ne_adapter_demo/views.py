@@ -28,10 +28,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from oct8ne_adapter.domain import Customer, Money, Product
 from oct8ne_adapter.errors import AdapterError
-from oct8ne_adapter.extension import AdapterState, adapter_state
 from oct8ne_adapter.sql.sessions import SESSION_LIFETIME
 from oct8ne_adapter.web.params import Presentation, parse_presentation, parse_search
 from oct8ne_adapter.web.pricing import display_price, format_money, locale_tag
+from oct8ne_adapter.web.state import AdapterState, adapter_state
 from oct8ne_adapter_demo.loader import JANE, end_demo_session, sign_in_demo_customer
 
 demo_blueprint = Blueprint("oct8ne_demo", __name__, url_prefix="/demo", template_folder="templates")

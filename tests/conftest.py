@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,15 +32,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
+from oct8ne_adapter import create_app
+from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product, ProductTranslation
 from oct8ne_adapter.sql.schema import create_schema
+from oct8ne_adapter.web.state import adapter_state
 from oct8ne_adapter_demo import create_demo_app
 from oct8ne_adapter_demo.loader import load_demo
 
 API_TOKEN = "test-token-0123456789"
+#: The shop of the test suite: USD, prices also stored in EUR, GBP by conversion.
+CURRENCIES = ["USD", "EUR"]
+EXCHANGE_RATES = {"GBP": "0.80"}
 
 
 @pytest.fixture(autouse=True)
@@ -76,8 +83,8 @@ def adapter_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "TESTING": True,
         "OCT8NE_DATABASE_URL": database_url,
         "OCT8NE_API_TOKEN": API_TOKEN,
-        "OCT8NE_CURRENCIES": ["USD", "EUR"],
-        "OCT8NE_EXCHANGE_RATES": {"GBP": "0.80"},
+        "OCT8NE_CURRENCIES": CURRENCIES,
+        "OCT8NE_EXCHANGE_RATES": EXCHANGE_RATES,
         "OCT8NE_SHOP_URL": "https://shop.example",
         # The index is built inside the first search and the change log read on every search,
         # so each test sees its own writes at once (production polls, and builds in the back).
@@ -162,13 +169,68 @@ def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def settings() -> Settings:
+    """The settings of the test suite's shop (its currencies), over no database in particular."""
+    return Settings.from_config(
+        {"OCT8NE_CURRENCIES": CURRENCIES, "OCT8NE_EXCHANGE_RATES": EXCHANGE_RATES}
+    )
+
+
+@contextmanager
+def adapter_app(config: dict[str, Any], *, demo: bool = False) -> Iterator[Flask]:
+    """The standalone adapter (with the demo pages if asked); its connections closed after."""
+    application = create_demo_app(config) if demo else create_app(config)
+    try:
+        yield application
+    finally:
+        database = adapter_state(application).database
+        if database is not None:
+            database.engine.dispose()
+
+
+@pytest.fixture
 def app(database_url: str) -> Iterator[Flask]:
     """The standalone adapter with the demo pages, over the demo database of the backend."""
-    application = create_demo_app(adapter_config(database_url))
-    yield application
-    database = application.extensions["oct8ne"].database
-    if database is not None:
-        database.engine.dispose()
+    with adapter_app(adapter_config(database_url), demo=True) as application:
+        yield application
+
+
+@pytest.fixture
+def empty_app(empty_database_url: str) -> Iterator[Flask]:
+    """The standalone adapter over a new, empty database of the backend (no tables yet)."""
+    with adapter_app(adapter_config(empty_database_url)) as application:
+        yield application
+
+
+@pytest.fixture
+def events_database(empty_database_url: str) -> Iterator[Database]:
+    """A new database at the newest schema with nothing in it, on each backend."""
+    engine = create_database_engine(empty_database_url)
+    create_schema(engine)
+    yield Database(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the newest schema, migrated once per test session."""
+    path = tmp_path_factory.mktemp("migrated") / "migrated.db"
+    engine = create_database_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_database(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Database]:
+    """A new SQLite database at the newest schema (for what does not depend on the backend)."""
+    path = tmp_path / "events.db"
+    shutil.copyfile(migrated_sqlite_file, path)
+    engine = create_database_engine(f"sqlite:///{path}")
+    yield Database(engine)
+    engine.dispose()
 
 
 @pytest.fixture

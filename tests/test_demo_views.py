@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import adapter_config
+from conftest import adapter_app, adapter_config
 from flask import Flask
 from flask.testing import FlaskClient
 from test_snippets import Elements, current_product, properties
@@ -28,23 +28,23 @@ PAGES = ["/demo/", "/demo/?search=jacket", "/demo/product/1001", "/demo/cart", "
 @pytest.fixture
 def demo_app(database_file: Path) -> Iterator[Flask]:
     """The standalone adapter with the demo pages and a license, over a copy of the demo shop."""
-    app = create_demo_app(adapter_config(f"sqlite:///{database_file}", OCT8NE_LICENSE=LICENSE))
-    yield app
-    app.extensions["oct8ne"].database.engine.dispose()
+    config = adapter_config(f"sqlite:///{database_file}", OCT8NE_LICENSE=LICENSE)
+    with adapter_app(config, demo=True) as app:
+        yield app
 
 
 @pytest.fixture
-def shop(demo_app: Flask) -> FlaskClient:
+def visitor(demo_app: Flask) -> FlaskClient:
     """A visitor of the demo shop, not signed in."""
     return demo_app.test_client()
 
 
 @pytest.fixture
-def jane(shop: FlaskClient) -> FlaskClient:
+def jane(visitor: FlaskClient) -> FlaskClient:
     """The visitor, signed in as Jane Doe through the sign-in form."""
-    response = shop.post("/demo/login", data={"email": "jane.doe@example.com"})
+    response = visitor.post("/demo/login", data={"email": "jane.doe@example.com"})
     assert response.status_code == 303
-    return shop
+    return visitor
 
 
 def page(client: FlaskClient, path: str, status: int = 200) -> str:
@@ -69,9 +69,9 @@ def classes(html: str) -> list[str]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_carries_the_widget_the_pin_and_the_agent_elements(
-    shop: FlaskClient, path: str
+    visitor: FlaskClient, path: str
 ) -> None:
-    html = page(shop, path)
+    html = page(visitor, path)
     assert properties(widget(html))["license"] == LICENSE
     found = classes(html)
     assert "oct8ne-phone pin" in found
@@ -79,17 +79,17 @@ def test_every_page_carries_the_widget_the_pin_and_the_agent_elements(
     assert "oct8ne-widget-off agents" in found
 
 
-def test_only_the_product_page_names_the_current_product(shop: FlaskClient) -> None:
-    product_page = widget(page(shop, "/demo/product/1001"))
+def test_only_the_product_page_names_the_current_product(visitor: FlaskClient) -> None:
+    product_page = widget(page(visitor, "/demo/product/1001"))
     assert current_product(product_page) == {
         "id": "1001",
         "thumbnail": "https://shop.example/demo/img/1001.svg?size=120",
     }
-    assert current_product(widget(page(shop, "/demo/"))) is None
+    assert current_product(widget(page(visitor, "/demo/"))) is None
 
 
-def test_the_widget_follows_the_locale_and_currency_asked_for(shop: FlaskClient) -> None:
-    html = page(shop, "/demo/product/1001?locale=es-ES&currency=EUR")
+def test_the_widget_follows_the_locale_and_currency_asked_for(visitor: FlaskClient) -> None:
+    html = page(visitor, "/demo/product/1001?locale=es-ES&currency=EUR")
     found = properties(widget(html))
     assert (found["locale"], found["currencyCode"]) == ("es-ES", "EUR")
     assert '<html lang="es">' in html
@@ -105,48 +105,48 @@ def test_without_a_license_the_pages_say_how_to_switch_the_widget_on(database_fi
     assert "OCT8NE_LICENSE" in html
 
 
-def test_the_home_page_lists_the_catalog_a_page_at_a_time(shop: FlaskClient) -> None:
-    first = page(shop, "/demo/")
+def test_the_home_page_lists_the_catalog_a_page_at_a_time(visitor: FlaskClient) -> None:
+    first = page(visitor, "/demo/")
     assert "276 products, showing 1–12." in first
     assert first.count('<li class="card">') == 12
     assert 'href="/demo/?page=2"' in first and "← Previous" not in first
-    last = page(shop, "/demo/?page=23")
+    last = page(visitor, "/demo/?page=23")
     assert "showing 265–276" in last and "Next →" not in last
 
 
-def test_the_search_box_searches_the_catalog(shop: FlaskClient) -> None:
-    html = page(shop, "/demo/?search=down+jacket")
+def test_the_search_box_searches_the_catalog(visitor: FlaskClient) -> None:
+    html = page(visitor, "/demo/?search=down+jacket")
     assert "Results for “down jacket”" in html
     assert "Insulated Down Jacket" in html
     assert 'value="down jacket"' in html
     assert "$249.00" in html and "$299.00" in html  # price and price before the discount
-    assert "Nothing matches" in page(shop, "/demo/?search=zzzzqqq")
+    assert "Nothing matches" in page(visitor, "/demo/?search=zzzzqqq")
 
 
-def test_search_text_is_escaped_in_the_page(shop: FlaskClient) -> None:
-    html = page(shop, '/demo/?search="><script>alert(1)</script>')
+def test_search_text_is_escaped_in_the_page(visitor: FlaskClient) -> None:
+    html = page(visitor, '/demo/?search="><script>alert(1)</script>')
     assert "<script>alert(1)" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 @pytest.mark.parametrize("query", ["page=0", "page=-1", "pageSize=abc"])
-def test_bad_paging_is_a_400_page(shop: FlaskClient, query: str) -> None:
-    html = page(shop, f"/demo/?{query}", 400)
+def test_bad_paging_is_a_400_page(visitor: FlaskClient, query: str) -> None:
+    html = page(visitor, f"/demo/?{query}", 400)
     assert "Sorry" in html
 
 
-def test_an_unknown_product_is_a_404_page(shop: FlaskClient) -> None:
-    html = page(shop, "/demo/product/nope", 404)
+def test_an_unknown_product_is_a_404_page(visitor: FlaskClient) -> None:
+    html = page(visitor, "/demo/product/nope", 404)
     assert "There is no product with this id." in html
     assert "oct8ne-widget-snippet" in html  # the error page is a shop page too
 
 
-def test_the_product_page_shows_the_product_and_related_ones(shop: FlaskClient) -> None:
-    html = page(shop, "/demo/product/1001")
+def test_the_product_page_shows_the_product_and_related_ones(visitor: FlaskClient) -> None:
+    html = page(visitor, "/demo/product/1001")
     assert "<h1>Trail Running Shoe</h1>" in html
     assert "$89.90" in html and "$99.90" in html
     assert "You may also like" in html
-    related = shop.get("/oct8ne/frame/productRelated?productId=1001").get_json()["results"]
+    related = visitor.get("/oct8ne/frame/productRelated?productId=1001").get_json()["results"]
     shown = re.findall(r'<li class="card"><a href="/demo/product/(\d+)">', html)
     assert shown == [item["internalId"] for item in related][:4] and shown
 
@@ -164,29 +164,29 @@ def test_the_cart_page_shows_the_signed_in_customers_cart(jane: FlaskClient) -> 
     assert "Cart (4)" in html and "Jane Doe" in html
 
 
-def test_the_cart_page_of_a_guest_asks_to_sign_in(shop: FlaskClient) -> None:
-    html = page(shop, "/demo/cart")
+def test_the_cart_page_of_a_guest_asks_to_sign_in(visitor: FlaskClient) -> None:
+    html = page(visitor, "/demo/cart")
     assert "You are not signed in." in html
     assert "Your cart is empty." in html
     assert 'href="/demo/login?next=cart"' in html
 
 
-def test_the_sign_in_page_signs_in_and_returns_to_the_page_asked_for(shop: FlaskClient) -> None:
-    form = page(shop, "/demo/login?next=cart")
+def test_the_sign_in_page_signs_in_and_returns_to_the_page_asked_for(visitor: FlaskClient) -> None:
+    form = page(visitor, "/demo/login?next=cart")
     assert 'action="/demo/login?next=cart"' in form
-    response = shop.post("/demo/login?next=cart", data={"email": "JANE.DOE@example.com "})
+    response = visitor.post("/demo/login?next=cart", data={"email": "JANE.DOE@example.com "})
     assert (response.status_code, response.headers["Location"]) == (303, "/demo/cart")
-    assert "Jane Doe" in page(shop, "/demo/")
+    assert "Jane Doe" in page(visitor, "/demo/")
 
 
 @pytest.mark.parametrize("next_page", ["https://evil.example/", "//evil.example", "image", ""])
-def test_sign_in_never_returns_outside_the_demo_pages(shop: FlaskClient, next_page: str) -> None:
-    response = shop.get(f"/demo/login?email=jane.doe@example.com&next={next_page}")
+def test_sign_in_never_returns_outside_the_demo_pages(visitor: FlaskClient, next_page: str) -> None:
+    response = visitor.get(f"/demo/login?email=jane.doe@example.com&next={next_page}")
     assert response.headers["Location"] == "/demo/"
 
 
-def test_an_unknown_email_shows_the_form_again(shop: FlaskClient) -> None:
-    response = shop.post("/demo/login", data={"email": "nobody@example.com"})
+def test_an_unknown_email_shows_the_form_again(visitor: FlaskClient) -> None:
+    response = visitor.post("/demo/login", data={"email": "nobody@example.com"})
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "There is no customer with this email address." in html
@@ -194,8 +194,8 @@ def test_an_unknown_email_shows_the_form_again(shop: FlaskClient) -> None:
     assert "shop_session" not in response.headers.get("Set-Cookie", "")
 
 
-def test_the_order_confirmation_needs_a_signed_in_customer(shop: FlaskClient) -> None:
-    response = shop.get("/demo/checkout/success")
+def test_the_order_confirmation_needs_a_signed_in_customer(visitor: FlaskClient) -> None:
+    response = visitor.get("/demo/checkout/success")
     assert response.status_code == 302
     assert response.headers["Location"] == "/demo/login?next=checkout_success"
 

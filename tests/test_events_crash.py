@@ -38,9 +38,8 @@ from sqlalchemy import select
 
 from oct8ne_adapter.events.model import EventLine, OrderPlaced, VisitorIds
 from oct8ne_adapter.events.recorder import EventRecorder
-from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery
-from oct8ne_adapter.sql.schema import create_schema
 
 ORDERS = 12
 #: The request the vendor is holding when the worker is killed (1-based).
@@ -124,15 +123,17 @@ def vendor(request: pytest.FixtureRequest) -> Iterator[SlowOctocom]:
 
 
 def test_kill_9_mid_batch_loses_nothing(
-    empty_database_url: str, backend: str, vendor: SlowOctocom, tmp_path: Path
+    events_database: Database,
+    empty_database_url: str,
+    backend: str,
+    vendor: SlowOctocom,
+    tmp_path: Path,
 ):
     if backend == "mariadb":
         pytest.skip("claiming on MariaDB is covered by the several-workers test")
     if backend == "postgresql" and vendor.idempotent:
         pytest.skip("the vendor's idempotency does not depend on the database: SQLite shows it")
-    engine = create_database_engine(empty_database_url)
-    create_schema(engine)
-    database = Database(engine)
+    database = events_database
     recorder = EventRecorder(database, ["octocom"])
     for number in range(ORDERS):
         assert recorder.record(
@@ -218,4 +219,3 @@ def test_kill_9_mid_batch_loses_nothing(
     with database.session() as session:
         rows = session.scalars(select(EventDelivery)).all()
     assert {row.state for row in rows} == {"delivered"}
-    engine.dispose()

@@ -1,13 +1,12 @@
 """Commerce events end to end: recorded by the adapter, relayed, received by each fake vendor.
 
 Events go in through the recorder (and, once, the shop's HTTP endpoint), out through the real
-Relay over a real database, to the fake vendors of tests/vendor_fakes.py over real HTTP. Time is
+Relay over a real database, to the fake vendors of tests/fakes/ over real HTTP. Time is
 the relay's clock, which the tests move forward instead of sleeping through back-offs.
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,18 +17,9 @@ from typing import Any
 
 import pytest
 from conftest import adapter_config
+from fakes.vendors import OPTICO_KEY, VISITOR, WHEN, Vendors, cart, line, order, running_vendors
 from sqlalchemy import select
 from test_events_crash import worker_command
-from vendor_fakes import (
-    OPTICO_KEY,
-    VISITOR,
-    WHEN,
-    Vendors,
-    cart,
-    line,
-    order,
-    running_vendors,
-)
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.events import codec
@@ -37,7 +27,7 @@ from oct8ne_adapter.events.model import CommerceEvent, OrderStatusChanged, Promo
 from oct8ne_adapter.events.recorder import DEAD, DELIVERED, PENDING, EventRecorder, utcnow
 from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks import build_sinks
-from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery
 from oct8ne_adapter.sql.schema import create_schema
 
@@ -65,37 +55,6 @@ class Clock:
 def vendors() -> Iterator[Vendors]:
     with running_vendors() as fakes:
         yield fakes
-
-
-@pytest.fixture
-def events_database(empty_database_url: str) -> Iterator[Database]:
-    """A new database at the newest schema, on each backend."""
-    engine = create_database_engine(empty_database_url)
-    create_schema(engine)
-    yield Database(engine)
-    engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty SQLite database at the newest schema, migrated once for the module."""
-    path = tmp_path_factory.mktemp("events") / "migrated.db"
-    engine = create_database_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def sqlite_database(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Database]:
-    """A new SQLite database at the newest schema (for what does not depend on the backend)."""
-    path = tmp_path / "events.db"
-    shutil.copyfile(migrated_sqlite_file, path)
-    engine = create_database_engine(f"sqlite:///{path}")
-    yield Database(engine)
-    engine.dispose()
 
 
 class Pipeline:
@@ -498,38 +457,33 @@ def relay_worker_once(config: Path) -> str:
 
 @pytest.mark.parametrize("retry_after", ["99999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"])
 def test_relay_worker_once_outlives_a_hostile_retry_after(
-    vendors, empty_database_url, tmp_path, retry_after
+    vendors, events_database, empty_database_url, tmp_path, retry_after
 ):
     """The real console script: it used to exit 1 (OverflowError) before the next order went."""
-    engine = create_database_engine(empty_database_url)
-    create_schema(engine)
-    database = Database(engine)
-    try:
-        recorder = EventRecorder(database, ["optico"])
-        recorder.record(order(order_id="ORD-1", cart_id="cart-1"))
-        recorder.record(order(order_id="ORD-2", cart_id="cart-2"))
-        config = tmp_path / "relay.toml"
-        config.write_text(
-            f'database_url = "{empty_database_url}"\n'
-            f"relay_backoff_max_seconds = {BACKOFF_MAX}\n"
-            f'[event_sinks.optico]\nkey = "{OPTICO_KEY}"\n'
-            f'base_url = "{vendors.optico.base_url}"\n',
-            encoding="utf-8",
-        )
-        no_envelope(vendors.optico, retry_after)
-        before = utcnow()
-        assert "processed 2 deliveries" in relay_worker_once(config)
-        after = utcnow()
-        assert list(vendors.optico.orders) == ["ORD-2"]
-        with database.session() as session:
-            held = session.scalars(select(EventDelivery).order_by(EventDelivery.event_seq)).first()
-        assert held is not None and (held.state, held.attempts) == (PENDING, 1)
-        assert held.last_error.startswith("Optico answered without its status envelope")
-        assert before + timedelta(seconds=BACKOFF_MAX - 1) <= held.next_attempt_at
-        assert held.next_attempt_at <= after + timedelta(seconds=BACKOFF_MAX)
-        # Started again at once (the failing worker re-sent ORD-1 on every start): nothing is due.
-        assert "processed 0 deliveries" in relay_worker_once(config)
-        assert len(vendors.optico.received) == 2
-        assert vendors.problems == []
-    finally:
-        engine.dispose()
+    database = events_database
+    recorder = EventRecorder(database, ["optico"])
+    recorder.record(order(order_id="ORD-1", cart_id="cart-1"))
+    recorder.record(order(order_id="ORD-2", cart_id="cart-2"))
+    config = tmp_path / "relay.toml"
+    config.write_text(
+        f'database_url = "{empty_database_url}"\n'
+        f"relay_backoff_max_seconds = {BACKOFF_MAX}\n"
+        f'[event_sinks.optico]\nkey = "{OPTICO_KEY}"\n'
+        f'base_url = "{vendors.optico.base_url}"\n',
+        encoding="utf-8",
+    )
+    no_envelope(vendors.optico, retry_after)
+    before = utcnow()
+    assert "processed 2 deliveries" in relay_worker_once(config)
+    after = utcnow()
+    assert list(vendors.optico.orders) == ["ORD-2"]
+    with database.session() as session:
+        held = session.scalars(select(EventDelivery).order_by(EventDelivery.event_seq)).first()
+    assert held is not None and (held.state, held.attempts) == (PENDING, 1)
+    assert held.last_error.startswith("Optico answered without its status envelope")
+    assert before + timedelta(seconds=BACKOFF_MAX - 1) <= held.next_attempt_at
+    assert held.next_attempt_at <= after + timedelta(seconds=BACKOFF_MAX)
+    # Started again at once (the failing worker re-sent ORD-1 on every start): nothing is due.
+    assert "processed 0 deliveries" in relay_worker_once(config)
+    assert len(vendors.optico.received) == 2
+    assert vendors.problems == []

@@ -32,9 +32,8 @@ from oct8ne_adapter.events.model import (
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.events.relay import Relay, RelayOptions
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery
-from oct8ne_adapter.sql.schema import create_schema
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -159,22 +158,6 @@ def receiver() -> Iterator[Receiver]:
     server = Receiver()
     yield server
     server.close()
-
-
-@pytest.fixture
-def sqlite_database(tmp_path) -> Iterator[Database]:
-    engine = create_database_engine(f"sqlite:///{tmp_path / 'events.db'}")
-    create_schema(engine)
-    yield Database(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def events_database(empty_database_url: str) -> Iterator[Database]:
-    engine = create_database_engine(empty_database_url)
-    create_schema(engine)
-    yield Database(engine)
-    engine.dispose()
 
 
 def cart(cart_id: str, *quantities: int, currency: str = "USD", minute: int = 0) -> CartUpdated:

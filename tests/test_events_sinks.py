@@ -1,7 +1,8 @@
 """The vendor sinks: their requests, sent with `requests` to fake vendors, and their verdicts.
 
-Every fake (tests/vendor_fakes.py) is a real HTTP server on 127.0.0.1 that checks each field
-against the vendor's document and answers as the vendor would; `fake.problems` must stay empty.
+Every fake (tests/fakes/, one module per vendor) is a real HTTP server on 127.0.0.1 that checks
+each field against the vendor's document and answers as the vendor would; `fake.problems` must
+stay empty.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from vendor_fakes import (
+from fakes.alhena import FakeAlhena
+from fakes.oct8ne import FakeOct8ne
+from fakes.octocom import FakeOctocom
+from fakes.optico import FakeOptico
+from fakes.pa import FakePa
+from fakes.vendors import (
     COMPANY_KEY,
     OPTICO_KEY,
     PA_CLIENT,
     PA_TOKEN,
     VISITOR,
     WHEN,
-    FakeAlhena,
-    FakeOct8ne,
-    FakeOctocom,
-    FakeOptico,
-    FakePa,
     cart,
     line,
     order,

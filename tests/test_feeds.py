@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import adapter_config, frame
+from conftest import frame
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from oct8ne_adapter import create_app
 from oct8ne_adapter.cli import cli
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import Accepted, Rejected, detect_format, read_feed
@@ -234,14 +232,6 @@ def config(empty_database_url: str, tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def shop(empty_database_url: str) -> Iterator[Flask]:
-    """The adapter over the database the imports write (tables made by the first import)."""
-    application = create_app(adapter_config(empty_database_url))
-    yield application
-    application.extensions["oct8ne"].database.engine.dispose()
-
-
 def import_feed(
     config: Path, tmp_path: Path, name: str, text: str | bytes, *options: str
 ) -> Result:
@@ -324,22 +314,22 @@ def check_mapped_catalog(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("feed_format", ["tsv", "csv", "rss", "atom"])
 def test_a_merchant_center_feed_is_mapped_field_by_field(
-    config: Path, tmp_path: Path, shop: Flask, feed_format: str
+    config: Path, tmp_path: Path, empty_app: Flask, feed_format: str
 ) -> None:
     result = import_feed(config, tmp_path, f"feed.{feed_format}", WRITERS[feed_format](ITEMS))
     assert result.exit_code == 0, result.output
     assert result.stdout.strip().endswith(
         ": 3 inserted, 0 updated, 0 unchanged, 0 pruned, 0 rejected"
     )
-    check_mapped_catalog(shop.test_client())
+    check_mapped_catalog(empty_app.test_client())
 
 
 def test_a_json_lines_feed_gives_the_same_catalog(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     result = import_feed(config, tmp_path, "feed.jsonl", jsonl(ITEMS))
     assert result.exit_code == 0, result.output
-    check_mapped_catalog(shop.test_client())
+    check_mapped_catalog(empty_app.test_client())
 
 
 SPANISH = [
@@ -370,7 +360,7 @@ SPANISH = [
 
 
 def test_a_localized_feed_adds_translations_and_prices(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
     result = import_feed(config, tmp_path, "es.xml", rss(SPANISH), "--locale", "es-ES")
@@ -380,7 +370,7 @@ def test_a_localized_feed_adds_translations_and_prices(
         "before a localized one"
     ]
     assert "2 updated" in result.stdout
-    client = shop.test_client()
+    client = empty_app.test_client()
     tent, mug = frame(
         client, "productInfo", productIds="TENT-2,MUG-1", locale="es-ES", currency="EUR"
     )
@@ -396,12 +386,14 @@ def test_a_localized_feed_adds_translations_and_prices(
     assert frame(client, "productInfo", productIds="NOT-THERE") == []
 
 
-def test_a_feed_in_another_currency_adds_prices(config: Path, tmp_path: Path, shop: Flask) -> None:
+def test_a_feed_in_another_currency_adds_prices(
+    config: Path, tmp_path: Path, empty_app: Flask
+) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
     euros = [{**item, "price": "100.00 EUR", "sale_price": ""} for item in ITEMS]
     result = import_feed(config, tmp_path, "eur.tsv", tsv(euros))
     assert result.exit_code == 0, result.output
-    client = shop.test_client()
+    client = empty_app.test_client()
     [tent_eur] = frame(client, "productInfo", productIds="TENT-2", currency="EUR", locale="es-ES")
     assert tent_eur["formattedPrice"] == "100,00\xa0€"
     [tent_usd] = frame(client, "productInfo", productIds="TENT-2")
@@ -409,7 +401,7 @@ def test_a_feed_in_another_currency_adds_prices(config: Path, tmp_path: Path, sh
 
 
 def test_an_unchanged_feed_is_skipped_and_prune_removes_the_missing(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
     again = import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS))
@@ -421,7 +413,7 @@ def test_an_unchanged_feed_is_skipped_and_prune_removes_the_missing(
     assert pruned.stdout.strip().endswith(
         "0 inserted, 1 updated, 1 unchanged, 1 pruned, 0 rejected"
     )
-    client = shop.test_client()
+    client = empty_app.test_client()
     assert [
         p["internalId"] for p in frame(client, "productInfo", productIds="TENT-2,JKT,MUG-1")
     ] == [
@@ -446,7 +438,7 @@ BAD_ROWS = [
 
 
 def test_bad_rows_are_reported_and_the_good_ones_imported(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     result = import_feed(config, tmp_path, "feed.tsv", tsv(BAD_ROWS))
     assert result.exit_code == 1
@@ -461,13 +453,13 @@ def test_bad_rows_are_reported_and_the_good_ones_imported(
     assert result.stdout.strip().endswith(
         "1 inserted, 0 updated, 0 unchanged, 0 pruned, 4 rejected"
     )
-    client = shop.test_client()
+    client = empty_app.test_client()
     assert [p["internalId"] for p in frame(client, "productInfo", productIds="OK-1,TENT-2")] == [
         "OK-1"
     ]
 
 
-def test_strict_aborts_at_the_first_bad_row(config: Path, tmp_path: Path, shop: Flask) -> None:
+def test_strict_aborts_at_the_first_bad_row(config: Path, tmp_path: Path, empty_app: Flask) -> None:
     result = import_feed(config, tmp_path, "feed.tsv", tsv([ITEMS[2], *BAD_ROWS]), "--strict")
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("Error")]
@@ -475,10 +467,10 @@ def test_strict_aborts_at_the_first_bad_row(config: Path, tmp_path: Path, shop: 
         'Error: line 3 (id TENT-2): price must be "amount CUR" such as "15.00 USD", '
         "not '15 dollars'"
     ]
-    assert frame(shop.test_client(), "productInfo", productIds="MUG-1") == []
+    assert frame(empty_app.test_client(), "productInfo", productIds="MUG-1") == []
 
 
-def test_broken_xml_aborts_the_import(config: Path, tmp_path: Path, shop: Flask) -> None:
+def test_broken_xml_aborts_the_import(config: Path, tmp_path: Path, empty_app: Flask) -> None:
     text = rss(ITEMS).replace("<title>Enamel Camp Mug</title>", "<title>Enamel Camp Mug</titel>")
     result = import_feed(config, tmp_path, "feed.xml", text)
     assert result.exit_code == 1
@@ -486,7 +478,7 @@ def test_broken_xml_aborts_the_import(config: Path, tmp_path: Path, shop: Flask)
     assert line.startswith("Error: item 3: broken XML at line ")
     assert line.endswith("; the feed is broken or cut short, nothing was imported")
     ids = "TENT-2,JKT,MUG-1"
-    assert frame(shop.test_client(), "productInfo", productIds=ids) == []
+    assert frame(empty_app.test_client(), "productInfo", productIds=ids) == []
 
 
 @pytest.mark.parametrize(
@@ -600,7 +592,7 @@ def test_an_xml_item_without_id_is_rejected_with_its_number() -> None:
 
 
 def test_a_file_url_is_read_and_a_remote_one_refused(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     feed = tmp_path / "feed.tsv"
     feed.write_text(tsv(ITEMS), encoding="utf-8")
@@ -624,7 +616,7 @@ def variant(size: str, price: str, **fields: Any) -> dict[str, Any]:
 
 
 def test_a_bad_variant_row_is_reported_and_the_group_written_from_the_others(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     rows = [variant("S", "110.00 USD"), ITEMS[2], variant("M", "cheap"), variant("L", "130.00 USD")]
     result = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
@@ -633,9 +625,9 @@ def test_a_bad_variant_row_is_reported_and_the_group_written_from_the_others(
         'rejected line 4 (id JKT-M): price must be "amount CUR" such as "15.00 USD", not \'cheap\''
     ]
     assert "2 inserted" in result.stdout
-    [jacket] = frame(shop.test_client(), "productInfo", productIds="JKT")
+    [jacket] = frame(empty_app.test_client(), "productInfo", productIds="JKT")
     assert jacket["formattedPrice"] == "$110.00"
-    assert facet_counts(shop.test_client())["size"] == {"L": 1, "S": 1}
+    assert facet_counts(empty_app.test_client())["size"] == {"L": 1, "S": 1}
     # The same feed again: the group is validated again (its stored digest is of its good rows
     # only), so the bad row is reported again; the mug is skipped.
     again = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
@@ -644,7 +636,7 @@ def test_a_bad_variant_row_is_reported_and_the_group_written_from_the_others(
 
 
 def test_an_unchanged_group_is_skipped_and_a_changed_variant_rewrites_it(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     rows = [variant("S", "110.00 USD"), variant("M", "120.00 USD")]
     assert import_feed(config, tmp_path, "feed.tsv", tsv(rows)).exit_code == 0
@@ -654,7 +646,7 @@ def test_an_unchanged_group_is_skipped_and_a_changed_variant_rewrites_it(
     assert cheaper.stdout.strip().endswith(
         "0 inserted, 1 updated, 0 unchanged, 0 pruned, 0 rejected"
     )
-    [jacket] = frame(shop.test_client(), "productInfo", productIds="JKT")
+    [jacket] = frame(empty_app.test_client(), "productInfo", productIds="JKT")
     assert jacket["formattedPrice"] == "$99.00"
 
 
@@ -670,7 +662,7 @@ def test_an_unchanged_group_is_skipped_and_a_changed_variant_rewrites_it(
     ids=["bad group id", "variant id twice"],
 )
 def test_bad_variant_rows_are_refused(
-    config: Path, tmp_path: Path, shop: Flask, rows: list[dict[str, Any]], message: str
+    config: Path, tmp_path: Path, empty_app: Flask, rows: list[dict[str, Any]], message: str
 ) -> None:
     result = import_feed(config, tmp_path, "feed.tsv", tsv(rows))
     assert result.exit_code == 1
@@ -678,13 +670,13 @@ def test_bad_variant_rows_are_refused(
 
 
 def test_a_main_feed_update_keeps_the_localized_texts(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
     assert import_feed(config, tmp_path, "es.xml", rss(SPANISH[:1]), "--locale", "es-ES")
     renamed = [{**ITEMS[0], "title": "Summit Dome Tent II"}, *ITEMS[1:]]
     assert import_feed(config, tmp_path, "feed.tsv", tsv(renamed)).exit_code == 0
-    client = shop.test_client()
+    client = empty_app.test_client()
     [tent_es] = frame(client, "productInfo", productIds="TENT-2", locale="es-ES", currency="EUR")
     assert tent_es["title"] == "Tienda Cúpula Cumbre"
     assert tent_es["formattedPrice"] == "329,00\xa0€"
@@ -695,17 +687,17 @@ def test_a_main_feed_update_keeps_the_localized_texts(
 
 
 def test_prune_is_refused_when_the_feed_has_no_valid_product(
-    config: Path, tmp_path: Path, shop: Flask
+    config: Path, tmp_path: Path, empty_app: Flask
 ) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
     result = import_feed(config, tmp_path, "bad.tsv", tsv(BAD_ROWS[:3]), "--prune")
     assert result.exit_code == 1
     assert "Error: --prune refused: the feed has no valid product" in result.output
     ids = "TENT-2,JKT,MUG-1"
-    assert len(frame(shop.test_client(), "productInfo", productIds=ids)) == 3
+    assert len(frame(empty_app.test_client(), "productInfo", productIds=ids)) == 3
 
 
-def test_a_feed_of_variants_only_can_prune(config: Path, tmp_path: Path, shop: Flask) -> None:
+def test_a_feed_of_variants_only_can_prune(config: Path, tmp_path: Path, empty_app: Flask) -> None:
     assert import_feed(config, tmp_path, "feed.tsv", tsv(ITEMS)).exit_code == 0
     options = ("--force-prune",)  # two of three products: over prune_max_share
     result = import_feed(config, tmp_path, "jackets.tsv", tsv([ITEMS[1], ITEMS[3]]), *options)

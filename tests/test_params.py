@@ -27,18 +27,6 @@ from oct8ne_adapter.web.params import (
 )
 from oct8ne_adapter.web.pricing import locale_tag
 
-
-@pytest.fixture
-def settings() -> Settings:
-    """The shop of the test suite: USD, prices also stored in EUR, GBP by conversion."""
-    return Settings.from_config(
-        {
-            "OCT8NE_CURRENCIES": ["USD", "EUR"],
-            "OCT8NE_EXCHANGE_RATES": {"GBP": "0.80"},
-        }
-    )
-
-
 # -- productIds ---------------------------------------------------------------------------------
 # Spec (productInfo, productSummary): "Identifiers in the platform for the products whose data are
 # to be obtained, separated by the comma character."

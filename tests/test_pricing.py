@@ -54,14 +54,6 @@ def basis(currency: str, rate: str | None, shop_currency: str = "USD") -> PriceB
     )
 
 
-@pytest.fixture
-def settings() -> Settings:
-    """A USD shop with prices stored in EUR too, and GBP by conversion."""
-    return Settings.from_config(
-        {"OCT8NE_CURRENCIES": ["USD", "EUR"], "OCT8NE_EXCHANGE_RATES": {"GBP": "0.80"}}
-    )
-
-
 # -- format_money -------------------------------------------------------------------------------
 # Spec (ProductInfo.formattedPrice): "It must be formatted before returning it to the widget, for
 # example, by entering commas to separate thousands and periods to separate decimals, and adding

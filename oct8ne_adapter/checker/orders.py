@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from oct8ne_adapter.checker.context import UNKNOWN_REFERENCE, Context
@@ -102,13 +102,9 @@ def details_with_token(ctx: Context) -> Verdict:
     return verdict(notes, f"order {reference}: {lines} product line{plural}; [] for an unknown one")
 
 
-def _check(id: str, function: Callable[[Context], Verdict]) -> Check:
-    return Check(id, (function.__doc__ or id).strip(), function)
-
-
 CHECKS: Sequence[Check] = (
-    _check("getOrders.bad-token", orders_bad_token),
-    _check("getOrders.token", orders_with_token),
-    _check("getOrderDetails.bad-token", details_bad_token),
-    _check("getOrderDetails.token", details_with_token),
+    Check.documented("getOrders.bad-token", orders_bad_token),
+    Check.documented("getOrders.token", orders_with_token),
+    Check.documented("getOrderDetails.bad-token", details_bad_token),
+    Check.documented("getOrderDetails.token", details_with_token),
 )

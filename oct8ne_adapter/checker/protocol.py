@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -289,19 +288,15 @@ def _per_method() -> list[Check]:
     return checks
 
 
-def _check(id: str, function: Callable[[Context], Verdict]) -> Check:
-    return Check(id, (function.__doc__ or id).strip(), function)
-
-
 CHECKS: list[Check] = [
     *_per_method(),
-    _check("methods.case", method_names),
-    _check("methods.unknown", unknown_method),
-    _check("callback.hostile", hostile_callbacks),
-    _check("products.ids", product_ids),
-    _check("products.urls", product_urls),
-    _check("locale.format", locale_format),
-    _check("currency.format", currency_format),
+    Check.documented("methods.case", method_names),
+    Check.documented("methods.unknown", unknown_method),
+    Check.documented("callback.hostile", hostile_callbacks),
+    Check.documented("products.ids", product_ids),
+    Check.documented("products.urls", product_urls),
+    Check.documented("locale.format", locale_format),
+    Check.documented("currency.format", currency_format),
 ]
 
 EXTRA_CHECKS: list[Check] = [

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from oct8ne_adapter.errors import Oct8neError
+
 if TYPE_CHECKING:
     from oct8ne_adapter.checker.context import Context
 
@@ -27,7 +29,7 @@ class Status(StrEnum):
     SKIP = "skip"
 
 
-class CheckerError(Exception):
+class CheckerError(Oct8neError):
     """Base of the checker's own errors; the message is one line for the report."""
 
     def __init__(self, message: str) -> None:
@@ -73,6 +75,11 @@ class Check:
     id: str
     title: str
     run: Callable[[Context], Verdict]
+
+    @classmethod
+    def documented(cls, id: str, run: Callable[[Context], Verdict]) -> Check:
+        """A check titled by the first line of its function's docstring."""
+        return cls(id, (run.__doc__ or id).strip(), run)
 
 
 @dataclass(frozen=True, slots=True)

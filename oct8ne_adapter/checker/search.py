@@ -292,17 +292,13 @@ def _second_option(result: Any, param: str) -> tuple[str, dict[str, Any]] | None
     return None
 
 
-def _check(id: str, function: Callable[[Context], Verdict]) -> Check:
-    return Check(id, (function.__doc__ or id).strip(), function)
-
-
 CHECKS: Sequence[Check] = (
-    _check("search.paging", paging),
-    _check("search.start-count", start_count),
-    _check("search.bad-paging", bad_paging),
-    _check("search.order.price", order_by_price),
-    _check("search.order.name", order_by_name),
-    _check("search.facets.counts", facet_counts),
-    _check("search.facets.applied", facet_applied),
-    _check("search.facets.combined", facet_combined),
+    Check.documented("search.paging", paging),
+    Check.documented("search.start-count", start_count),
+    Check.documented("search.bad-paging", bad_paging),
+    Check.documented("search.order.price", order_by_price),
+    Check.documented("search.order.name", order_by_name),
+    Check.documented("search.facets.counts", facet_counts),
+    Check.documented("search.facets.applied", facet_applied),
+    Check.documented("search.facets.combined", facet_combined),
 )

@@ -10,13 +10,7 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
-from oct8ne_adapter.errors import (
-    ConfigError,
-    DataSourceUnavailable,
-    ImportFailed,
-    PlatformError,
-    RelayError,
-)
+from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable, Oct8neError
 from oct8ne_adapter.settings import Settings, layered_config
 from oct8ne_adapter.sql.database import Database, settings_engine
 from oct8ne_adapter.sql.schema import create_schema, current_revision, head_revision
@@ -26,16 +20,21 @@ class AdapterCommands(click.Group):
     """Turns the adapter's expected failures into one-line messages and a non-zero exit."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; known errors become `Error: <reason>`."""
+        """Run the command; the adapter's own errors become `Error: <reason>`."""
         try:
             return super().invoke(ctx)
-        except (ConfigError, ImportFailed, PlatformError, RelayError) as error:
-            raise click.ClickException(str(error)) from None
-        except DataSourceUnavailable as error:
-            cause = error.__cause__
-            detail = str(getattr(cause, "orig", cause) or "").strip().splitlines()
-            reason = f": {detail[0]}" if detail else ""
-            raise click.ClickException(f"{error.message}{reason}") from None
+        except Oct8neError as error:
+            raise click.ClickException(one_line(error)) from None
+
+
+def one_line(error: Oct8neError) -> str:
+    """The reason a command failed, as one line for a person."""
+    if isinstance(error, DataSourceUnavailable):
+        # The HTTP answer hides the driver's reason; the operator at the console needs it.
+        cause = error.__cause__
+        detail = str(getattr(cause, "orig", cause) or "").strip().splitlines()
+        return f"{error.message}: {detail[0]}" if detail else error.message
+    return str(error)
 
 
 def config_of(ctx: click.Context, extra: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from oct8ne_adapter.errors import Oct8neError
 from oct8ne_adapter.events.model import (
     CartUpdated,
     CommerceEvent,
@@ -44,7 +45,7 @@ MAX_QUANTITY = 1_000_000
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
 
-class EventFormatError(ValueError):
+class EventFormatError(Oct8neError, ValueError):
     """An event payload is malformed; the message names the field and why."""
 
 
@@ -93,15 +94,23 @@ def _visitor_json(visitor: VisitorIds) -> dict[str, str | None]:
     }
 
 
+def _amounts_json(event: CartUpdated | OrderPlaced) -> dict[str, Any]:
+    """What a cart and an order both carry: their currency, lines and amounts."""
+    return {
+        "currency": event.currency,
+        "lines": [_line_json(line) for line in event.lines],
+        "subtotal": _plain(event.subtotal),
+        "total": _plain(event.total),
+    }
+
+
 def event_to_json(event: CommerceEvent) -> dict[str, Any]:
     """The event as a JSON-ready mapping (without its kind)."""
+    # Keys keep their order (the outbox payload's bytes): the shared amounts come second.
     if isinstance(event, CartUpdated):
         return {
             "cart_id": event.cart_id,
-            "currency": event.currency,
-            "lines": [_line_json(line) for line in event.lines],
-            "subtotal": _plain(event.subtotal),
-            "total": _plain(event.total),
+            **_amounts_json(event),
             "occurred_at": _time(event.occurred_at),
             "visitor": _visitor_json(event.visitor),
             "customer_id": event.customer_id,
@@ -110,10 +119,7 @@ def event_to_json(event: CommerceEvent) -> dict[str, Any]:
     if isinstance(event, OrderPlaced):
         return {
             "order_id": event.order_id,
-            "currency": event.currency,
-            "lines": [_line_json(line) for line in event.lines],
-            "subtotal": _plain(event.subtotal),
-            "total": _plain(event.total),
+            **_amounts_json(event),
             "status": event.status,
             "occurred_at": _time(event.occurred_at),
             "cart_id": event.cart_id,

@@ -32,7 +32,7 @@ from typing import Any
 from babel.numbers import get_currency_precision, list_currencies
 
 from oct8ne_adapter.domain import ProductPrice
-from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.errors import ImportFailed, Oct8neError
 
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
@@ -100,7 +100,7 @@ class ProductRecord:
     group: str | None = None
 
 
-class InvalidRecord(ValueError):
+class InvalidRecord(Oct8neError, ValueError):
     """A product line that breaks the format; the message says which field and why."""
 
 

@@ -1,1 +1,2 @@
-"""Fakes of the tests' own: an in-memory repository implementing the repository Protocols."""
+"""Test doubles: an in-memory repository implementing the repository Protocols, and fake
+vendors on real local HTTP servers, one per module."""

@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from oct8ne_adapter.errors import Oct8neError
 from oct8ne_adapter.events.model import CommerceEvent, EventContext
 
 
-class InvalidPayload(Exception):
+class InvalidPayload(Oct8neError):
     """The event cannot become a request this vendor accepts: dead-letter it with this reason."""
 
 

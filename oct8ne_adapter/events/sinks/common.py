@@ -241,7 +241,7 @@ def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None)
     The value is delta-seconds (ASCII digits only: `str.isdigit` also takes "²", which float()
     refuses) or an HTTP date, compared with `now` (naive means UTC; default: the current time).
     A huge number or a far date is capped instead of overflowing a timedelta, a past date is 0.
-    The relay caps the wait again at its own `backoff_max` (events/relay.py).
+    The relay caps the wait again at its own `backoff_max` (events/policy.py).
     """
     value = (header(headers, "Retry-After") or "").strip()
     if not value:

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from pyroaring import BitMap
 
+from oct8ne_adapter.errors import Oct8neError
 from oct8ne_adapter.search.index.source import CatalogReader
 from oct8ne_adapter.search.index.tokens import PostingsBuilder, PrefixIndex, names_index
 from oct8ne_adapter.sql import fulltext
@@ -43,7 +44,7 @@ ATTRIBUTE_WEIGHT = fulltext.TOKEN_WEIGHTS["attributes"]
 DESCRIPTION_WEIGHT = fulltext.TOKEN_WEIGHTS["description"]
 
 
-class NeedsRebuild(Exception):
+class NeedsRebuild(Oct8neError):
     """The changes cannot be applied exactly (e.g. no room left between two name ranks)."""
 
 
