@@ -22,10 +22,10 @@ from oct8ne_adapter.sql.writer.children import to_minor_units
 from oct8ne_adapter.sql.writer.core import (
     BATCH_SIZE,
     CatalogWriter,
-    ImportSummary,
     RejectHandler,
     content_hash,
 )
+from oct8ne_adapter.sql.writer.summary import ImportSummary
 
 __all__ = [
     "BATCH_SIZE",

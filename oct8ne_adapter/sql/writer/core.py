@@ -40,9 +40,9 @@ from oct8ne_adapter.sql.writer.products import (
     set_mark,
     update_products,
 )
-from oct8ne_adapter.sql.writer.prune import PRUNE_MAX_SHARE, prune_refusal
-from oct8ne_adapter.sql.writer.prune import prune as prune_products
+from oct8ne_adapter.sql.writer.prune import PRUNE_MAX_SHARE, prune_unseen
 from oct8ne_adapter.sql.writer.reference import ReferenceData
+from oct8ne_adapter.sql.writer.summary import ImportSummary
 from oct8ne_adapter.sql.writer.translations import NOT_IN_CATALOG, write_translations
 
 BATCH_SIZE = 1000
@@ -57,26 +57,6 @@ def content_hash(record: ProductRecord, merge_prices: bool) -> str:
     # The dataclass repr is deterministic: fields in order, dicts in the feed's order.
     text = f"{merge_prices}|{record!r}"
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class ImportSummary:
-    """What an import did."""
-
-    inserted: int
-    updated: int
-    unchanged: int
-    pruned: int
-    rejected: int
-    #: Why `--prune` deleted nothing (`prune skipped: ...`); empty when it ran or was not asked.
-    prune_skipped: str = ""
-
-    def describe(self) -> str:
-        """`3 inserted, 1 updated, 0 unchanged, 0 pruned, 1 rejected`."""
-        return (
-            f"{self.inserted} inserted, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.pruned} pruned, {self.rejected} rejected"
-        )
 
 
 @dataclass(slots=True)
@@ -254,20 +234,15 @@ class CatalogWriter:
                 raise ValueError("a localized feed cannot prune")
             if not self.written:
                 raise ImportFailed("--prune refused: the feed has no valid product")
-            mark = self._import_mark()
-            refusal = None
-            if not force_prune:
-                refusal = prune_refusal(
-                    self._session,
-                    mark,
-                    inserted=self.inserted,
-                    rejected=self.rejected,
-                    max_share=prune_max_share,
-                )
-            if refusal is None:
-                self.pruned += prune_products(self._session, mark, self.recorder)
-            else:
-                self.prune_skipped = refusal
+            pruned, self.prune_skipped = prune_unseen(
+                self._session,
+                self._import_mark(),
+                self.recorder,
+                inserted=self.inserted,
+                rejected=self.rejected,
+                max_share=None if force_prune else prune_max_share,
+            )
+            self.pruned += pruned
         self._reindex_renamed()
         self.recorder.write(self._session)
         return self.summary()

@@ -71,3 +71,22 @@ def prune(session: Session, mark: int, recorder: ChangeRecorder) -> int:
         index.delete(session, pks)
         recorder.add(pks)
         pruned += len(pks)
+
+
+def prune_unseen(
+    session: Session,
+    mark: int,
+    recorder: ChangeRecorder,
+    *,
+    inserted: int,
+    rejected: int,
+    max_share: float | None,
+) -> tuple[int, str]:
+    """Prune unless it looks unsafe: (products deleted, why skipped or ""); no cap when forced."""
+    if max_share is not None:
+        refusal = prune_refusal(
+            session, mark, inserted=inserted, rejected=rejected, max_share=max_share
+        )
+        if refusal is not None:
+            return 0, refusal
+    return prune(session, mark, recorder), ""
