@@ -116,7 +116,6 @@ class Oct8neAdapter:
             )
         register_template_helpers(app)
 
-
     def record_event(
         self, event: CommerceEvent, *, visitor_cookie: str | None = None, app: Flask | None = None
     ) -> bool:

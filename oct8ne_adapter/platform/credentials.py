@@ -30,9 +30,7 @@ def effective_credentials(
     return PlatformCredentials(
         api_token=link.api_token or (stored.api_token if stored else ""),
         license_id=link.license or (stored.license_id if stored else ""),
-        server=link.oct8ne_server
-        or (stored.server if stored else "")
-        or link.server_host,
+        server=link.oct8ne_server or (stored.server if stored else "") or link.server_host,
         static_server=(
             link.oct8ne_static_server
             or (stored.static_server if stored else "")

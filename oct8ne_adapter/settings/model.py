@@ -8,18 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from oct8ne_adapter.errors import ConfigError
+from oct8ne_adapter.settings import sections
 from oct8ne_adapter.settings.parsing import check_currency_codes, parse_value
-from oct8ne_adapter.settings.sections import (
-    SECTIONS,
-    DatabaseSettings,
-    EventSettings,
-    PlatformLinkSettings,
-    RateLimitSettings,
-    RelaySettings,
-    SearchSettings,
-    WidgetSettings,
-    section_keys,
-)
+from oct8ne_adapter.settings.sections import SECTIONS, section_keys
 
 PREFIX = "OCT8NE_"
 
@@ -43,13 +34,13 @@ class Settings:
     adapter_name: str = "oct8ne-adapter for Python"
     support_url: str = ""
     demo: bool = False
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
-    link: PlatformLinkSettings = field(default_factory=PlatformLinkSettings)
-    widget: WidgetSettings = field(default_factory=WidgetSettings)
-    ratelimits: RateLimitSettings = field(default_factory=RateLimitSettings)
-    search: SearchSettings = field(default_factory=SearchSettings)
-    events: EventSettings = field(default_factory=EventSettings)
-    relay: RelaySettings = field(default_factory=RelaySettings)
+    database: sections.DatabaseSettings = field(default_factory=sections.DatabaseSettings)
+    link: sections.PlatformLinkSettings = field(default_factory=sections.PlatformLinkSettings)
+    widget: sections.WidgetSettings = field(default_factory=sections.WidgetSettings)
+    ratelimits: sections.RateLimitSettings = field(default_factory=sections.RateLimitSettings)
+    search: sections.SearchSettings = field(default_factory=sections.SearchSettings)
+    events: sections.EventSettings = field(default_factory=sections.EventSettings)
+    relay: sections.RelaySettings = field(default_factory=sections.RelaySettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
