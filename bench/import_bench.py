@@ -80,11 +80,11 @@ def import_child(config: Path, feed: Path) -> int:
     except ImportError:  # a baseline from before the function: through the command
         return command_child(["--config", str(config), "import-catalog", str(feed)])
     from oct8ne_adapter.settings import Settings, layered_config
-    from oct8ne_adapter.sql.database import Database, settings_engine
+    from oct8ne_adapter.sql.database import Database, database_engine
     from oct8ne_adapter.sql.schema import create_schema
 
     settings = Settings.from_config(layered_config(config))
-    database = Database(settings_engine(settings))
+    database = Database(database_engine(settings.database))
     try:
         create_schema(database.engine)
         language = settings.default_locale.split("-")[0]

@@ -21,7 +21,7 @@ from oct8ne_adapter.repository import AdapterRepository, SessionRepository
 from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog
 from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.sql.database import Database, settings_engine
+from oct8ne_adapter.sql.database import Database, database_engine
 from oct8ne_adapter.sql.platform_link import stored_credentials
 from oct8ne_adapter.sql.product_cache import ProductCache
 from oct8ne_adapter.sql.reports import SqlReports
@@ -77,8 +77,8 @@ class Oct8neAdapter:
         if repository is None:
             # This app's own cache: cached products are trusted this long between two reads of
             # the catalog change log, the interval at which the search index polls it too.
-            cache = ProductCache(follow_seconds=settings.search_index_poll_ms / 1000)
-            database = Database(settings_engine(settings), product_cache=cache)
+            cache = ProductCache(follow_seconds=settings.search.index_poll_ms / 1000)
+            database = Database(database_engine(settings.database), product_cache=cache)
             repository = SqlRepository(database, searcher=_searcher(settings, database))
         resolver = self._customer_resolver
         if resolver is None:
@@ -88,7 +88,7 @@ class Oct8neAdapter:
                 else anonymous_resolver
             )
         credential_source = CredentialSource(
-            settings, partial(stored_credentials, database) if database else None
+            settings.link, partial(stored_credentials, database) if database else None
         )
         state = AdapterState(
             settings=settings,
@@ -116,7 +116,6 @@ class Oct8neAdapter:
             )
         register_template_helpers(app)
 
-
     def record_event(
         self, event: CommerceEvent, *, visitor_cookie: str | None = None, app: Flask | None = None
     ) -> bool:
@@ -140,13 +139,13 @@ def _searcher(
     settings: Settings, database: Database
 ) -> Callable[[SearchQuery], SearchResult] | None:
     """The configured search engine; None for the SQL search."""
-    if settings.search_engine == "sql":
+    if settings.search.engine == "sql":
         return None
     engine = IndexedSearchEngine(
         SqlCatalog(database),
         SqlSearchEngine(database),
-        poll_seconds=settings.search_index_poll_ms / 1000,
-        background=settings.search_index_background,
+        poll_seconds=settings.search.index_poll_ms / 1000,
+        background=settings.search.index_background,
     )
     return engine.search
 
@@ -157,7 +156,7 @@ def _event_recorder(
     """The recorder for the configured sinks, whose options are checked here, at start-up."""
     from oct8ne_adapter.events.sinks import build_sinks
 
-    sinks = build_sinks(settings.event_sinks, oct8ne_server=lambda: credentials.current().server)
+    sinks = build_sinks(settings.events.sinks, oct8ne_server=lambda: credentials.current().server)
     if database is None:
         return None
     return EventRecorder(database, [sink.name for sink in sinks])

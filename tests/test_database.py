@@ -11,12 +11,11 @@ from sqlalchemy import text
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.settings import DatabaseSettings, Settings
 from oct8ne_adapter.sql.database import (
     Database,
-    PoolOptions,
     create_database_engine,
-    settings_engine,
+    database_engine,
 )
 
 
@@ -57,9 +56,15 @@ def test_readers_are_served_while_an_import_holds_the_write_lock(database_file: 
 
 
 def test_server_pools_get_pre_ping_and_timeouts():
-    engine = create_database_engine(
-        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-        PoolOptions(size=3, max_overflow=0, timeout=2, connect_timeout=4, statement_timeout=9),
+    engine = database_engine(
+        DatabaseSettings(
+            url="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+            pool_size=3,
+            max_overflow=0,
+            pool_timeout=2,
+            connect_timeout=4,
+            statement_timeout=9,
+        )
     )
     assert engine.pool._pre_ping  # type: ignore[attr-defined]
     assert engine.pool.size() == 3  # type: ignore[attr-defined]
@@ -76,7 +81,7 @@ def test_settings_reach_the_engine():
             "OCT8NE_DATABASE_MAX_OVERFLOW": 0,
         }
     )
-    engine = settings_engine(settings)
+    engine = database_engine(settings.database)
     assert engine.pool.size() == 2  # type: ignore[attr-defined]
     engine.dispose()
 

@@ -72,19 +72,19 @@ def test_an_id_longer_than_any_stored_id_is_skipped(settings: Settings) -> None:
 
 
 def test_up_to_the_bound_of_ids_is_accepted(settings: Settings) -> None:
-    ids = [str(number) for number in range(settings.max_product_ids)]
+    ids = [str(number) for number in range(settings.search.max_product_ids)]
     assert parse_product_ids({"productIds": ",".join(ids)}, settings) == ids
 
 
 def test_more_distinct_ids_than_the_bound_is_refused(settings: Settings) -> None:
-    ids = ",".join(str(number) for number in range(settings.max_product_ids + 1))
+    ids = ",".join(str(number) for number in range(settings.search.max_product_ids + 1))
     with pytest.raises(InvalidParameter, match="productIds") as caught:
         parse_product_ids({"productIds": ids}, settings)
-    assert str(settings.max_product_ids) in caught.value.message
+    assert str(settings.search.max_product_ids) in caught.value.message
 
 
 def test_the_bound_counts_distinct_ids_not_repetitions(settings: Settings) -> None:
-    raw = ",".join(["1001"] * (settings.max_product_ids * 3))
+    raw = ",".join(["1001"] * (settings.search.max_product_ids * 3))
     assert parse_product_ids({"productIds": raw}, settings) == ["1001"]
 
 

@@ -37,7 +37,7 @@ from oct8ne_adapter.errors import (
 )
 from oct8ne_adapter.platform.client import LinkupRequest, PlatformClient, UpdateNotifier
 from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.settings import PlatformLinkSettings, Settings
 from oct8ne_adapter_demo import create_demo_app
 
 PASSWORD = "s3cret-Pa55word-never-stored"
@@ -322,7 +322,9 @@ def test_notifier_drops_when_too_many_are_pending(backoffice, client_for, caplog
 def test_credential_source_rereads_the_store_after_its_ttl():
     stored: list[PlatformCredentials | None] = [None]
     now = [0.0]
-    source = CredentialSource(Settings(), lambda: stored[0], ttl=5, clock=lambda: now[0])
+    source = CredentialSource(
+        PlatformLinkSettings(), lambda: stored[0], ttl=5, clock=lambda: now[0]
+    )
     assert source.current().license_id == ""
     stored[0] = PlatformCredentials(TOKEN, LICENSE, "eu1.oct8ne.test/", "cdn.oct8ne.test/")
     now[0] = 4.9
@@ -333,8 +335,10 @@ def test_credential_source_rereads_the_store_after_its_ttl():
 
 def test_configuration_overrides_stored_credentials():
     stored = PlatformCredentials(TOKEN, LICENSE, "eu1.oct8ne.test/", "cdn.oct8ne.test/")
-    settings = Settings(api_token="from-env", oct8ne_static_server="static.example/")
-    current = CredentialSource(settings, lambda: stored).current()
+    settings = Settings(
+        link=PlatformLinkSettings(api_token="from-env", oct8ne_static_server="static.example/")
+    )
+    current = CredentialSource(settings.link, lambda: stored).current()
     assert current == PlatformCredentials(
         "from-env", LICENSE, "eu1.oct8ne.test/", "static.example/"
     )

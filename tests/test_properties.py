@@ -67,7 +67,7 @@ def test_paging_is_bounded_or_refused(arguments):
         assert error.status == 400 and error.message
         return
     assert 0 <= paging.offset <= MAX_OFFSET
-    assert 1 <= paging.limit <= SETTINGS.max_page_size
+    assert 1 <= paging.limit <= SETTINGS.search.max_page_size
 
 
 @given(st.lists(st.tuples(st.sampled_from(PARAMETER_NAMES) | texts, texts), max_size=12))
@@ -86,9 +86,9 @@ def test_product_ids_are_clean(raw):
     try:
         ids = parse_product_ids({"productIds": raw}, SETTINGS)
     except InvalidParameter:
-        assert raw.count(",") >= SETTINGS.max_product_ids
+        assert raw.count(",") >= SETTINGS.search.max_product_ids
         return
-    assert len(ids) == len(set(ids)) <= SETTINGS.max_product_ids
+    assert len(ids) == len(set(ids)) <= SETTINGS.search.max_product_ids
     assert all(0 < len(i) <= 64 and i.isprintable() and i == i.strip() for i in ids)
 
 

@@ -14,6 +14,7 @@ from oct8ne_adapter.errors import ConfigError
 from oct8ne_adapter.settings import (
     DEFAULT_DATABASE_URL,
     Settings,
+    config_keys,
     layered_config,
     load_config_file,
 )
@@ -40,28 +41,28 @@ def test_defaults() -> None:
     settings = Settings.from_config({})
     assert settings == Settings()
     assert settings.enabled is True
-    assert settings.database_url == DEFAULT_DATABASE_URL
-    assert settings.database_url.startswith("sqlite:///")  # DESIGN §4: an embedded default
-    assert settings.api_token == ""
-    assert settings.license == ""
+    assert settings.database.url == DEFAULT_DATABASE_URL
+    assert settings.database.url.startswith("sqlite:///")  # DESIGN §4: an embedded default
+    assert settings.link.api_token == ""
+    assert settings.link.license == ""
     assert settings.default_locale == "en-US"
     assert settings.default_currency == "USD"
     assert settings.accepted_currencies == frozenset({"USD"})
-    assert settings.default_page_size == 10  # spec: "Page size. The default value is 10."
-    assert settings.max_page_size == 100
-    assert settings.max_product_ids == 100
-    assert "{id}" in settings.add_to_cart_path
+    assert settings.search.default_page_size == 10  # spec: "Page size. The default value is 10."
+    assert settings.search.max_page_size == 100
+    assert settings.search.max_product_ids == 100
+    assert "{id}" in settings.widget.add_to_cart_path
     assert settings.demo is False
 
 
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        Settings().api_token = "changed"  # type: ignore[misc]
+        Settings().link.api_token = "changed"  # type: ignore[misc]
 
 
 def test_flask_config_keys_other_than_settings_are_ignored() -> None:
     settings = Settings.from_config({"SECRET_KEY": "x", "TESTING": True, "OCT8NE_API_TOKEN": "t"})
-    assert settings.api_token == "t"
+    assert settings.link.api_token == "t"
 
 
 def test_accepted_currencies_are_the_shops_the_stored_and_the_converted() -> None:
@@ -103,16 +104,16 @@ JPY = "160"
     )
     settings = settings_from_file(path)
     assert settings.enabled is False
-    assert settings.database_url == "sqlite:///shop.db"
-    assert settings.api_token == "file-token"
-    assert settings.license == "LIC-1"
+    assert settings.database.url == "sqlite:///shop.db"
+    assert settings.link.api_token == "file-token"
+    assert settings.link.license == "LIC-1"
     assert settings.shop_url == "https://shop.example"
-    assert settings.add_to_cart_path == "/basket/add?product={id}"
+    assert settings.widget.add_to_cart_path == "/basket/add?product={id}"
     assert settings.default_locale == "es-ES"
     assert settings.default_currency == "EUR"
     assert settings.currencies == ("USD",)
-    assert (settings.default_page_size, settings.max_page_size) == (20, 50)
-    assert settings.max_product_ids == 30
+    assert (settings.search.default_page_size, settings.search.max_page_size) == (20, 50)
+    assert settings.search.max_product_ids == 30
     assert settings.demo is True
     # A TOML float becomes the Decimal it reads as, not 0.84999999...
     assert settings.exchange_rates == {"GBP": Decimal("0.85"), "JPY": Decimal("160")}
@@ -208,12 +209,12 @@ def test_the_environment_overrides_the_file(
     path = write_toml(tmp_path, FILE_VALUES)
     monkeypatch.setenv(variable, value)
     settings = Settings.from_config(layered_config(path))
-    assert getattr(settings, field) == value
+    assert settings.value_of(field) == value
     # The other keys still come from the file.
     assert settings.shop_url == "https://file.example"
     others = {"database_url", "api_token", "license"} - {field}
     assert all(
-        getattr(settings, name).startswith(("file-", "sqlite:///from-file")) for name in others
+        settings.value_of(name).startswith(("file-", "sqlite:///from-file")) for name in others
     )
 
 
@@ -232,7 +233,7 @@ def test_an_explicit_mapping_overrides_the_environment(
     monkeypatch.setenv(variable, "from-env")
     explicit = "sqlite:///explicit.db" if field == "database_url" else "explicit"
     settings = Settings.from_config(layered_config({variable: explicit}))
-    assert getattr(settings, field) == explicit
+    assert settings.value_of(field) == explicit
     assert settings.shop_url == "https://file.example"  # the file is still read
 
 
@@ -252,12 +253,12 @@ def test_an_empty_variable_does_not_override(
 ) -> None:
     monkeypatch.setenv("OCT8NE_API_TOKEN", "")
     settings = Settings.from_config(layered_config(write_toml(tmp_path, FILE_VALUES)))
-    assert settings.api_token == "file-token"
+    assert settings.link.api_token == "file-token"
 
 
 def test_oct8ne_config_chooses_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OCT8NE_CONFIG", str(write_toml(tmp_path, FILE_VALUES)))
-    assert Settings.from_config(layered_config(None)).api_token == "file-token"
+    assert Settings.from_config(layered_config(None)).link.api_token == "file-token"
 
 
 def test_an_explicit_path_wins_over_oct8ne_config(
@@ -265,7 +266,7 @@ def test_an_explicit_path_wins_over_oct8ne_config(
 ) -> None:
     monkeypatch.setenv("OCT8NE_CONFIG", str(write_toml(tmp_path, FILE_VALUES, "env.toml")))
     chosen = write_toml(tmp_path, 'api_token = "chosen"\n', "chosen.toml")
-    assert Settings.from_config(layered_config(chosen)).api_token == "chosen"
+    assert Settings.from_config(layered_config(chosen)).link.api_token == "chosen"
 
 
 def test_no_file_and_no_environment_is_the_defaults() -> None:
@@ -290,9 +291,9 @@ def test_create_app_layers_the_same_way(tmp_path: Path, monkeypatch: pytest.Monk
     try:
         settings = app.extensions["oct8ne"].settings
         assert settings.default_currency == "EUR"  # file
-        assert settings.database_url == f"sqlite:///{database}"  # environment over file
-        assert settings.api_token == "env-token"  # environment over file
-        assert settings.license == "explicit"  # mapping over file
+        assert settings.database.url == f"sqlite:///{database}"  # environment over file
+        assert settings.link.api_token == "env-token"  # environment over file
+        assert settings.link.license == "explicit"  # mapping over file
     finally:
         app.extensions["oct8ne"].database.engine.dispose()
 
@@ -421,7 +422,7 @@ def test_good_exchange_rates_are_decimals(rate: Any, expected: str) -> None:
 )
 def test_good_values_are_converted(field: str, value: Any, expected: Any) -> None:
     settings = Settings.from_config({"OCT8NE_" + field.upper(): value})
-    assert getattr(settings, field) == expected
+    assert settings.value_of(field) == expected
 
 
 def test_default_page_size_cannot_exceed_the_maximum() -> None:
@@ -466,9 +467,5 @@ def test_the_example_configuration_loads_cleanly(example_config: Path) -> None:
 def test_the_example_configuration_documents_every_key(example_config: Path) -> None:
     # DESIGN §4: "config.example.toml documents every key."
     text = example_config.read_text(encoding="utf-8")
-    missing = [
-        settings_field.name
-        for settings_field in dataclasses.fields(Settings)
-        if settings_field.name not in text
-    ]
+    missing = [key for key in config_keys() if key not in text]
     assert missing == []

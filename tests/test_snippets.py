@@ -18,7 +18,7 @@ from markupsafe import Markup
 from oct8ne_adapter import Oct8neAdapter
 from oct8ne_adapter.domain import Money, Product
 from oct8ne_adapter.platform.credentials import PlatformCredentials, effective_credentials
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.settings import Settings, WidgetSettings
 from oct8ne_adapter.web.snippets import (
     CurrentProduct,
     agents_available,
@@ -209,7 +209,7 @@ def test_shop_urls_and_verb_come_from_the_settings(
 )
 def test_the_region_chooses_the_us_or_eu_hosts(region: str, server: str, static: str) -> None:
     settings = Settings.from_config({"OCT8NE_REGION": region, "OCT8NE_LICENSE": LICENSE})
-    credentials = effective_credentials(settings)
+    credentials = effective_credentials(settings.link)
     widget = render(settings, credentials)
     assert properties(widget)["server"] == server
     assert f'+ "{static}api/v2/oct8ne.js?" +' in widget
@@ -269,11 +269,11 @@ def test_hooks_call_the_named_shop_functions() -> None:
 def test_a_hook_that_is_not_a_javascript_name_is_refused(name: str) -> None:
     # Settings.from_config refuses these too; a hand-made Settings is checked when rendering.
     with pytest.raises(ValueError, match="not a JavaScript name"):
-        render(Settings(on_product_added_to_wishlist=name))
+        render(Settings(widget=WidgetSettings(on_product_added_to_wishlist=name)))
 
 
 def test_oct8ne_update_wrapper_is_always_there() -> None:
-    for settings in (SETTINGS, Settings(widget_delayed_load=True)):
+    for settings in (SETTINGS, Settings(widget=WidgetSettings(delayed_load=True))):
         script = script_text(render(settings))
         assert "window.oct8neUpdate = function (what) {" in script
         assert "window.oct8ne.update(what);" in script

@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from oct8ne_adapter.checker import results
 from oct8ne_adapter.checker.context import UNKNOWN_REFERENCE, Context
 from oct8ne_adapter.checker.http import Answer, shorten
-from oct8ne_adapter.checker.results import (
-    Check,
-    Fault,
-    NotApplicable,
-    Verdict,
-    passed,
-    verdict,
-    warned,
-)
 
 
 def _expect_empty(answer: Answer, what: str) -> None:
@@ -23,34 +15,36 @@ def _expect_empty(answer: Answer, what: str) -> None:
     if answer.status == 429:
         answer.expect_status(200)  # says it is the rate limit, with Retry-After
     if answer.status != 200:
-        raise Fault(
+        raise results.Fault(
             f"{answer.request} ({what}): HTTP {answer.status}, the document asks for 200 []"
         )
     payload = answer.expect_json()
     if payload != []:
         if payload is None or payload == {} or payload == "":
-            raise Fault(f"{answer.request} ({what}): answered {shorten(payload)}, not []")
-        raise Fault(f"{answer.request} ({what}): answered data: {shorten(payload)}")
+            raise results.Fault(f"{answer.request} ({what}): answered {shorten(payload)}, not []")
+        raise results.Fault(f"{answer.request} ({what}): answered data: {shorten(payload)}")
 
 
-def orders_bad_token(ctx: Context) -> Verdict:
+def orders_bad_token(ctx: Context) -> results.Verdict:
     """getOrders answers `[]` to a wrong or missing apiToken."""
     email = ctx.email()
     for what, token in (("wrong token", [("apiToken", ctx.wrong_token)]), ("no token", [])):
         _expect_empty(ctx.call("getOrders", [("customerEmail", email), *token]), what)
     about = "the customer" if ctx.options.email else "an unknown customer (give --email)"
-    return passed(f"[] for a wrong and for a missing token, asking for {about}")
+    return results.passed(f"[] for a wrong and for a missing token, asking for {about}")
 
 
-def orders_with_token(ctx: Context) -> Verdict:
+def orders_with_token(ctx: Context) -> results.Verdict:
     """getOrders with the good apiToken lists the customer's orders, paged."""
     orders = ctx.orders()
     email = ctx.options.email
     if not orders:
-        return warned(f"no orders for {email}: a wrong --token or a customer without orders")
+        return results.warned(
+            f"no orders for {email}: a wrong --token or a customer without orders"
+        )
     references = [str(order["reference"]) for order in orders]
     if len(orders) < 2:
-        return passed(f"1 order for {email}: {references[0]}")
+        return results.passed(f"1 order for {email}: {references[0]}")
     pages = []
     for page in ("1", "2"):
         params = [
@@ -61,35 +55,36 @@ def orders_with_token(ctx: Context) -> Verdict:
         ]
         pages.append(ctx.valid_json("getOrders", params))
     if [len(page) for page in pages] != [1, 1] or pages[0][0] == pages[1][0]:
-        raise Fault(
+        raise results.Fault(
             f"getOrders with pageSize=1: page 1 {shorten(pages[0])} and page 2 "
             f"{shorten(pages[1])} are not two different orders"
         )
-    return passed(f"{len(orders)} orders for {email} ({', '.join(references[:3])}…); pages of 1")
+    listed = ", ".join(references[:3])
+    return results.passed(f"{len(orders)} orders for {email} ({listed}…); pages of 1")
 
 
-def details_bad_token(ctx: Context) -> Verdict:
+def details_bad_token(ctx: Context) -> results.Verdict:
     """getOrderDetails answers `[]` to a wrong or missing apiToken."""
     reference = ctx.reference()
     for what, token in (("wrong token", [("apiToken", ctx.wrong_token)]), ("no token", [])):
         _expect_empty(ctx.call("getOrderDetails", [("reference", reference), *token]), what)
     known = reference != UNKNOWN_REFERENCE
     about = f"order {reference}" if known else "an unknown order (give --token and --email)"
-    return passed(f"[] for a wrong and for a missing token, asking for {about}")
+    return results.passed(f"[] for a wrong and for a missing token, asking for {about}")
 
 
-def details_with_token(ctx: Context) -> Verdict:
+def details_with_token(ctx: Context) -> results.Verdict:
     """getOrderDetails with the good apiToken gives the order; `[]` for an unknown one."""
     orders = ctx.orders()
     if not orders:
-        raise NotApplicable(f"no order of {ctx.options.email} to ask for")
+        raise results.NotApplicable(f"no order of {ctx.options.email} to ask for")
     reference = str(orders[0]["reference"])
     token = str(ctx.options.token)
     details: Any = ctx.valid_json(
         "getOrderDetails", [("reference", reference), ("apiToken", token)]
     )
     if details == [] or details.get("reference") != reference:
-        raise Fault(
+        raise results.Fault(
             f"getOrderDetails?reference={reference}: answered {shorten(details)} "
             "for an order getOrders listed"
         )
@@ -99,12 +94,14 @@ def details_with_token(ctx: Context) -> Verdict:
         notes.append(f"{unknown.request}: {unknown.status} {shorten(unknown.text)}, not []")
     lines = len(details["products"])
     plural = "s" if lines != 1 else ""
-    return verdict(notes, f"order {reference}: {lines} product line{plural}; [] for an unknown one")
+    return results.verdict(
+        notes, f"order {reference}: {lines} product line{plural}; [] for an unknown one"
+    )
 
 
-CHECKS: Sequence[Check] = (
-    Check.documented("getOrders.bad-token", orders_bad_token),
-    Check.documented("getOrders.token", orders_with_token),
-    Check.documented("getOrderDetails.bad-token", details_bad_token),
-    Check.documented("getOrderDetails.token", details_with_token),
+CHECKS: Sequence[results.Check] = (
+    results.Check.documented("getOrders.bad-token", orders_bad_token),
+    results.Check.documented("getOrders.token", orders_with_token),
+    results.Check.documented("getOrderDetails.bad-token", details_bad_token),
+    results.Check.documented("getOrderDetails.token", details_with_token),
 )

@@ -9,17 +9,9 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from oct8ne_adapter.checker import results
 from oct8ne_adapter.checker.context import Context
 from oct8ne_adapter.checker.http import describe, shorten
-from oct8ne_adapter.checker.results import (
-    Check,
-    Fault,
-    NotApplicable,
-    Verdict,
-    passed,
-    verdict,
-    warned,
-)
 from oct8ne_adapter.checker.schemas import schema_problems
 
 PAGE = 3
@@ -82,7 +74,7 @@ def _ids(result: Any) -> list[str]:
 # -- paging ---------------------------------------------------------------------------------
 
 
-def paging(ctx: Context) -> Verdict:
+def paging(ctx: Context) -> results.Verdict:
     """Pages are consistent: same total, no overlap, two pages of N are one page of 2N."""
     total = ctx.searched_products()["total"]
     first = ctx.search(("page", "1"), page_size=PAGE)
@@ -91,68 +83,72 @@ def paging(ctx: Context) -> Verdict:
     where = describe("search", [("page", "1|2"), ("pageSize", str(PAGE))])
     totals = {first["total"], second["total"], double["total"], total}
     if len(totals) > 1:
-        raise Fault(f"{where}: total changes with the page: {sorted(totals)}")
+        raise results.Fault(f"{where}: total changes with the page: {sorted(totals)}")
     if len(first["results"]) != min(PAGE, total):
-        raise Fault(f"{where}: page 1 has {len(first['results'])} results of {total}")
+        raise results.Fault(f"{where}: page 1 has {len(first['results'])} results of {total}")
     if len(second["results"]) != min(PAGE, max(0, total - PAGE)):
-        raise Fault(f"{where}: page 2 has {len(second['results'])} results of {total}")
+        raise results.Fault(f"{where}: page 2 has {len(second['results'])} results of {total}")
     overlap = sorted(set(_ids(first)) & set(_ids(second)))
     if overlap:
-        raise Fault(f"{where}: product {overlap[0]} is on pages 1 and 2")
+        raise results.Fault(f"{where}: product {overlap[0]} is on pages 1 and 2")
     if _ids(first) + _ids(second) != _ids(double):
-        raise Fault(
+        raise results.Fault(
             f"{where}: pages 1+2 {_ids(first) + _ids(second)} are not page 1 of "
             f"{2 * PAGE}: {_ids(double)}"
         )
     past = math.ceil(total / PAGE) + 1
     if past > MAX_PROBED_PAGE:
-        return passed(f"total {total}; pages 1, 2 and 1 of {2 * PAGE} agree")
+        return results.passed(f"total {total}; pages 1, 2 and 1 of {2 * PAGE} agree")
     beyond = ctx.search(("page", str(past)), page_size=PAGE)
     if beyond["results"] or beyond["total"] != total:
-        raise Fault(
+        raise results.Fault(
             f"search page {past} (past the end): total {beyond['total']}, "
             f"{len(beyond['results'])} results; expected total {total} and none"
         )
-    return passed(f"total {total}; pages 1, 2, 1 of {2 * PAGE} and {past} (past the end) agree")
+    return results.passed(
+        f"total {total}; pages 1, 2, 1 of {2 * PAGE} and {past} (past the end) agree"
+    )
 
 
-def start_count(ctx: Context) -> Verdict:
+def start_count(ctx: Context) -> results.Verdict:
     """`start`/`count` (the document's example) page as `page`/`pageSize` do."""
     ctx.searched_products()
     second = _ids(ctx.search(("page", "2"), page_size=PAGE))
     params = [("search", ctx.options.search), ("start", str(PAGE)), ("count", str(PAGE))]
     answer = ctx.call("search", params)
     if 400 <= answer.status < 500 and answer.status != 429:
-        return warned(f"{answer.request}: refused with HTTP {answer.status}")
+        return results.warned(f"{answer.request}: refused with HTTP {answer.status}")
     result = answer.expect_json()
     problems = schema_problems("search", result)
     if problems:
-        raise Fault(f"{answer.request}: " + "; ".join(problems))
+        raise results.Fault(f"{answer.request}: " + "; ".join(problems))
     got = _ids(result)
     if got == second:
-        return passed(f"start={PAGE}&count={PAGE} is page 2 of {PAGE}: {','.join(got)}")
+        return results.passed(f"start={PAGE}&count={PAGE} is page 2 of {PAGE}: {','.join(got)}")
     first = _ids(ctx.search(("page", "1"), page_size=PAGE))
     if got[: len(first)] == first:
-        return warned(f"{answer.request}: start/count ignored (answers page 1)")
-    raise Fault(f"{answer.request}: answered {got}, page 2 of {PAGE} is {second}")
+        return results.warned(f"{answer.request}: start/count ignored (answers page 1)")
+    raise results.Fault(f"{answer.request}: answered {got}, page 2 of {PAGE} is {second}")
 
 
-def bad_paging(ctx: Context) -> Verdict:
+def bad_paging(ctx: Context) -> results.Verdict:
     """Malformed paging is refused with a 4xx (or ignored), never a 5xx."""
     refused, ignored = [], []
     for name, value in BAD_PAGING:
         answer = ctx.call("search", [("search", ctx.options.search), (name, value)])
         if answer.status >= 500:
-            raise Fault(f"{answer.request}: HTTP {answer.status}: {shorten(answer.text)}")
+            raise results.Fault(f"{answer.request}: HTTP {answer.status}: {shorten(answer.text)}")
         if answer.status == 200:
             problems = schema_problems("search", answer.expect_json())
             if problems:
-                raise Fault(f"{answer.request}: " + "; ".join(problems))
+                raise results.Fault(f"{answer.request}: " + "; ".join(problems))
             ignored.append(f"{name}={value}")
         else:
             refused.append(f"{name}={value}")
     summary = f"{len(refused)} refused with a 4xx"
-    return passed(summary + (f", answered normally: {', '.join(ignored)}" if ignored else ""))
+    return results.passed(
+        summary + (f", answered normally: {', '.join(ignored)}" if ignored else "")
+    )
 
 
 # -- ordering -------------------------------------------------------------------------------
@@ -160,7 +156,7 @@ def bad_paging(ctx: Context) -> Verdict:
 
 def _ordered(
     ctx: Context, key: str, value: Callable[[dict[str, Any]], Any], label: Callable[[Any], str]
-) -> Verdict:
+) -> results.Verdict:
     ctx.searched_products()
     checked = 0
     for direction in ("asc", "desc"):
@@ -172,14 +168,14 @@ def _ordered(
         keyed = [(item, sort_key) for item, sort_key in keyed if sort_key is not None]
         for (one, a), (other, b) in zip(keyed, keyed[1:], strict=False):
             if (a > b) if direction == "asc" else (a < b):
-                raise Fault(
+                raise results.Fault(
                     f"search?orderby={key}&dir={direction}: {label(one)} comes before "
                     f"{label(other)}"
                 )
         checked += len(keyed)
     if checked < 4:
-        raise NotApplicable(f"too few products with a {key} to check the order")
-    return passed(f"{checked} results in order, ascending and descending (2 pages each)")
+        raise results.NotApplicable(f"too few products with a {key} to check the order")
+    return results.passed(f"{checked} results in order, ascending and descending (2 pages each)")
 
 
 def _price_of(item: dict[str, Any]) -> Decimal | None:
@@ -187,14 +183,14 @@ def _price_of(item: dict[str, Any]) -> Decimal | None:
     return parse_price(text) if isinstance(text, str) else None
 
 
-def order_by_price(ctx: Context) -> Verdict:
+def order_by_price(ctx: Context) -> results.Verdict:
     """`orderby=price` with `dir=asc|desc` sorts by the price shown."""
     return _ordered(
         ctx, "price", _price_of, lambda item: f"{item['internalId']} {item['formattedPrice']!r}"
     )
 
 
-def order_by_name(ctx: Context) -> Verdict:
+def order_by_name(ctx: Context) -> results.Verdict:
     """`orderby=name` with `dir=asc|desc` sorts by title (case and accents ignored)."""
     return _ordered(
         ctx,
@@ -222,11 +218,11 @@ def _picks(result: Any) -> list[tuple[str, dict[str, Any]]]:
 def _filtered(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
     picks = _picks(ctx.searched_products())
     if not picks:
-        raise NotApplicable("the search offers no filter to apply")
+        raise results.NotApplicable("the search offers no filter to apply")
     return picks
 
 
-def facet_counts(ctx: Context) -> Verdict:
+def facet_counts(ctx: Context) -> results.Verdict:
     """Applying a filter option finds exactly the products its `count` promised."""
     picks = _filtered(ctx)
     wrong = []
@@ -235,12 +231,14 @@ def facet_counts(ctx: Context) -> Verdict:
         if total != option["count"]:
             wrong.append(f"{param}={option['value']} says {option['count']}, finds {total}")
     if wrong:
-        raise Fault(f"{len(wrong)} of {len(picks)} counts wrong: " + "; ".join(wrong[:3]))
+        raise results.Fault(f"{len(wrong)} of {len(picks)} counts wrong: " + "; ".join(wrong[:3]))
     filters = len({param for param, _ in picks})
-    return passed(f"{len(picks)} options of {filters} filters: each count is the total it gives")
+    return results.passed(
+        f"{len(picks)} options of {filters} filters: each count is the total it gives"
+    )
 
 
-def facet_applied(ctx: Context) -> Verdict:
+def facet_applied(ctx: Context) -> results.Verdict:
     """An applied option is listed in `applied` and no longer offered in `available`."""
     picks = _filtered(ctx)
     notes = []
@@ -257,12 +255,14 @@ def facet_applied(ctx: Context) -> Verdict:
             for choice in available["options"]
         }
         if (param, value) in offered:
-            raise Fault(f"search with {param}={value}: still offered in filters.available")
+            raise results.Fault(f"search with {param}={value}: still offered in filters.available")
     # The document calls `applied` optional: leaving it out is a warning, not a failure.
-    return verdict(notes[:3], f"{len(picks)} options applied: listed, and not offered again")
+    return results.verdict(
+        notes[:3], f"{len(picks)} options applied: listed, and not offered again"
+    )
 
 
-def facet_combined(ctx: Context) -> Verdict:
+def facet_combined(ctx: Context) -> results.Verdict:
     """Counts stay exact with two filters applied together."""
     pairs: list[tuple[str, Any, str, dict[str, Any]]] = []
     for param, option in _filtered(ctx):
@@ -273,15 +273,15 @@ def facet_combined(ctx: Context) -> Verdict:
         if second is not None:
             pairs.append((param, option["value"], *second))
     if not pairs:
-        raise NotApplicable("no two filters can be applied together")
+        raise results.NotApplicable("no two filters can be applied together")
     for param, value, other, choice in pairs:
         total = ctx.search((param, value), (other, choice["value"]))["total"]
         if total != choice["count"]:
-            raise Fault(
+            raise results.Fault(
                 f"search with {param}={value}: {other}={choice['value']} says "
                 f"{choice['count']}, applying both finds {total}"
             )
-    return passed(f"{len(pairs)} pairs of filters: each count is the total it gives")
+    return results.passed(f"{len(pairs)} pairs of filters: each count is the total it gives")
 
 
 def _second_option(result: Any, param: str) -> tuple[str, dict[str, Any]] | None:
@@ -292,13 +292,13 @@ def _second_option(result: Any, param: str) -> tuple[str, dict[str, Any]] | None
     return None
 
 
-CHECKS: Sequence[Check] = (
-    Check.documented("search.paging", paging),
-    Check.documented("search.start-count", start_count),
-    Check.documented("search.bad-paging", bad_paging),
-    Check.documented("search.order.price", order_by_price),
-    Check.documented("search.order.name", order_by_name),
-    Check.documented("search.facets.counts", facet_counts),
-    Check.documented("search.facets.applied", facet_applied),
-    Check.documented("search.facets.combined", facet_combined),
+CHECKS: Sequence[results.Check] = (
+    results.Check.documented("search.paging", paging),
+    results.Check.documented("search.start-count", start_count),
+    results.Check.documented("search.bad-paging", bad_paging),
+    results.Check.documented("search.order.price", order_by_price),
+    results.Check.documented("search.order.name", order_by_name),
+    results.Check.documented("search.facets.counts", facet_counts),
+    results.Check.documented("search.facets.applied", facet_applied),
+    results.Check.documented("search.facets.combined", facet_combined),
 )

@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable, Oct8neError
 from oct8ne_adapter.settings import Settings, layered_config
-from oct8ne_adapter.sql.database import Database, settings_engine
+from oct8ne_adapter.sql.database import Database, database_engine
 from oct8ne_adapter.sql.schema import create_schema, current_revision, head_revision
 
 
@@ -61,7 +61,7 @@ def migrated_database(settings: Settings) -> Iterator[Database]:
 @contextmanager
 def open_database(settings: Settings) -> Iterator[Database]:
     """The configured database, its connections closed when the command is done."""
-    opened = Database(settings_engine(settings))
+    opened = Database(database_engine(settings.database))
     try:
         yield opened
     finally:
@@ -71,7 +71,7 @@ def open_database(settings: Settings) -> Iterator[Database]:
 @contextmanager
 def current_database(settings: Settings) -> Iterator[Database]:
     """The configured database, which must be at the newest schema."""
-    database = Database(settings_engine(settings))
+    database = Database(database_engine(settings.database))
     try:
         revision = current_revision(database.engine)
         if revision != head_revision():

@@ -16,7 +16,7 @@ def init_db(ctx: click.Context) -> None:
     settings = settings_of(ctx)
     with open_database(settings) as database:
         _, after = upgrade(database.engine)
-    click.echo(f"database ready at revision {after}: {safe_url(settings.database_url)}")
+    click.echo(f"database ready at revision {after}: {safe_url(settings.database.url)}")
 
 
 @click.command()
@@ -31,6 +31,6 @@ def migrate(ctx: click.Context, revision: str) -> None:
     except CommandError as error:
         raise click.ClickException(str(error)) from None
     if before == after:
-        click.echo(f"already at revision {after}: {safe_url(settings.database_url)}")
+        click.echo(f"already at revision {after}: {safe_url(settings.database.url)}")
     else:
-        click.echo(f"migrated {safe_url(settings.database_url)} from {before} to {after}")
+        click.echo(f"migrated {safe_url(settings.database.url)} from {before} to {after}")

@@ -45,7 +45,7 @@ def _load_demo(settings: Settings) -> None:
     with migrated_database(settings) as database:
         summary = load_demo(database)
     click.echo(
-        f"demo data loaded into {safe_url(settings.database_url)}: {summary.products} products, "
+        f"demo data loaded into {safe_url(settings.database.url)}: {summary.products} products, "
         f"{summary.customers} customers, {summary.orders} orders"
     )
 

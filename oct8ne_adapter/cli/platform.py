@@ -41,7 +41,7 @@ def linkup(
         raise click.BadParameter("not an e-mail address", param_hint="--email")
     if not shop_url.startswith(("http://", "https://")) or not shop_url.isprintable():
         raise click.BadParameter("must start with http:// or https://", param_hint="--url")
-    region = region or settings.region
+    region = region or settings.link.region
     password = click.prompt("oct8ne password", hide_input=True, err=True)
     request = LinkupRequest(
         email=email,
@@ -51,9 +51,9 @@ def linkup(
         enabled=settings.enabled,
     )
     client = PlatformClient(
-        settings.oct8ne_server or REGION_HOSTS[region][0],
-        timeout=settings.platform_timeout,
-        verify=settings.platform_ca_bundle or True,
+        settings.link.oct8ne_server or REGION_HOSTS[region][0],
+        timeout=settings.link.timeout,
+        verify=settings.link.ca_bundle or True,
     )
     try:
         credentials = client.linkup(request, region)
@@ -88,7 +88,7 @@ def status(ctx: click.Context) -> None:
         with database.session() as session:
             link = load_link(session)
     stored = link.credentials if link else None
-    current = effective_credentials(settings, stored)
+    current = effective_credentials(settings.link, stored)
     if link:
         click.echo(
             f"linked by {link.email} on {link.linked_at:%Y-%m-%d %H:%M} UTC for {link.shop_url}"
@@ -96,10 +96,10 @@ def status(ctx: click.Context) -> None:
     else:
         click.echo("not linked (run oct8ne-adapter linkup)")
     rows = [
-        ("license", current.license_id, settings.license),
-        ("api token", _masked(current.api_token), settings.api_token),
-        ("server", current.server, settings.oct8ne_server),
-        ("static server", current.static_server, settings.oct8ne_static_server),
+        ("license", current.license_id, settings.link.license),
+        ("api token", _masked(current.api_token), settings.link.api_token),
+        ("server", current.server, settings.link.oct8ne_server),
+        ("static server", current.static_server, settings.link.oct8ne_static_server),
     ]
     for label, value, configured in rows:
         origin = "configuration" if configured else ("link-up" if stored else "default")

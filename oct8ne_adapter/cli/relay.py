@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 
 def _sinks(settings: Settings, database: Database) -> list[Sink]:
-    credentials = CredentialSource(settings, partial(stored_credentials, database))
-    return build_sinks(settings.event_sinks, oct8ne_server=lambda: credentials.current().server)
+    credentials = CredentialSource(settings.link, partial(stored_credentials, database))
+    return build_sinks(settings.events.sinks, oct8ne_server=lambda: credentials.current().server)
 
 
 @click.command("relay-worker")
@@ -47,16 +47,20 @@ def _sinks(settings: Settings, database: Database) -> list[Sink]:
 def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None:
     """Deliver recorded commerce events to the vendors in event_sinks until stopped."""
     settings = settings_of(ctx)
-    if not settings.event_sinks:
+    if not settings.events.sinks:
         raise ConfigError(
             "no vendor is switched on: add an [event_sinks.<vendor>] table to the configuration"
         )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("oct8ne_adapter").setLevel(logging.INFO)
-    limit = batch_size or settings.relay_batch_size
+    limit = batch_size or settings.relay.batch_size
     with current_database(settings) as database:
         sinks = _sinks(settings, database)
-        relay = Relay(database, sinks, options=RelayOptions.from_settings(settings))
+        relay = Relay(
+            database,
+            sinks,
+            options=RelayOptions.from_settings(settings.relay, settings.ratelimits.storage),
+        )
         with relay:
             if once:
                 total = 0
@@ -74,10 +78,8 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
             relay.run_forever(stop, limit)
             click.echo(
                 f"relay worker {relay.worker_id} stopped "
-                f"({', '.join(sorted(relay.sinks))} on {safe_url(settings.database_url)})"
+                f"({', '.join(sorted(relay.sinks))} on {safe_url(settings.database.url)})"
             )
-
-
 
 
 @click.group("relay")

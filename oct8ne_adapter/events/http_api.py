@@ -62,7 +62,7 @@ def _check_secret(expected: str) -> None:
 def record_event(kind: str) -> Response:
     """Record one event for every configured sink."""
     state = current_state()
-    _check_secret(state.settings.events_secret)
+    _check_secret(state.settings.events.secret)
     event_kind = URL_KINDS.get(kind)
     if event_kind is None:
         raise UnknownEventKind(

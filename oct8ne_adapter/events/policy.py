@@ -19,7 +19,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from oct8ne_adapter.errors import ConfigError
 from oct8ne_adapter.events.sinks.base import Sink
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.settings import RelaySettings
 
 #: Longest reason stored with a delivery (vendor answers can be long).
 MAX_REASON = 1_000
@@ -42,18 +42,18 @@ class RelayOptions:
     concurrency: int = 1
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RelayOptions:
-        """The relay options of the configuration (`relay_*` keys)."""
+    def from_settings(cls, relay: RelaySettings, ratelimit_storage: str) -> RelayOptions:
+        """The relay options of the `relay_*` keys; the frame limits' storage as a fallback."""
         return cls(
-            timeout=float(settings.relay_timeout),
-            lease=timedelta(seconds=settings.relay_lease_seconds),
-            max_attempts=settings.relay_max_attempts,
-            max_age=timedelta(hours=settings.relay_max_age_hours),
-            backoff_base=float(settings.relay_backoff_seconds),
-            backoff_max=float(settings.relay_backoff_max_seconds),
-            poll_interval=settings.relay_poll_ms / 1000,
-            rate_limit_storage=settings.relay_ratelimit_storage or settings.ratelimit_storage,
-            concurrency=settings.relay_concurrency,
+            timeout=float(relay.timeout),
+            lease=timedelta(seconds=relay.lease_seconds),
+            max_attempts=relay.max_attempts,
+            max_age=timedelta(hours=relay.max_age_hours),
+            backoff_base=float(relay.backoff_seconds),
+            backoff_max=float(relay.backoff_max_seconds),
+            poll_interval=relay.poll_ms / 1000,
+            rate_limit_storage=relay.ratelimit_storage or ratelimit_storage,
+            concurrency=relay.concurrency,
         )
 
     def check_lease(self) -> None:

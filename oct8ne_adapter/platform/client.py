@@ -252,8 +252,8 @@ class PlatformGateway:
         if client is None:
             client = PlatformClient(
                 host,
-                timeout=self._settings.platform_timeout,
-                verify=self._settings.platform_ca_bundle or True,
+                timeout=self._settings.link.timeout,
+                verify=self._settings.link.ca_bundle or True,
             )
             self._clients[host] = client
         return client

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from oct8ne_adapter.errors import DataSourceUnavailable
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.settings import PlatformLinkSettings
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +24,17 @@ class PlatformCredentials:
 
 
 def effective_credentials(
-    settings: Settings, stored: PlatformCredentials | None = None
+    link: PlatformLinkSettings, stored: PlatformCredentials | None = None
 ) -> PlatformCredentials:
     """Link-up's stored values, each overridden by configuration (or environment) when set."""
     return PlatformCredentials(
-        api_token=settings.api_token or (stored.api_token if stored else ""),
-        license_id=settings.license or (stored.license_id if stored else ""),
-        server=settings.oct8ne_server or (stored.server if stored else "") or settings.server_host,
+        api_token=link.api_token or (stored.api_token if stored else ""),
+        license_id=link.license or (stored.license_id if stored else ""),
+        server=link.oct8ne_server or (stored.server if stored else "") or link.server_host,
         static_server=(
-            settings.oct8ne_static_server
+            link.oct8ne_static_server
             or (stored.static_server if stored else "")
-            or settings.static_host
+            or link.static_host
         ),
     )
 
@@ -48,13 +48,13 @@ class CredentialSource:
 
     def __init__(
         self,
-        settings: Settings,
+        link: PlatformLinkSettings,
         load_stored: Callable[[], PlatformCredentials | None] | None,
         *,
         ttl: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._settings = settings
+        self._link = link
         self._load_stored = load_stored
         self._ttl = ttl
         self._clock = clock
@@ -71,7 +71,7 @@ class CredentialSource:
                 except DataSourceUnavailable:
                     log.warning("stored oct8ne credentials unavailable; using the last ones read")
                 self._loaded_at = now
-        return effective_credentials(self._settings, self._stored)
+        return effective_credentials(self._link, self._stored)
 
     def forget(self) -> None:
         """Read the stored link again on the next call."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +14,16 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
-from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.settings import DatabaseSettings
 from oct8ne_adapter.sql.product_cache import SESSION_INFO_KEY as PRODUCT_CACHE_KEY
 from oct8ne_adapter.sql.product_cache import ProductCache
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
+#: Seconds after which a pooled connection is replaced (servers drop idle ones).
+POOL_RECYCLE_SECONDS = 1800
 
 
-@dataclass(frozen=True, slots=True)
-class PoolOptions:
-    """Connection pool sizes and timeouts (seconds) for server databases."""
-
-    size: int = 5
-    max_overflow: int = 10
-    timeout: int = 5
-    connect_timeout: int = 3
-    statement_timeout: int = 15
-    recycle: int = 1800
-
-
-def _driver_timeouts(backend: str, pool: PoolOptions) -> dict[str, Any]:
+def _driver_timeouts(backend: str, pool: DatabaseSettings) -> dict[str, Any]:
     """Connect and statement timeouts in each driver's own words."""
     if backend == "postgresql":
         return {
@@ -50,23 +39,27 @@ def _driver_timeouts(backend: str, pool: PoolOptions) -> dict[str, Any]:
     return {}
 
 
-def create_database_engine(url: str, pool: PoolOptions | None = None) -> Engine:
-    """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout.
+def create_database_engine(url: str) -> Engine:
+    """An engine for the URL with the default pool and timeouts."""
+    return database_engine(DatabaseSettings(url=url))
+
+
+def database_engine(pool: DatabaseSettings) -> Engine:
+    """An engine for the configured database; SQLite gets foreign keys, WAL and a busy timeout.
 
     Server databases get a pre-pinged pool, so connections that died while the database was away
     are replaced on their next use and the adapter recovers without a restart.
     """
     try:
-        parsed = make_url(url)
+        parsed = make_url(pool.url)
     except ArgumentError:
-        raise ConfigError(f"OCT8NE_DATABASE_URL is not a database URL: {url!r}") from None
-    pool = pool or PoolOptions()
+        raise ConfigError(f"OCT8NE_DATABASE_URL is not a database URL: {pool.url!r}") from None
     options: dict[str, Any] = {
         "pool_pre_ping": True,
-        "pool_size": pool.size,
+        "pool_size": pool.pool_size,
         "max_overflow": pool.max_overflow,
-        "pool_timeout": pool.timeout,
-        "pool_recycle": pool.recycle,
+        "pool_timeout": pool.pool_timeout,
+        "pool_recycle": POOL_RECYCLE_SECONDS,
         "connect_args": _driver_timeouts(parsed.get_backend_name(), pool),
     }
     if parsed.get_backend_name() == "sqlite":
@@ -87,20 +80,6 @@ def create_database_engine(url: str, pool: PoolOptions | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
     return engine
-
-
-def settings_engine(settings: Settings) -> Engine:
-    """The engine for the configured database, pool and timeouts."""
-    return create_database_engine(
-        settings.database_url,
-        PoolOptions(
-            size=settings.database_pool_size,
-            max_overflow=settings.database_max_overflow,
-            timeout=settings.database_pool_timeout,
-            connect_timeout=settings.database_connect_timeout,
-            statement_timeout=settings.database_statement_timeout,
-        ),
-    )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

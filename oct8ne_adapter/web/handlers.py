@@ -66,7 +66,7 @@ def product_related(state: AdapterState, request: Request) -> Payload:
     serializer = _serializer(state, request)
     products = (
         state.repository.related_products(
-            product_id, serializer.presentation.languages, state.settings.related_limit
+            product_id, serializer.presentation.languages, state.settings.search.related_limit
         )
         if product_id
         else []

@@ -74,9 +74,9 @@ def parse_product_ids(
         # An id longer than any stored id cannot match; skipping it is the same as unknown.
         if product_id and len(product_id) <= MAX_ID_LENGTH and product_id.isprintable():
             seen.setdefault(product_id, None)
-    if len(seen) > settings.max_product_ids:
+    if len(seen) > settings.search.max_product_ids:
         raise InvalidParameter(
-            f"{name}: at most {settings.max_product_ids} ids per call, got {len(seen)}"
+            f"{name}: at most {settings.search.max_product_ids} ids per call, got {len(seen)}"
         )
     return list(seen)
 
@@ -115,14 +115,14 @@ def parse_paging(args: Mapping[str, str], settings: Settings, *, allow_offset: b
     """`page` (1-based) & `pageSize`, or `start` (0-based) & `count`; sizes capped, not refused."""
     # Every paging parameter given is checked, also the pair that is not used.
     page = _parse_int(args, "page", 1, 1, MAX_PAGE)
-    page_size = _parse_int(args, "pageSize", settings.default_page_size, 1)
+    page_size = _parse_int(args, "pageSize", settings.search.default_page_size, 1)
     if allow_offset:
         start = _parse_int(args, "start", 0, 0, MAX_OFFSET)
-        count = _parse_int(args, "count", settings.default_page_size, 1)
+        count = _parse_int(args, "count", settings.search.default_page_size, 1)
     if allow_offset and "start" in args and "page" not in args:
-        offset, limit = start, min(count, settings.max_page_size)
+        offset, limit = start, min(count, settings.search.max_page_size)
     else:
-        limit = min(page_size, settings.max_page_size)
+        limit = min(page_size, settings.search.max_page_size)
         offset = (page - 1) * limit
     if offset > MAX_OFFSET:
         raise InvalidParameter(f"results beyond the first {MAX_OFFSET} are not served")

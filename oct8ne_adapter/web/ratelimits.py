@@ -53,12 +53,12 @@ class FrameLimits:
 
     def limit(self) -> str:
         """The limit of the called method: its own if `ratelimits` names it, else the default."""
-        return self.settings.ratelimits.get(_group(), self.settings.ratelimit_default)
+        return self.settings.ratelimits.methods.get(_group(), self.settings.ratelimits.default)
 
     def scope(self, _endpoint: str) -> str:
         """The called method's bucket: its own if `ratelimits` names it, else the shared one."""
         group = _group()
-        return f"frame:{group}" if group in self.settings.ratelimits else "frame:default"
+        return f"frame:{group}" if group in self.settings.ratelimits.methods else "frame:default"
 
     def install(self, blueprint: Blueprint) -> None:
         """Limit `blueprint` on every app it is registered on (one Limiter per app)."""
@@ -76,8 +76,8 @@ class FrameLimits:
         limiter = Limiter(
             key_func=get_remote_address,
             app=app,
-            storage_uri=settings.ratelimit_storage,
-            enabled=settings.ratelimit_enabled,
+            storage_uri=settings.ratelimits.storage,
+            enabled=settings.ratelimits.enabled,
             headers_enabled=True,
             key_prefix="oct8ne",
             swallow_errors=True,

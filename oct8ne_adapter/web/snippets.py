@@ -120,8 +120,8 @@ def widget_script(
     if not credentials.license_id:
         return NO_LICENSE
     hooks = {
-        "onProductAddedToCart": settings.on_product_added_to_cart,
-        "onProductAddedToWishList": settings.on_product_added_to_wishlist,
+        "onProductAddedToCart": settings.widget.on_product_added_to_cart,
+        "onProductAddedToWishList": settings.widget.on_product_added_to_wishlist,
     }
     for property_name, function_name in hooks.items():
         # Settings are validated when read from config; a hand-made Settings is not.
@@ -138,17 +138,17 @@ def widget_script(
             script_location=_host(credentials.static_server) + WIDGET_SCRIPT_PATH + "?",
             license=credentials.license_id,
             base_url=shop_url.rstrip("/"),
-            checkout_url=absolute_url(shop_url, settings.checkout_path),
-            login_url=absolute_url(shop_url, settings.login_path),
-            checkout_success_url=absolute_url(shop_url, settings.checkout_success_path),
+            checkout_url=absolute_url(shop_url, settings.widget.checkout_path),
+            login_url=absolute_url(shop_url, settings.widget.login_path),
+            checkout_success_url=absolute_url(shop_url, settings.widget.checkout_success_path),
             locale=locale,
             currency=currency,
             api_version=API_VERSION,
-            add_to_cart_http_verb=settings.add_to_cart_http_verb,
+            add_to_cart_http_verb=settings.widget.add_to_cart_http_verb,
             current_product=current_product,
             hooks={name: Markup(function) for name, function in hooks.items() if function},
-            delayed=settings.widget_delayed_load,
-            delay_ms=settings.widget_delay_ms,
+            delayed=settings.widget.delayed_load,
+            delay_ms=settings.widget.delay_ms,
             room_cookie=ROOM_COOKIE,
             events=DELAYED_LOAD_EVENTS,
         )
@@ -295,7 +295,7 @@ def oct8ne_widget(
         current_product=product,
         nonce=nonce,
     )
-    if state.settings.event_sinks:
+    if state.settings.events.sinks:
         # Vendors' visitor ids are collected with or without oct8ne's own widget.
         return widget + visitor_ids_script(nonce=nonce)
     return widget

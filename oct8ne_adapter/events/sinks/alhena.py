@@ -42,18 +42,8 @@ from oct8ne_adapter.events.model import (
     OrderPlaced,
     VisitorIds,
 )
+from oct8ne_adapter.events.sinks import common
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from oct8ne_adapter.events.sinks.common import (
-    SinkOptions,
-    answer_text,
-    http_verdict,
-    json_answer,
-    json_body,
-    require_amount,
-    require_currency,
-    require_quantity,
-    require_text,
-)
 
 REGION_BASE_URLS = {"us": "https://app.alhena.ai", "eu": "https://eu.alhena.ai"}
 CART_PATH = "/analytics/cart_events"
@@ -100,7 +90,7 @@ class AlhenaSink:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> AlhenaSink:
         """Options: `company_key` (required), `region` us|eu (default us), `source`, `base_url`."""
-        read = SinkOptions(cls.name, options, known=("company_key", "region", "source"))
+        read = common.SinkOptions(cls.name, options, known=("company_key", "region", "source"))
         region = read.choice("region", tuple(REGION_BASE_URLS), "us")
         return cls(
             company_key=read.text("company_key"),
@@ -119,15 +109,17 @@ class AlhenaSink:
     def _identity(self, visitor_ids: VisitorIds) -> dict[str, Any]:
         return {
             "company_key": self.company_key,
-            "user_fingerprint": require_text(visitor_ids.alhena_fingerprint, "Alhena fingerprint"),
-            "user_faq_fingerprint": require_text(
+            "user_fingerprint": common.require_text(
+                visitor_ids.alhena_fingerprint, "Alhena fingerprint"
+            ),
+            "user_faq_fingerprint": common.require_text(
                 visitor_ids.alhena_faq_fingerprint, "Alhena FAQ fingerprint"
             ),
         }
 
     def _cart_events(self, cart: CartUpdated, context: EventContext) -> list[dict[str, Any]]:
         identity = self._identity(cart.visitor)
-        currency = require_currency(cart.currency)
+        currency = common.require_currency(cart.currency)
         now = _products(cart.lines, currency)
         previous = context.previous_cart
         before = _products(previous.lines, previous.currency) if previous else {}
@@ -163,23 +155,23 @@ class AlhenaSink:
 
     def _checkout(self, order: OrderPlaced) -> dict[str, Any]:
         identity = self._identity(order.visitor)
-        currency = require_currency(order.currency)
+        currency = common.require_currency(order.currency)
         if not order.lines:
             raise InvalidPayload(f"order {order.order_id} has no lines: nothing was purchased")
-        order_id = require_text(order.order_id, "order id")
+        order_id = common.require_text(order.order_id, "order id")
         line_items = [
             {
-                "product_id": require_text(line.product_id, f"line {index} product id"),
-                "product_name": require_text(line.name, f"line {index} product name"),
-                "quantity": require_quantity(line.quantity, f"line {index} quantity"),
-                "value": require_amount(line.total, f"line {index} value"),
+                "product_id": common.require_text(line.product_id, f"line {index} product id"),
+                "product_name": common.require_text(line.name, f"line {index} product name"),
+                "quantity": common.require_quantity(line.quantity, f"line {index} quantity"),
+                "value": common.require_amount(line.total, f"line {index} value"),
                 "currency": currency,
             }
             for index, line in enumerate(order.lines, start=1)
         ]
         return {
             **identity,
-            "value": require_amount(order.total, "order value"),
+            "value": common.require_amount(order.total, "order value"),
             "currency": currency,
             # The field table and the payload example say `orderId`; the curl example says
             # `order_id`. Both carry the same value: Alhena finds the order id whichever it
@@ -195,7 +187,7 @@ class AlhenaSink:
             method="POST",
             url=self.base_url + path,
             headers={"Content-Type": "application/json", "Accept": "application/json"},
-            body=json_body(payload),
+            body=common.json_body(payload),
         )
 
     def verdict(
@@ -207,19 +199,19 @@ class AlhenaSink:
             reason = f"Alhena: {code}" + (f" ({_REASONS[code]})" if code in _REASONS else "")
             return Verdict(ERROR_OUTCOMES[code], reason)
         if 200 <= status < 300:
-            answer = json_answer(body)
+            answer = common.json_answer(body)
             if isinstance(answer, Mapping) and answer.get("status") not in (None, "success"):
-                return Verdict(Outcome.REJECTED, f"Alhena answered {answer_text(body)}")
-        return http_verdict("Alhena", status, headers, body)
+                return Verdict(Outcome.REJECTED, f"Alhena answered {common.answer_text(body)}")
+        return common.http_verdict("Alhena", status, headers, body)
 
 
 def _products(lines: Iterable[EventLine], currency: str) -> dict[str, _ProductInCart]:
     """A cart's products in order of first appearance, with the quantities of their variants."""
     grouped: dict[str, list[EventLine]] = {}
     for index, line in enumerate(lines, start=1):
-        require_quantity(line.quantity, f"cart line {index} quantity")
-        require_amount(line.unit_price, f"cart line {index} price")
-        product_id = require_text(line.product_id, f"cart line {index} product id")
+        common.require_quantity(line.quantity, f"cart line {index} quantity")
+        common.require_amount(line.unit_price, f"cart line {index} price")
+        product_id = common.require_text(line.product_id, f"cart line {index} product id")
         grouped.setdefault(product_id, []).append(line)
     products: dict[str, _ProductInCart] = {}
     for product_id, group in grouped.items():
@@ -233,15 +225,15 @@ def _products(lines: Iterable[EventLine], currency: str) -> dict[str, _ProductIn
             unit_value = (sum((line.total for line in group), Decimal(0)) / quantity).quantize(
                 exponent
             )
-        name = require_text(group[0].name, f"name of product {product_id}")
+        name = common.require_text(group[0].name, f"name of product {product_id}")
         products[product_id] = _ProductInCart(name, quantity, unit_value)
     return products
 
 
 def _error_code(body: bytes) -> str | None:
     """The first documented error code in the answer (its JSON strings, or its plain text)."""
-    answer = json_answer(body)
-    texts = list(_strings(answer)) if answer is not None else [answer_text(body)]
+    answer = common.json_answer(body)
+    texts = list(_strings(answer)) if answer is not None else [common.answer_text(body)]
     for text in texts:
         for code in ERROR_OUTCOMES:
             if code in text:

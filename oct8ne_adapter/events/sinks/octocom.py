@@ -13,17 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from oct8ne_adapter.events.model import CommerceEvent, EventContext, OrderPlaced
+from oct8ne_adapter.events.sinks import common
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Verdict
-from oct8ne_adapter.events.sinks.common import (
-    SinkOptions,
-    http_verdict,
-    json_body,
-    require_amount,
-    require_currency,
-    require_quantity,
-    require_text,
-    require_uuid,
-)
 
 DEFAULT_BASE_URL = "https://api.octocom.ai"
 #: "Rate limit: Maximum 100 requests per minute per IP address."
@@ -43,21 +34,21 @@ class OctocomSink:
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> OctocomSink:
         """Options: `provider` (default "api"), `base_url`."""
-        read = SinkOptions(cls.name, options, known=("provider",))
+        read = common.SinkOptions(cls.name, options, known=("provider",))
         return cls(base_url=read.base_url(DEFAULT_BASE_URL), provider=read.text("provider", "api"))
 
     def requests_for(self, event: CommerceEvent, context: EventContext) -> list[OutboundRequest]:
         """One purchase per placed order; carts and status changes are not Octocom's business."""
         if not isinstance(event, OrderPlaced):
             return []
-        session = require_uuid(event.visitor.octocom_session, "Octocom browser session id")
+        session = common.require_uuid(event.visitor.octocom_session, "Octocom browser session id")
         if not event.lines:
             raise InvalidPayload(f"order {event.order_id} has no lines: nothing was purchased")
         line_items: list[dict[str, Any]] = []
         for index, line in enumerate(event.lines):
             item: dict[str, Any] = {
-                "id": require_text(line.product_id, f"line {index + 1} product id"),
-                "quantity": require_quantity(line.quantity, f"line {index + 1} quantity"),
+                "id": common.require_text(line.product_id, f"line {index + 1} product id"),
+                "quantity": common.require_quantity(line.quantity, f"line {index + 1} quantity"),
             }
             if line.variant_id:
                 item["variant"] = {"variantId": line.variant_id}
@@ -65,8 +56,8 @@ class OctocomSink:
         payload = {
             "lineItems": line_items,
             # "totalPrice: number, // Required. Total price of the purchase. Must be positive."
-            "totalPrice": require_amount(event.total, "total price", positive=True),
-            "currencyCode": require_currency(event.currency),
+            "totalPrice": common.require_amount(event.total, "total price", positive=True),
+            "currencyCode": common.require_currency(event.currency),
             "provider": self.provider,
         }
         return [
@@ -74,7 +65,7 @@ class OctocomSink:
                 method="POST",
                 url=f"{self.base_url}/rest/v1/browser-sessions/{session}/purchases",
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
-                body=json_body(payload),
+                body=common.json_body(payload),
             )
         ]
 
@@ -82,4 +73,4 @@ class OctocomSink:
         self, request: OutboundRequest, status: int, headers: Mapping[str, str], body: bytes
     ) -> Verdict:
         """201 stored; 400 and 404 (no such browser session) final; 429 and 5xx retried."""
-        return http_verdict("Octocom", status, headers, body)
+        return common.http_verdict("Octocom", status, headers, body)

@@ -17,21 +17,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from oct8ne_adapter.events.model import CommerceEvent, EventContext, OrderPlaced
+from oct8ne_adapter.events.sinks import common
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Verdict
-from oct8ne_adapter.events.sinks.common import (
-    SinkOptions,
-    answer_text,
-    http_verdict,
-    json_answer,
-    json_body,
-    require_amount,
-    require_currency,
-    require_quantity,
-    require_text,
-    require_uuid,
-    retry_after_seconds,
-    utc_timestamp,
-)
 
 PURCHASES_PATH = "/3.0/events/purchases"
 MARK_AS_USED_PATH = "/b2b/coupon/mark_as_used"
@@ -63,7 +50,7 @@ class PaSink:
 
         `base_url` replaces both hosts (the endpoint and the mark-as-used host).
         """
-        read = SinkOptions(
+        read = common.SinkOptions(
             cls.name,
             options,
             known=("endpoint", "access_token", "client_id", "mark_as_used_base"),
@@ -92,7 +79,7 @@ class PaSink:
                     "Accept": "application/json",
                     "Authorization": f"Bearer {self.access_token}",
                 },
-                body=json_body(self._purchase(event)),
+                body=common.json_body(self._purchase(event)),
             )
         ]
         if self.client_id:
@@ -112,15 +99,15 @@ class PaSink:
         products: list[dict[str, Any]] = []
         for index, line in enumerate(order.lines, start=1):
             product: dict[str, Any] = {
-                "refId": require_text(line.product_id, f"line {index} product id"),
-                "quantity": require_quantity(line.quantity, f"line {index} quantity"),
-                "unitPrice": require_amount(line.unit_price, f"line {index} unit price"),
+                "refId": common.require_text(line.product_id, f"line {index} product id"),
+                "quantity": common.require_quantity(line.quantity, f"line {index} quantity"),
+                "unitPrice": common.require_amount(line.unit_price, f"line {index} unit price"),
                 # "Total price for this product (quantity × unit price)."
                 "totalPrice": line.total,
                 "isOnSale": line.on_sale,
             }
             if line.discount is not None:
-                product["discount"] = require_amount(line.discount, f"line {index} discount")
+                product["discount"] = common.require_amount(line.discount, f"line {index} discount")
             if line.coupon_code:
                 product["couponCode"] = line.coupon_code
             products.append(product)
@@ -129,28 +116,28 @@ class PaSink:
             purchase["currentUrl"] = order.page_url
         purchase.update(
             {
-                "eventTime": utc_timestamp(order.occurred_at),
-                "orderNumber": require_text(order.order_id, "order number"),
-                "subTotal": require_amount(order.subtotal, "subtotal"),
-                "totalPrice": require_amount(order.total, "total price"),
-                "currencyCode": require_currency(order.currency),
-                "deliveryFee": require_amount(order.delivery_fee, "delivery fee"),
-                "taxAmount": require_amount(order.tax, "tax amount"),
+                "eventTime": common.utc_timestamp(order.occurred_at),
+                "orderNumber": common.require_text(order.order_id, "order number"),
+                "subTotal": common.require_amount(order.subtotal, "subtotal"),
+                "totalPrice": common.require_amount(order.total, "total price"),
+                "currencyCode": common.require_currency(order.currency),
+                "deliveryFee": common.require_amount(order.delivery_fee, "delivery fee"),
+                "taxAmount": common.require_amount(order.tax, "tax amount"),
                 "products": products,
             }
         )
         if order.promotion_codes:
             purchase["PriceBeatPromotionCodes"] = [
                 {
-                    "Code": require_text(promotion.code, "Price Beat code"),
-                    "Value": require_amount(promotion.value, "Price Beat value"),
+                    "Code": common.require_text(promotion.code, "Price Beat code"),
+                    "Value": common.require_amount(promotion.value, "Price Beat value"),
                 }
                 for promotion in order.promotion_codes
             ]
         return {
             # customerId and sessionId are GUIDs issued by PA's Config API.
-            "customerId": require_uuid(order.visitor.pa_customer, "PA customerId"),
-            "sessionId": require_uuid(order.visitor.pa_session, "PA sessionId"),
+            "customerId": common.require_uuid(order.visitor.pa_customer, "PA customerId"),
+            "sessionId": common.require_uuid(order.visitor.pa_session, "PA sessionId"),
             "events": [purchase],
         }
 
@@ -159,7 +146,7 @@ class PaSink:
     ) -> Verdict:
         """202 stored; 400 final with PA's validation messages; 401/403, 429, 5xx retried."""
         if urlsplit(request.url).path.endswith(MARK_AS_USED_PATH):
-            return http_verdict("PA mark-as-used", status, headers, body)
+            return common.http_verdict("PA mark-as-used", status, headers, body)
         if 200 <= status < 300:
             return Verdict(Outcome.DELIVERED)
         if status in (401, 403):
@@ -168,16 +155,16 @@ class PaSink:
             return Verdict(
                 Outcome.RETRY,
                 f"PA refused the access token (HTTP {status})",
-                retry_after_seconds(headers),
+                common.retry_after_seconds(headers),
             )
         if status == 400:
             return Verdict(Outcome.REJECTED, "PA: " + _validation_errors(body))
-        return http_verdict("PA", status, headers, body)
+        return common.http_verdict("PA", status, headers, body)
 
 
 def _validation_errors(body: bytes) -> str:
     """`field: message; ...` from PA's problem answer, or the answer's text."""
-    answer = json_answer(body)
+    answer = common.json_answer(body)
     errors = answer.get("errors") if isinstance(answer, Mapping) else None
     if isinstance(errors, Mapping) and errors:
         parts = []
@@ -186,4 +173,4 @@ def _validation_errors(body: bytes) -> str:
             parts.append(f"{field}: {' '.join(str(text) for text in texts)}")
         return "; ".join(parts)[:500]
     title = answer.get("title") if isinstance(answer, Mapping) else None
-    return str(title) if title else answer_text(body) or "HTTP 400 without a reason"
+    return str(title) if title else common.answer_text(body) or "HTTP 400 without a reason"

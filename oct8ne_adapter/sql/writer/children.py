@@ -13,24 +13,16 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.records import ProductRecord
-from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.models import (
-    ProductAttributeValue,
-    ProductCategory,
-    ProductMedia,
-    ProductPrice,
-    ProductRelation,
-    ProductTranslation,
-)
+from oct8ne_adapter.sql import fulltext, models
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, stored_products, table_of
 from oct8ne_adapter.sql.writer.reference import Resolved
 
-_translations = table_of(ProductTranslation)
-_prices = table_of(ProductPrice)
-_media = table_of(ProductMedia)
-_categories = table_of(ProductCategory)
-_values = table_of(ProductAttributeValue)
-_relations = table_of(ProductRelation)
+_translations = table_of(models.ProductTranslation)
+_prices = table_of(models.ProductPrice)
+_media = table_of(models.ProductMedia)
+_categories = table_of(models.ProductCategory)
+_values = table_of(models.ProductAttributeValue)
+_relations = table_of(models.ProductRelation)
 
 TRANSLATION_COLUMNS = ("product_pk", "language", "title", "sort_key", "description")
 PRICE_COLUMNS = ("product_pk", "currency", "amount_minor", "previous_amount_minor")

@@ -64,7 +64,7 @@ class Serializer:
         medias = [self.absolute_url(url) for url in product.medias]
         if not medias and product.thumbnail:
             medias = [self.absolute_url(product.thumbnail)]
-        add_to_cart = self.settings.add_to_cart_path.format(id=quote(product.id, safe=""))
+        add_to_cart = self.settings.widget.add_to_cart_path.format(id=quote(product.id, safe=""))
         return {
             "internalId": product.id,
             "title": product.title,
