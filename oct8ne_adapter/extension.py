@@ -135,12 +135,10 @@ def notify_update(what: str, visitor: str | None = None) -> Future[None] | None:
     return adapter_state(current_app).platform.notify_update(visitor, what)
 
 
-def _searcher(
-    settings: Settings, database: Database
-) -> Callable[[SearchQuery], SearchResult] | None:
-    """The configured search engine; None for the SQL search."""
+def _searcher(settings: Settings, database: Database) -> Callable[[SearchQuery], SearchResult]:
+    """The configured search engine's `search`: the SQL engine or the in-memory index."""
     if settings.search.engine == "sql":
-        return None
+        return SqlSearchEngine(database).search
     engine = IndexedSearchEngine(
         SqlCatalog(database),
         SqlSearchEngine(database),

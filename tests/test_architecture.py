@@ -21,6 +21,28 @@ DEMO_PACKAGE = "oct8ne_adapter_demo"
 #: Modules allowed to import the demo package (lazily): the CLI's demo commands.
 DEMO_IMPORTERS = {f"{PACKAGE}.cli.demo"}
 MAX_ROOT_MODULES = 12
+#: docs/architecture.md, "Who may import whom": each part's layer, bottom (1) up. A module
+#: imports from its own layer or those below it. The longest matching name decides.
+LAYERS = {
+    "domain": 1,
+    "errors": 1,
+    "javascript": 1,
+    "repository": 1,
+    "settings": 2,
+    "platform": 3,
+    "feeds": 3,
+    "sql": 4,
+    "search": 5,
+    "feeds.importer": 5,
+    "events": 6,
+    "web": 7,
+    "events.http_api": 7,
+    "extension": 8,
+    "app": 8,
+    "": 8,
+    "cli": 9,
+    "checker": 9,
+}
 MAX_MODULE_LINES = 400
 
 
@@ -132,6 +154,25 @@ def import_cycles() -> list[list[str]]:
 
 def test_no_run_time_import_cycle() -> None:
     assert import_cycles() == []
+
+
+def layer_of(name: str) -> int:
+    """The layer of a module of the package (its longest matching part in LAYERS)."""
+    rest = name.partition(".")[2]
+    for part in sorted(LAYERS, key=len, reverse=True):
+        if part and (rest == part or rest.startswith(f"{part}.")):
+            return LAYERS[part]
+    return LAYERS[""]
+
+
+def test_no_module_imports_a_layer_above_its_own() -> None:
+    upward = [
+        f"{name} (layer {layer_of(name)}) imports {target} (layer {layer_of(target)})"
+        for name in modules()
+        for target in sorted(imports_of(name))
+        if target in modules() and target != PACKAGE and layer_of(target) > layer_of(name)
+    ]
+    assert upward == []
 
 
 def test_only_the_cli_demo_commands_import_the_demo_package() -> None:

@@ -12,8 +12,8 @@ from werkzeug.datastructures import MultiDict
 
 from oct8ne_adapter.domain import Money
 from oct8ne_adapter.errors import InvalidCallback, InvalidParameter
+from oct8ne_adapter.javascript import JAVASCRIPT_NAME
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME
 from oct8ne_adapter.web.params import MAX_OFFSET, parse_paging, parse_product_ids, parse_search
 from oct8ne_adapter.web.pricing import format_money, language_chain, parse_locale
 from oct8ne_adapter.web.responses import render, validate_callback

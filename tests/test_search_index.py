@@ -28,6 +28,7 @@ from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.search.sql import search as sql_search
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.web.state import adapter_state
 
 USD = PriceBasis("USD", "USD", None)
 EUR = PriceBasis("EUR", "USD", Decimal("0.92"))
@@ -225,7 +226,8 @@ def sql_engine_app(database_url: str) -> Flask:
 
 
 def test_search_engine_setting(sql_engine_app):
-    assert sql_engine_app.extensions["oct8ne"].repository.searcher is None
+    searcher = adapter_state(sql_engine_app).repository.searcher
+    assert isinstance(searcher.__self__, SqlSearchEngine)
 
 
 def test_gunicorn_workers_see_a_catalog_change_within_five_seconds(

@@ -11,6 +11,7 @@ from fakes.memory_repository import FakeRepository
 from flask import Flask
 
 from oct8ne_adapter import Oct8neAdapter, create_app
+from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.product_cache import ProductCache, product_cache
 from oct8ne_adapter.sql.repository import SqlRepository
@@ -50,8 +51,10 @@ def test_two_apps_never_share_or_overwrite_each_others_caches(two_apps):
 def test_repositories_over_one_engine_keep_their_own_caches(database_file: Path):
     engine = create_database_engine(f"sqlite:///{database_file}")
     try:
-        fast = SqlRepository(Database(engine, product_cache=ProductCache(follow_seconds=0)))
-        slow = SqlRepository(Database(engine, product_cache=ProductCache(follow_seconds=9)))
+        fast_database = Database(engine, product_cache=ProductCache(follow_seconds=0))
+        slow_database = Database(engine, product_cache=ProductCache(follow_seconds=9))
+        fast = SqlRepository(fast_database, searcher=SqlSearchEngine(fast_database).search)
+        slow = SqlRepository(slow_database, searcher=SqlSearchEngine(slow_database).search)
         fast.get_products(["1001"], ["en"])
         assert len(fast.database.product_cache) == 1 and len(slow.database.product_cache) == 0
         assert slow.database.product_cache.follow_seconds == 9

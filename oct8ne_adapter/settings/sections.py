@@ -11,8 +11,8 @@ from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any
 
 from oct8ne_adapter.errors import ConfigError
+from oct8ne_adapter.javascript import is_javascript_name
 from oct8ne_adapter.settings.parsing import host_path_is_valid, parse_limit
-from oct8ne_adapter.web.javascript import is_javascript_name
 
 DEFAULT_DATABASE_URL = "sqlite:///oct8ne.db"
 #: The oct8ne backoffice and static hosts of each region (API 2.4, "Session notification").

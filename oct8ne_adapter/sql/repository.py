@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine
-
 from oct8ne_adapter import domain
-from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.sql import catalog, customers, orders, sessions
 from oct8ne_adapter.sql.database import Database
 
@@ -19,16 +16,12 @@ class SqlRepository:
         self,
         database: Database,
         *,
-        searcher: Callable[[domain.SearchQuery], domain.SearchResult] | None = None,
+        searcher: Callable[[domain.SearchQuery], domain.SearchResult],
     ) -> None:
         self.database = database
-        #: Answers searches instead of the SQL search (e.g. an IndexedSearchEngine's `search`).
+        #: Answers searches: a search engine's `search` (search/ sits above sql/, so the
+        #: composition root chooses and passes it: the SQL engine or the in-memory index).
         self.searcher = searcher
-
-    @classmethod
-    def from_engine(cls, engine: Engine) -> SqlRepository:
-        """A repository over an existing engine."""
-        return cls(Database(engine))
 
     def get_products(self, ids: Sequence[str], languages: Sequence[str]) -> list[domain.Product]:
         """Products for these ids in the requested order; unknown ids are skipped."""
@@ -37,9 +30,7 @@ class SqlRepository:
 
     def search(self, query: domain.SearchQuery) -> domain.SearchResult:
         """A page of matching products with the total and exact facets."""
-        if self.searcher is not None:
-            return self.searcher(query)
-        return SqlSearchEngine(self.database).search(query)
+        return self.searcher(query)
 
     def related_products(
         self, product_id: str, languages: Sequence[str], limit: int

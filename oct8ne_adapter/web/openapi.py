@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
+from oct8ne_adapter.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
 from oct8ne_adapter.web.methods import FRAME_METHODS, FrameMethod
 from oct8ne_adapter.web.params import MAX_OFFSET, MAX_PAGE, REPORT_TIME_PATTERN
 

@@ -8,8 +8,8 @@ import orjson
 from flask import Response
 
 from oct8ne_adapter.errors import InvalidCallback
-from oct8ne_adapter.web.javascript import JAVASCRIPT_NAME
-from oct8ne_adapter.web.javascript import MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
+from oct8ne_adapter.javascript import JAVASCRIPT_NAME
+from oct8ne_adapter.javascript import MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
 
 JsonValue = Any
 

@@ -30,7 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from oct8ne_adapter.domain import Money, Product
-from oct8ne_adapter.web.javascript import is_javascript_name
+from oct8ne_adapter.javascript import is_javascript_name
 from oct8ne_adapter.web.pricing import format_money, parse_locale
 from oct8ne_adapter.web.state import current_state
 
