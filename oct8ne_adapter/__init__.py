@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from oct8ne_adapter.app import create_app
 from oct8ne_adapter.domain import Visitor
-from oct8ne_adapter.extension import Oct8neAdapter, notify_update
+from oct8ne_adapter.extension import Oct8neAdapter, notify_update, record_event
 from oct8ne_adapter.repository import (
     AdapterRepository,
     CatalogRepository,
     CustomerRepository,
     OrderRepository,
+    ReportRepository,
     SessionRepository,
 )
 
@@ -19,8 +20,10 @@ __all__ = [
     "CustomerRepository",
     "Oct8neAdapter",
     "OrderRepository",
+    "ReportRepository",
     "SessionRepository",
     "Visitor",
     "create_app",
     "notify_update",
+    "record_event",
 ]
