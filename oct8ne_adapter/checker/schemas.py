@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from oct8ne_adapter.checker.http import shorten
+from oct8ne_adapter.checker.results import Fault, Level
 from oct8ne_adapter.web.openapi import METHODS, SCHEMAS, Schema
 
 _NULLABLE_ID: Schema = {"type": ["string", "integer", "null"]}
@@ -111,7 +112,15 @@ def _explain(error: ValidationError) -> str:
 def _rule(error: ValidationError) -> str:
     schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "type":
-        return f"is not of type {schema.get('type')!r}"
+        expected = schema.get("type")
+        if isinstance(error.instance, str) and expected == "boolean":
+            # The widget tests it in JavaScript, where any non-empty string is true.
+            return "is a string, not a boolean (the string 'false' is true in JavaScript)"
+        if isinstance(error.instance, str) and expected in ("number", "integer"):
+            return f"is a string, not a JSON {expected}"
+        if isinstance(error.instance, int | float) and expected == "string":
+            return "is a number, not a string (ids and texts are strings)"
+        return f"is not of type {expected!r}"
     if error.validator in ("enum", "const"):
         return f"is not {error.validator_value!r}"
     if error.validator == "minimum":
@@ -148,10 +157,28 @@ def unknown_fields(method: str, payload: Any, limit: int = 2) -> list[str]:
 
 
 def _reasons(validator: Draft202012Validator, payload: Any, limit: int) -> list[str]:
+    return [reason for _, reason in _keyed(validator, payload)][:limit]
+
+
+def _keyed(validator: Draft202012Validator, payload: Any) -> list[tuple[tuple[str, ...], str]]:
+    """(cause, reason) per problem; the cause leaves out list positions and values, so one
+    wrong field in every result of every page is one cause."""
     errors = sorted((_deepest(error) for error in validator.iter_errors(payload)), key=_position)
-    reasons: list[str] = []
+    keyed: dict[tuple[str, ...], str] = {}
     for error in errors:
-        reason = _explain(error)
-        if reason not in reasons and len(reasons) < limit:
-            reasons.append(reason)
-    return reasons
+        path = "".join(
+            "[]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
+        )
+        cause = (path, str(error.validator), str(error.validator_value)[:80])
+        keyed.setdefault(cause, _explain(error))
+    return list(keyed.items())
+
+
+def schema_faults(
+    method: str, payload: Any, request: str, level: Level = Level.PROTOCOL
+) -> list[Fault]:
+    """Each distinct problem of `payload` as an answer of `method`, as a Fault of its own."""
+    return [
+        Fault(f"{request}: {reason}", level=level, key=("schema", method.lower(), *cause))
+        for cause, reason in _keyed(_validator(method), payload)
+    ]
