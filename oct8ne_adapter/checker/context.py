@@ -173,7 +173,9 @@ class Context:
     def orders(self) -> list[Any]:
         """The customer's orders with the good token (NotApplicable without --token/--email)."""
         if not self.options.token:
-            raise NotApplicable("give --token (the adapter's apiToken) to check orders")
+            raise NotApplicable(
+                "give the adapter's apiToken (OCT8NE_CHECK_TOKEN or --ask-token) to check orders"
+            )
         if not self.options.email:
             raise NotApplicable("give --email (a customer with orders) to check orders")
         params = [("customerEmail", self.options.email), ("apiToken", self.options.token)]

@@ -184,7 +184,7 @@ class AdapterClient:
         if response.is_redirect:
             raise Fault(
                 f"{request}: HTTP {response.status_code} redirect to "
-                f"{shorten(_redirect_target(response), 100)}, not followed: the adapter must "
+                f"{_redirect_target(response)[:100]}, not followed: the adapter must "
                 "answer at the URL oct8ne calls",
                 key=("redirect", response.status_code),
             )

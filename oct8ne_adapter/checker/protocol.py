@@ -86,6 +86,8 @@ def jsonp_check(method: str) -> Check:
     def run(ctx: Context) -> Verdict:
         answer = ctx.call(method, [*ctx.method_params(method), ("callback", CALLBACK)])
         answer.expect_status(200)
+        if not answer.body.strip():
+            answer.json()  # an empty body: the method's cause, not its Content-Type
         if answer.content_type not in JSONP_CONTENT_TYPES:
             ctx.flag(
                 Fault(

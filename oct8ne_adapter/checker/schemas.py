@@ -70,10 +70,29 @@ _DOCUMENT_REQUIRES: dict[str, list[str]] = {
     "FilterInfo": ["available"],
     "AdapterInfo": ["platform", "adapterVersion", "developedBy", "apiVersion"],
 }
-COMPONENTS: dict[str, Schema] = {
-    name: {**schema, "required": _DOCUMENT_REQUIRES[name]} if name in _DOCUMENT_REQUIRES else schema
-    for name, schema in SCHEMAS.items()
+#: Amounts the platform adapters send as JSON numbers (DESIGN §3 for getCart) and ours, until
+#: issue 17, as strings: either type is valid here; extras.cart reports strings on their own.
+_AMOUNTS: dict[str, tuple[str, ...]] = {
+    "Cart": ("price", "finalPrice"),
+    "SalesReportRow": ("price", "finalPrice"),
 }
+
+
+def _component(name: str, schema: Schema) -> Schema:
+    if name in _DOCUMENT_REQUIRES:
+        schema = {**schema, "required": _DOCUMENT_REQUIRES[name]}
+    if name in _AMOUNTS:
+        properties = {**schema["properties"], **dict.fromkeys(_AMOUNTS[name], _AMOUNT)}
+        if name == "Cart":
+            lines = schema["properties"]["cart"]
+            items = lines["items"]
+            line = {**items, "properties": {**items["properties"], "price": _AMOUNT}}
+            properties["cart"] = {**lines, "items": line}
+        schema = {**schema, "properties": properties}
+    return schema
+
+
+COMPONENTS: dict[str, Schema] = {name: _component(name, schema) for name, schema in SCHEMAS.items()}
 
 
 def _without_additional(schema: Any) -> Any:
@@ -169,7 +188,10 @@ def _keyed(validator: Draft202012Validator, payload: Any) -> list[tuple[tuple[st
         path = "".join(
             "[]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
         )
-        cause = (path, str(error.validator), str(error.validator_value)[:80])
+        # A missing field is its own cause; a wrong type or value is one per field.
+        named = error.validator in ("required", "additionalProperties")
+        rule = error.message if named else str(error.validator_value)[:80]
+        cause = (path, str(error.validator), rule)
         keyed.setdefault(cause, _explain(error))
     return list(keyed.items())
 

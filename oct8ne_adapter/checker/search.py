@@ -15,6 +15,8 @@ from oct8ne_adapter.checker.http import describe, shorten
 
 PAGE = 3
 ORDER_PAGE = 20
+#: A search text no shop's product has.
+NOTHING = "oct8necheckzzqxnothing"
 #: Beyond this page number some adapters refuse paging on purpose: no past-the-end probe.
 MAX_PROBED_PAGE = 1_000
 #: Parameters of `search` itself, never filters.
@@ -145,6 +147,24 @@ def _past_the_end(ctx: Context, past: int, total: int) -> None:
         )
 
 
+def empty_search(ctx: Context) -> results.Verdict:
+    """A search that finds nothing answers `{total: 0, results: []}`, not `[]` or an error."""
+    answer = ctx.call("search", [("search", NOTHING), ("pageSize", str(PAGE))])
+    payload = ctx.payload(answer)
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise results.Fault(
+            f"{answer.request}: answered {shorten(payload)}, not {{total: 0, results: []}} "
+            "(the widget reads `total` and `results` of every search)",
+            key=("empty search shape",),
+        )
+    if payload["results"] or total_of(payload) != 0:
+        raise results.Fault(
+            f"{answer.request}: total {payload.get('total')}, {len(payload['results'])} "
+            "results for a text no product has"
+        )
+    return results.passed(f"{answer.request}: total 0, no results")
+
+
 def start_count(ctx: Context) -> results.Verdict:
     """`start`/`count` (the document's example) page as `page`/`pageSize` do."""
     ctx.searched_products()
@@ -249,6 +269,7 @@ def order_by_name(ctx: Context) -> results.Verdict:
 
 CHECKS: Sequence[results.Check] = (
     results.Check.documented("search.paging", paging),
+    results.Check.documented("search.empty", empty_search),
     results.Check.documented("search.start-count", start_count),
     results.Check.documented("search.bad-paging", bad_paging),
     results.Check.documented("search.order.price", order_by_price),
