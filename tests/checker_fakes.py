@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
-from werkzeug.serving import WSGIRequestHandler, make_server
+from checker_server import serving
 from werkzeug.wrappers import Request, Response
+
+__all__ = ["EMAIL", "TOKEN", "FakeAdapter", "Faults", "serving"]
 
 TOKEN = "fake-token-123"
 EMAIL = "ann@example.com"
@@ -37,13 +38,36 @@ class Faults:
 
     json_type: str = "application/json"
     jsonp_type: str = "application/javascript"
+    nosniff: bool = True
     reflect_callback: bool = False
     facet_count_one: bool = False
     drop_info_fields: tuple[str, ...] = ()
     null_on_bad_token: bool = False
+    orders_without_token: bool = False  # a wrong token still gets the orders
     paging_500: bool = False
     slow_methods: tuple[str, ...] = ()
     delay: float = 0.0
+    jsonp_error_status: int = 200  # the status of an error answered with a callback
+    api_version: str = "2.4"
+    enabled: Any = True
+    numeric_ids: bool = False  # internalId as a JSON number in search results
+    price_entity: bool = False  # "85.64 &#36;" as WooCommerce's connector sends it
+    protocol_relative: bool = False  # URLs starting with //
+    use_product_url_string: bool = False  # useProductUrl as "false"
+    related_twice: bool = False
+    empty_search_list: bool = False  # `[]` for a search that finds nothing
+    past_end_without_results: bool = False
+    ignore_start_count: bool = False
+    ignore_filters: bool = False
+    no_facets: bool = False
+    active_group_offered: bool = False  # the applied filter's siblings stay in `available`
+    open_state_changes: bool = False  # unlink/changeConfiguration done for anyone
+    cart_amount_strings: bool = False
+    serve_extras: bool = False  # getCart and getSalesReport
+    report_to_exclusive: bool = False  # getSalesReport's `to` leaves out its own day
+    redirect_to: str = ""  # every answer a redirect to this URL
+    huge_body: bool = False  # getAdapterInfo streams more than the checker reads
+    no_wishlist_method: bool = False  # addToWishList answers 200 with an empty body
 
 
 @dataclass(frozen=True)
@@ -104,21 +128,36 @@ class FakeAdapter:
         if method in self.faults.slow_methods:
             time.sleep(self.faults.delay)
         callback = request.args.get("callback") or None
+        if self.faults.redirect_to:
+            return Response("", 302, headers={"Location": self.faults.redirect_to + "?x=1"})
         if (
             callback
             and not self.faults.reflect_callback
             and not (len(callback) <= 128 and CALLBACK_NAME.fullmatch(callback))
         ):
-            return self.render({"error": "invalid callback"}, None, 400)
+            return self.render({"error": "invalid callback"}, None, 400)  # never reflected
         handler = getattr(self, f"do_{method}", None)
+        if method in ("unlink", "changeconfiguration") and self.faults.open_state_changes:
+            return self.render({"result": "ok"}, callback)
+        if method in ("getcart", "getsalesreport") and not self.faults.serve_extras:
+            handler = None
+        if method == "addtowishlist" and self.faults.no_wishlist_method:
+            return Response("", 200, content_type="text/html")
+        if method == "getadapterinfo" and self.faults.huge_body:
+            return Response((b" " * 65536 for _ in range(64)), content_type="application/json")
         if handler is None or not request.path.startswith("/oct8ne/frame/"):
-            return self.render({"error": "unknown method"}, callback, 404)
+            return self.error("unknown method", callback, 404)
         try:
             return self.render(handler(request.args), callback)
         except BadRequest as error:
             if self.faults.paging_500:
                 return Response("<h1>Internal Server Error</h1>", 500, mimetype="text/html")
-            return self.render({"error": str(error)}, callback, 400)
+            return self.error(str(error), callback, 400)
+
+    def error(self, message: str, callback: str | None, status: int) -> Response:
+        """DESIGN §3: with a callback an error is a 200 whose payload is the error."""
+        status = self.faults.jsonp_error_status if callback else status
+        return self.render({"error": message}, callback, status)
 
     def render(self, payload: Any, callback: str | None, status: int = 200) -> Response:
         body = json.dumps(payload)
@@ -127,7 +166,8 @@ class FakeAdapter:
         else:
             script = f"/**/{callback}({body});"
             response = Response(script, status, content_type=self.faults.jsonp_type)
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        if self.faults.nosniff:
+            response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     # -- formatting ---------------------------------------------------------------------
@@ -136,26 +176,32 @@ class FakeAdapter:
         currency = "EUR" if args.get("currency") == "EUR" else "USD"
         amount = product.price * (EUR_PER_USD if currency == "EUR" else 1)
         locale = "es_ES" if args.get("locale") == "es-ES" else "en_US"
+        if self.faults.price_entity:
+            return f"{amount.quantize(Decimal('0.01'))} &#36;"
         return format_currency(amount.quantize(Decimal("0.01")), currency, locale=locale)
+
+    def url(self, path: str) -> str:
+        base = self.base.split(":", 1)[1] if self.faults.protocol_relative else self.base
+        return f"{base}{path}"
 
     def summary(self, product: FakeProduct, args: Any) -> dict[str, Any]:
         price = self.price(product, args)
         return {
-            "internalId": product.id,
+            "internalId": product.id[1:] if self.faults.numeric_ids else product.id,
             "title": product.title,
             "formattedPrice": price,
             "formattedPrevPrice": price,
-            "productUrl": f"{self.base}/p/{product.id}",
-            "thumbnail": f"{self.base}/img/{product.id}.png",
+            "productUrl": self.url(f"/p/{product.id}"),
+            "thumbnail": self.url(f"/img/{product.id}.png"),
         }
 
     def info(self, product: FakeProduct, args: Any) -> dict[str, Any]:
         info = {
             **self.summary(product, args),
             "description": f"The {product.title}.",
-            "addToCartUrl": f"{self.base}/cart/add/{product.id}",
-            "useProductUrl": False,
-            "medias": [{"url": f"{self.base}/img/{product.id}-large.png"}],
+            "addToCartUrl": self.url(f"/cart/add/{product.id}"),
+            "useProductUrl": "false" if self.faults.use_product_url_string else False,
+            "medias": [{"url": self.url(f"/img/{product.id}-large.png")}],
         }
         return {
             key: value for key, value in info.items() if key not in self.faults.drop_info_fields
@@ -164,6 +210,8 @@ class FakeAdapter:
     def requested(self, args: Any) -> list[FakeProduct]:
         by_id = {product.id: product for product in PRODUCTS}
         ids = [part for part in args.get("productIds", "").split(",") if part]
+        if self.faults.numeric_ids:  # ids are the digits: "7" (a number in search) is p7
+            ids = [f"p{part}" if part.isdigit() else part for part in ids]
         return [by_id[product_id] for product_id in dict.fromkeys(ids) if product_id in by_id]
 
     # -- methods --------------------------------------------------------------------------
@@ -175,8 +223,8 @@ class FakeAdapter:
             "adapterVersion": "1",
             "developedBy": "tests",
             "supportUrl": "",
-            "apiVersion": "2.4",
-            "enabled": True,
+            "apiVersion": self.faults.api_version,
+            "enabled": self.faults.enabled,
         }
 
     def do_productinfo(self, args: Any) -> Any:
@@ -186,8 +234,13 @@ class FakeAdapter:
         return [self.summary(product, args) for product in self.requested(args)]
 
     def do_productrelated(self, args: Any) -> Any:
-        related = [product for product in PRODUCTS if product.id != args.get("productId")][:2]
-        return {"total": 2, "results": [self.summary(product, args) for product in related]}
+        asked = args.get("productId", "")
+        asked = f"p{asked}" if self.faults.numeric_ids and asked.isdigit() else asked
+        related = [product for product in PRODUCTS if product.id != asked][:2]
+        if self.faults.related_twice:
+            related = [related[0], *related]
+        results = [self.summary(product, args) for product in related]
+        return {"total": len(results), "results": results}
 
     def do_customerdata(self, args: Any) -> Any:
         return {
@@ -206,17 +259,25 @@ class FakeAdapter:
         window = self.paging(args)
         words = fold(args.get("search", "")).split()
         matched = [p for p in PRODUCTS if all(word in fold(p.title) for word in words)]
+        found = matched
         applied = [(name, args[name]) for name in ("category", "color") if name in args]
-        for name, value in applied:
+        for name, value in [] if self.faults.ignore_filters else applied:
             matched = [product for product in matched if getattr(product, name) == value]
+        if not matched and self.faults.empty_search_list:
+            return []
         if args.get("orderby") in ("price", "name"):
             key: Callable[[FakeProduct], Any] = (
                 (lambda p: p.price) if args["orderby"] == "price" else (lambda p: fold(p.title))
             )
             matched.sort(key=key, reverse=args.get("dir") == "desc")
+        page = [self.summary(p, args) for p in matched[window]]
+        if self.faults.numeric_ids:
+            page = [{**item, "internalId": int(item["internalId"])} for item in page]
+        if not page and matched and self.faults.past_end_without_results:
+            return {"total": len(matched)}
         return {
             "total": len(matched),
-            "results": [self.summary(p, args) for p in matched[window]],
+            "results": page,
             "filters": {
                 "applied": [
                     {
@@ -227,15 +288,23 @@ class FakeAdapter:
                     }
                     for name, value in applied
                 ],
-                "available": self.facets(matched, dict(applied)),
+                "available": self.facets(matched, dict(applied), found),
             },
         }
 
-    def facets(self, matched: list[FakeProduct], applied: dict[str, str]) -> list[Any]:
+    def facets(
+        self, matched: list[FakeProduct], applied: dict[str, str], found: list[FakeProduct]
+    ) -> list[Any]:
         available = []
-        for name in ("category", "color"):
+        for name in () if self.faults.no_facets else ("category", "color"):
+            if name in applied and not self.faults.active_group_offered:
+                continue  # the active filter's whole group is left out
+            counted = matched
+            if name in applied:  # its siblings, counted as if the filter were not applied
+                others = {key: value for key, value in applied.items() if key != name}
+                counted = [p for p in found if all(getattr(p, k) == v for k, v in others.items())]
             counts: dict[str, int] = {}
-            for product in matched:
+            for product in counted:
                 counts[getattr(product, name)] = counts.get(getattr(product, name), 0) + 1
             options = [
                 {
@@ -253,7 +322,7 @@ class FakeAdapter:
     def paging(self, args: Any) -> slice:
         """page/pageSize, or start/count; anything else is a 400 (or the fault's 500)."""
         try:
-            if "start" in args and "page" not in args:
+            if "start" in args and "page" not in args and not self.faults.ignore_start_count:
                 offset, size = int(args["start"]), int(args.get("count", 10))
             else:
                 page, size = int(args.get("page", 1)), int(args.get("pageSize", 10))
@@ -268,7 +337,7 @@ class FakeAdapter:
         return args.get("apiToken") == TOKEN
 
     def do_getorders(self, args: Any) -> Any:
-        if not self.token_ok(args):
+        if not self.token_ok(args) and not self.faults.orders_without_token:
             return None if self.faults.null_on_bad_token else []
         if args.get("customerEmail") != EMAIL:
             return []
@@ -289,23 +358,29 @@ class FakeAdapter:
             "comments": [],
         }
 
+    def do_getcart(self, args: Any) -> Any:
+        amount: Any = "0.00" if self.faults.cart_amount_strings else 0
+        cart = {"price": amount, "finalPrice": amount, "currency": "USD", "totalItems": 0}
+        return {**cart, "cart": []}
 
-class QuietHandler(WSGIRequestHandler):
-    """No access log on the test's output."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-@contextmanager
-def serving(app: Callable[..., Any]) -> Iterator[str]:
-    """Serve a WSGI app on a free port of 127.0.0.1 in a thread; yield its root URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    def do_getsalesreport(self, args: Any) -> Any:
+        if not self.token_ok(args):
+            return []
+        now = datetime.now(UTC)
+        row = {
+            "quoteId": "Q1",
+            "orderId": None,
+            "sessionId": "S1",
+            "customerId": None,
+            "price": 10.5,
+            "finalPrice": 10.5,
+            "currency": "USD",
+            "productsCount": 1,
+            "itemsCount": 1,
+            "lastAction": "C",
+            "utcCreated": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "utcLastUpdated": now.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        today = now.date().isoformat()
+        excluded = self.faults.report_to_exclusive and args.get("to", "") <= today
+        return [] if excluded else [row]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,13 @@ from test_running import dispose, free_port
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.checker import CHECKS, CheckOptions, Report, Status, run_checks
-from oct8ne_adapter.checker.http import Answer, InvalidBaseUrl, frame_base, parse_jsonp
-from oct8ne_adapter.checker.protocol import CORE_METHODS
-from oct8ne_adapter.checker.report import TableWriter, as_json
-from oct8ne_adapter.checker.results import Fault, Result
-from oct8ne_adapter.checker.schemas import schema_problems, unknown_fields
-from oct8ne_adapter.checker.search import fold, parse_price
+from oct8ne_adapter.checker.results import Level
 from oct8ne_adapter.cli import cli
 
 JANE = "jane.doe@example.com"
-#: Methods another engineer may not have added yet: absent is a warning, never a failure.
-MAY_BE_ABSENT = {"getSalesReport.present"}
-#: The correct fake serves neither: it shows that absence is reported as a warning.
-FAKE_ABSENT = {"getCart.present", "getSalesReport.present"}
+#: Issue 17's rules (DESIGN §3) that our demo on main does not follow yet: rated compatibility
+#: (a WARN at the default --fail-on protocol) until that branch lands; then none may remain.
+PENDING_ISSUE_17 = {"errors.jsonp", "search.facets.applied", "getCart.present"}
 
 
 def by_status(report: Report, status: Status) -> dict[str, str]:
@@ -64,7 +57,10 @@ def test_every_check_passes_against_the_demo(demo_url: str) -> None:
     assert [result.id for result in report.results] == [check.id for check in CHECKS]
     assert by_status(report, Status.FAIL) == {}
     assert by_status(report, Status.SKIP) == {}
-    assert set(by_status(report, Status.WARN)) <= MAY_BE_ABSENT
+    assert by_status(report, Status.BLOCKED) == {}
+    assert set(by_status(report, Status.WARN)) <= PENDING_ISSUE_17
+    assert {finding.level for finding in report.findings} <= {Level.COMPATIBILITY}
+    assert not report.failed
     # Well inside the demo's rate limits (300/minute, getOrders 10/minute).
     assert report.requests < 150
     reasons = by_status(report, Status.PASS)
@@ -86,66 +82,39 @@ def test_without_a_token_the_order_checks_are_skipped_not_failed(demo_url: str) 
     assert by_status(report, Status.FAIL) == {}
     skipped = by_status(report, Status.SKIP)
     assert set(skipped) == {"getOrders.token", "getOrderDetails.token"}
-    assert "--token" in skipped["getOrders.token"]
-    assert "wrong token" in by_status(report, Status.WARN)["getOrders.json"]
+    assert "OCT8NE_CHECK_TOKEN" in skipped["getOrders.token"]
+    assert "wrong one was checked" in by_status(report, Status.PASS)["getOrders.json"]
 
 
 # -- against broken fakes -------------------------------------------------------------------
 
 
-def test_the_correct_fake_passes_and_absent_extras_are_warnings() -> None:
-    report = fake()
-    assert by_status(report, Status.FAIL) == {}
-    assert by_status(report, Status.SKIP) == {}
-    warnings = by_status(report, Status.WARN)
-    assert set(warnings) == FAKE_ABSENT
-    assert "absent (getCart: HTTP 404)" in warnings["getCart.present"]
+def test_the_correct_fake_passes_everything() -> None:
+    report = fake(Faults(serve_extras=True))
+    assert report.findings == ()
+    assert {result.status for result in report.results} == {Status.PASS}
     assert "present, valid" in by_status(report, Status.PASS)["productRelated.present"]
 
 
 # fault -> (the checks that must report it, a piece of the reason, whether they are all that fail)
 FAULTS: dict[str, tuple[Faults, set[str], str, bool]] = {
+    # One cause for every method: the first check to meet it reports it.
     "JSONP served as JSON": (
-        Faults(jsonp_type="application/json"),
-        {f"{method}.jsonp" for method in CORE_METHODS},
+        Faults(jsonp_type="application/json", serve_extras=True),
+        {"getAdapterInfo.jsonp"},
         "Content-Type 'application/json' for JSONP",
         True,
     ),
-    # Every other check reads JSON too, so they fail as well: only these must.
-    "JSON served as HTML": (
-        Faults(json_type="text/html"),
-        {f"{method}.json" for method in CORE_METHODS},
-        "Content-Type 'text/html', not 'application/json'",
-        False,
-    ),
     "raw callback reflection": (
-        Faults(reflect_callback=True),
+        Faults(reflect_callback=True, serve_extras=True),
         {"callback.hostile"},
         "reflected raw as application/javascript: '/**/alert(document.cookie)//(",
         True,
     ),
-    "facet counts hard-coded to 1": (
-        Faults(facet_count_one=True),
-        {"search.facets.counts", "search.facets.combined"},
-        "says 1, ",
-        True,
-    ),
-    "missing fields": (
-        Faults(drop_info_fields=("medias", "useProductUrl")),
-        {"productInfo.json"},
-        "'medias' is a required property",
-        True,
-    ),
     "null on a bad token": (
-        Faults(null_on_bad_token=True),
-        {"getOrders.bad-token", "getOrderDetails.bad-token"},
+        Faults(null_on_bad_token=True, serve_extras=True),
+        {"getOrders.bad-token"},
         "(wrong token): answered null, not []",
-        True,
-    ),
-    "500 on bad paging": (
-        Faults(paging_500=True),
-        {"search.bad-paging"},
-        "search?search=&page=-1: HTTP 500: '<h1>Internal Server Error</h1>'",
         True,
     ),
 }
@@ -165,7 +134,7 @@ def test_each_fault_is_reported_by_the_right_check(name: str) -> None:
 
 def test_the_wrong_count_names_the_option_and_both_numbers() -> None:
     failed = by_status(fake(Faults(facet_count_one=True)), Status.FAIL)
-    assert failed["search.facets.counts"].startswith("4 of 4 counts wrong: category=")
+    assert failed["search.facets.counts"].startswith("[protocol] 4 of 4 counts wrong: category=")
     assert "color=blue says 1, applying both finds 3" in failed["search.facets.combined"]
 
 
@@ -174,10 +143,14 @@ def test_a_slow_method_fails_its_checks_with_the_timeout_and_the_run_stays_short
         Faults(slow_methods=("search",), delay=2.0), timeout=0.3, product_ids=("p1", "p2")
     )
     failed = by_status(report, Status.FAIL)
-    assert set(failed) == {check.id for check in CHECKS if check.id.startswith("search.")}
+    assert set(failed) == {"search.json"}
     assert "timed out after 0.3 s (--timeout 0.3)" in failed["search.json"]
-    # After two timeouts of one method its further calls are not sent.
-    assert "not sent, search timed out 2 times already" in failed["search.facets.counts"]
+    # One cause: every other search check is blocked by it, and after two timeouts of one
+    # method its further calls are not sent.
+    blocked = by_status(report, Status.BLOCKED)
+    searches = {check.id for check in CHECKS if check.id.startswith("search.")}
+    assert set(blocked) >= searches - {"search.json"}
+    assert all(reason.startswith("blocked by search.json: ") for reason in blocked.values())
     assert report.seconds < 3.0
     assert by_status(report, Status.PASS)["products.ids"].startswith("asked p2,p1,")
 
@@ -185,13 +158,16 @@ def test_a_slow_method_fails_its_checks_with_the_timeout_and_the_run_stays_short
 def test_an_unreachable_adapter_fails_every_check_with_the_reason() -> None:
     report = run_checks(CheckOptions(f"http://127.0.0.1:{free_port()}", timeout=2))
     assert by_status(report, Status.PASS) == {}
-    failed = by_status(report, Status.FAIL)
-    assert "getAdapterInfo: connection refused" in failed["getAdapterInfo.json"]
-    assert all("connection refused" in reason for reason in failed.values())
-    skipped = by_status(report, Status.SKIP)
-    assert set(skipped) >= {"products.ids", "getOrders.token"}
-    assert "connection refused" in skipped["products.ids"]
-    assert "give --token" in skipped["getOrders.token"]
+    # One cause, named once; every other check that needed an answer is blocked by it.
+    assert [(f.level, f.check) for f in report.findings] == [
+        (Level.PROTOCOL, "getAdapterInfo.json")
+    ]
+    assert "getAdapterInfo: connection refused" in report.findings[0].message
+    assert set(by_status(report, Status.FAIL)) == {"getAdapterInfo.json"}
+    blocked = by_status(report, Status.BLOCKED)
+    assert "connection refused" in blocked["products.ids"]
+    assert blocked["products.ids"].endswith("(give --product-ids to check the products anyway)")
+    assert "OCT8NE_CHECK_TOKEN" in by_status(report, Status.SKIP)["getOrders.token"]
 
 
 # -- the command ----------------------------------------------------------------------------
@@ -199,29 +175,39 @@ def test_an_unreachable_adapter_fails_every_check_with_the_reason() -> None:
 
 def test_the_command_prints_a_table_and_exits_0_on_the_demo(demo_url: str) -> None:
     result = CliRunner().invoke(
-        cli, ["check", demo_url, "--token", API_TOKEN, "--email", JANE, "--timeout", "5"]
+        cli,
+        ["check", demo_url, "--email", JANE, "--timeout", "5"],
+        env={"OCT8NE_CHECK_TOKEN": API_TOKEN},
     )
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"oct8ne adapter check: {demo_url}/oct8ne/frame"
-    rows = [line for line in lines if line.startswith("  ")]
+    rows = [line for line in lines[: lines.index("Causes, most severe first:")] if line[:2] == "  "]
     assert [row.split()[1] for row in rows] == [check.id for check in CHECKS]
     assert any(row.split()[0] == "PASS" for row in rows)
     assert lines[-1].startswith("Summary: ")
-    assert " 0 fail, " in lines[-1]
+    assert "(0 security, 0 protocol, " in lines[-1]
+    assert " 0 fail, 0 blocked, 0 skip)" in lines[-1]
     assert "\x1b[" not in result.output  # no colours when stdout is not a terminal
     assert API_TOKEN not in result.output  # secrets are masked in every reason
 
 
 def test_the_command_reports_json_and_exits_1_on_a_fault() -> None:
-    with serving(FakeAdapter(Faults(null_on_bad_token=True))) as url:
-        result = CliRunner().invoke(cli, ["check", url, "--json", "--token", TOKEN])
+    with serving(FakeAdapter(Faults(null_on_bad_token=True, serve_extras=True))) as url:
+        result = CliRunner().invoke(
+            cli, ["check", url, "--json"], env={"OCT8NE_CHECK_TOKEN": TOKEN}
+        )
     assert result.exit_code == 1
     document = json.loads(result.output)
     assert document["ok"] is False
-    assert document["summary"]["fail"] == 2
+    assert document["worst"] == "protocol"
+    assert document["summary"]["causes"]["protocol"] == 1
+    assert document["summary"]["checks"]["fail"] == 1
+    assert document["summary"]["checks"]["blocked"] == 1
+    assert document["causes"][0]["blocked"] == ["getOrderDetails.bad-token"]
     statuses = {check["id"]: check["status"] for check in document["checks"]}
     assert statuses["getOrders.bad-token"] == "fail"
+    assert statuses["getOrderDetails.bad-token"] == "blocked"
     assert statuses["getAdapterInfo.json"] == "pass"
     assert len(statuses) == len(CHECKS)
 
@@ -249,167 +235,3 @@ def test_bad_arguments_are_one_line_errors(arguments: list[str], message: str) -
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
-
-
-# -- the pieces -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("url", "base"),
-    [
-        ("http://shop.example", "http://shop.example/oct8ne/frame"),
-        ("https://shop.example/", "https://shop.example/oct8ne/frame"),
-        ("http://shop.example/oct8ne", "http://shop.example/oct8ne/frame"),
-        ("http://shop.example/shop/oct8ne/frame/", "http://shop.example/shop/oct8ne/frame"),
-        ("http://127.0.0.1:8000/oct8ne/frame", "http://127.0.0.1:8000/oct8ne/frame"),
-    ],
-)
-def test_frame_base_accepts_a_frame_base_or_a_shop_root(url: str, base: str) -> None:
-    assert frame_base(url) == base
-
-
-@pytest.mark.parametrize("url", ["shop.example", "file:///etc/passwd", "http://", "http://a/#x"])
-def test_frame_base_refuses_what_is_not_an_adapter_url(url: str) -> None:
-    with pytest.raises(InvalidBaseUrl):
-        frame_base(url)
-
-
-@pytest.mark.parametrize(
-    ("text", "amount"),
-    [
-        ("$1,500.00", "1500.00"),
-        ("1.500,00 €", "1500.00"),
-        ("89,90 US$", "89.90"),
-        ("€84.90", "84.90"),
-        ("CHF 1'234.50", "1234.50"),
-        ("1 234,5 kr", "1234.5"),
-        ("¥1,500", "1500"),
-        ("$12", "12"),
-        ("free", None),
-    ],
-)
-def test_formatted_prices_are_read_in_any_common_locale(text: str, amount: str | None) -> None:
-    assert parse_price(text) == (None if amount is None else Decimal(amount))
-
-
-def test_names_compare_without_case_or_accents() -> None:
-    assert fold("Éclair") == fold("eclair")
-    assert sorted(["bright", "Córdoba", "Alpine"], key=fold) == ["Alpine", "bright", "Córdoba"]
-
-
-def answer(body: str, content_type: str = "application/javascript") -> Answer:
-    """An answer as the client would build it."""
-    return Answer("m?callback=cb", 200, content_type, {}, body.encode())
-
-
-@pytest.mark.parametrize(
-    ("body", "commented"),
-    [('/**/cb({"a":1});', True), ('cb({"a":1})', False), (' /**/ cb( {"a":1} ) ; ', True)],
-)
-def test_jsonp_bodies_are_taken_apart(body: str, commented: bool) -> None:
-    jsonp = parse_jsonp(answer(body), "cb")
-    assert jsonp.payload == {"a": 1}
-    assert jsonp.commented is commented
-
-
-@pytest.mark.parametrize(
-    ("body", "reason"),
-    [
-        ('other({"a":1});', "not a call of cb"),
-        ('cb({"a":1}', "not closed"),
-        ("cb({a:1});", "is not JSON"),
-    ],
-)
-def test_broken_jsonp_is_a_fault_naming_the_body(body: str, reason: str) -> None:
-    with pytest.raises(Fault, match=reason):
-        parse_jsonp(answer(body), "cb")
-
-
-def test_schema_problems_name_the_path_and_the_offending_value() -> None:
-    product = {
-        "internalId": 1001,
-        "title": "Tent",
-        "formattedPrice": "$1",
-        "formattedPrevPrice": "$1",
-        "productUrl": "http://shop.example/p/1001",
-    }
-    assert schema_problems("productSummary", [product]) == [
-        "[0]: 'thumbnail' is a required property",
-        "[0].internalId: 1001 is not of type 'string'",
-    ]
-    assert schema_problems("productSummary", []) == []
-    counts = {
-        "total": 1,
-        "results": [],
-        "filters": {
-            "applied": [],
-            "available": [
-                {
-                    "param": "color",
-                    "paramLabel": "Color",
-                    "options": [{"value": "red", "valueLabel": "Red", "count": "1"}],
-                }
-            ],
-        },
-    }
-    assert schema_problems("search", counts) == [
-        "filters.available[0].options[0].count: '1' is not of type 'integer'"
-    ]
-
-
-def test_the_table_is_coloured_and_wrapped_on_a_terminal() -> None:
-    table = TableWriter(CHECKS, color=True, width=60)
-    row = table.row(Result("search.paging", "paging", Status.FAIL, "word " * 30))
-    assert "\x1b[31m" in row and "FAIL" in row
-    assert all(len(line) <= 60 for line in row.splitlines()[1:])
-    plain = TableWriter(CHECKS, color=False)
-    assert plain.row(Result("a", "a", Status.PASS, "ok")).split() == ["PASS", "a", "ok"]
-
-
-def test_the_json_report_counts_every_status() -> None:
-    results = (
-        Result("a", "A", Status.PASS, "fine"),
-        Result("b", "B", Status.WARN, "hmm"),
-        Result("c", "C", Status.FAIL, "broken"),
-    )
-    document = json.loads(as_json(Report("http://x/oct8ne/frame", results, 7, 0.5)))
-    assert document["ok"] is False
-    assert document["summary"] == {
-        "pass": 1,
-        "warn": 1,
-        "fail": 1,
-        "skip": 0,
-        "checks": 3,
-        "requests": 7,
-    }
-    assert document["checks"][2] == {"id": "c", "status": "fail", "reason": "broken", "title": "C"}
-
-
-def test_a_byte_order_mark_is_named_not_reported_as_garbage() -> None:
-    with pytest.raises(Fault, match="starts with a UTF-8 byte order mark"):
-        Answer("getAdapterInfo", 200, "application/json", {}, b'\xef\xbb\xbf{"a": 1}').json()
-
-
-def test_extra_fields_are_warnings_and_the_document_decides_what_is_required() -> None:
-    product = {
-        "internalId": "1",
-        "title": "Tent",
-        "formattedPrice": None,
-        "formattedPrevPrice": None,
-        "productUrl": "http://shop.example/p/1",
-        "thumbnail": "http://shop.example/1.jpg",
-        "stock": 3,
-    }
-    assert schema_problems("productSummary", [product]) == []
-    assert unknown_fields("productSummary", [product]) == [
-        "[0]: Additional properties are not allowed ('stock' was unexpected)"
-    ]
-    # The 2.4 document: FilterInfo.applied "is optional"; AdapterInfo marks four fields Required.
-    assert (
-        schema_problems("search", {"total": 0, "results": [], "filters": {"available": []}}) == []
-    )
-    info = {"platform": "Magento", "adapterVersion": "2.5", "developedBy": "x", "apiVersion": "2.4"}
-    assert schema_problems("getAdapterInfo", info) == []
-    assert schema_problems("getAdapterInfo", {**info, "apiVersion": "2.3"}) == [
-        "apiVersion: '2.3' is not '2.4'"
-    ]

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from oct8ne_adapter.checker.http import AdapterClient, Answer, Params, describe
-from oct8ne_adapter.checker.results import CheckerError, Fault, NotApplicable
-from oct8ne_adapter.checker.schemas import schema_problems
+from oct8ne_adapter.checker.http import AdapterClient, Answer, Params, describe, shorten
+from oct8ne_adapter.checker.results import CheckerError, Fault, Ledger, Level, NotApplicable
+from oct8ne_adapter.checker.schemas import schema_faults
 
 T = TypeVar("T")
 
@@ -33,6 +33,8 @@ class CheckOptions:
     product_ids: tuple[str, ...] = ()
     search: str = ""
     timeout: float = 10.0
+    #: The lowest level that fails the run (and shows as FAIL rather than WARN).
+    fail_on: Level = Level.PROTOCOL
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Context:
     options: CheckOptions
     client: AdapterClient
     payloads: dict[str, Any] = field(default_factory=dict)
+    ledger: Ledger = field(default_factory=Ledger)
+    current: str = ""  # the check running now: side findings are its own
     _memo: dict[object, Any] = field(default_factory=dict)
     wrong_token: str = field(default_factory=lambda: "wrong-" + secrets.token_hex(8))
 
@@ -49,13 +53,52 @@ class Context:
         """One GET of a frame method."""
         return self.client.get(method, params)
 
-    def valid_json(self, method: str, params: Params = ()) -> Any:
-        """A 200 JSON answer of `method` that validates against its schema, or a Fault."""
+    def flag(self, fault: Fault) -> None:
+        """Report `fault` without stopping the check (met already: not repeated)."""
+        self.ledger.record(fault, self.current)
+
+    def payload(self, answer: Answer) -> Any:
+        """The JSON of a 200 answer whatever its Content-Type; a wrong type is flagged."""
+        answer.expect_status(200)
+        payload = answer.json()
+        if answer.content_type != "application/json":
+            self.flag(
+                Fault(
+                    f"{answer.request}: Content-Type {answer.content_type or '(none)'!r}, not "
+                    "'application/json' (the 2.4 document: without a callback, \"raw JSON "
+                    '(content-type "application/json")")',
+                    key=("content-type json", answer.content_type),
+                )
+            )
+        return payload
+
+    def typed(self, method: str, answer: Answer, payload: Any) -> Any:
+        """`payload` with each of its schema problems flagged, as a cause of its own."""
+        for fault in schema_faults(method, payload, answer.request):
+            self.flag(fault)
+        return payload
+
+    def fetch(self, method: str, params: Params = ()) -> Any:
+        """A 200 JSON answer of `method`, its type faults flagged (they stop nothing)."""
         answer = self.call(method, params)
-        payload = answer.expect_json()
-        problems = schema_problems(method, payload)
-        if problems:
-            raise Fault(f"{answer.request}: " + "; ".join(problems))
+        return self.typed(method, answer, self.payload(answer))
+
+    def valid_json(self, method: str, params: Params = ()) -> Any:
+        """A 200 JSON answer of `method` that has the shape the checks read, or a Fault."""
+        answer = self.call(method, params)
+        payload = self.typed(method, answer, self.payload(answer))
+        expected = _SHAPES.get(method)
+        if expected is not None and not isinstance(payload, expected):
+            raise Fault(
+                f"{answer.request}: answered {shorten(payload)}, not "
+                f"{'an array' if expected is list else 'an object'}",
+                key=("shape", method.lower(), type(payload).__name__),
+            )
+        if method == "search" and not isinstance(payload.get("results"), list):
+            raise Fault(
+                f"{answer.request}: no `results` array in {shorten(payload)}",
+                key=("shape", "search", "results"),
+            )
         return payload
 
     def once(self, key: object, compute: Callable[[], T]) -> T:
@@ -86,6 +129,8 @@ class Context:
                 f"{describe('search', [('search', self.options.search)])} found nothing: "
                 "give --search with a word that finds products"
             )
+        if not isinstance(result.get("filters"), dict):
+            result = {**result, "filters": {}}  # flagged by the schema; the checks go on
         return result
 
     # -- products -------------------------------------------------------------------------
@@ -99,9 +144,14 @@ class Context:
     def _discover_ids(self) -> tuple[str, ...]:
         try:
             results = self.searched_products()["results"]
-        except CheckerError as error:
-            raise NotApplicable(f"no product ids: give --product-ids ({error.message})") from None
-        return tuple(str(item["internalId"]) for item in results[:PRODUCTS_USED])
+        except NotApplicable as error:
+            raise NotApplicable(f"{error.message}, or --product-ids") from None
+        except Fault as error:
+            raise error.blocking("give --product-ids to check the products anyway") from None
+        ids = [str(item.get("internalId")) for item in results if isinstance(item, dict)]
+        if not ids:
+            raise NotApplicable("the search results carry no internalId: give --product-ids")
+        return tuple(ids[:PRODUCTS_USED])
 
     def ids_or_placeholder(self) -> str:
         """The product ids to ask for, or an unknown one when none could be found."""
@@ -123,18 +173,20 @@ class Context:
     def orders(self) -> list[Any]:
         """The customer's orders with the good token (NotApplicable without --token/--email)."""
         if not self.options.token:
-            raise NotApplicable("give --token (the adapter's apiToken) to check orders")
+            raise NotApplicable(
+                "give the adapter's apiToken (OCT8NE_CHECK_TOKEN or --ask-token) to check orders"
+            )
         if not self.options.email:
             raise NotApplicable("give --email (a customer with orders) to check orders")
         params = [("customerEmail", self.options.email), ("apiToken", self.options.token)]
         orders: list[Any] = self.once("orders", lambda: self.valid_json("getOrders", params))
-        return orders
+        return [order for order in orders if isinstance(order, dict)]
 
     def reference(self) -> str:
         """The reference of the customer's first order, or one that no shop has."""
         try:
             orders = self.orders()
-        except (NotApplicable, Fault):
+        except CheckerError:
             return UNKNOWN_REFERENCE
         return str(orders[0]["reference"]) if orders else UNKNOWN_REFERENCE
 
@@ -160,3 +212,15 @@ class Context:
             ],
         }
         return table[method]() if method in table else []
+
+
+#: The JSON type each method's answer must have for the behaviour checks to read it.
+_SHAPES: dict[str, type] = {
+    "search": dict,
+    "productInfo": list,
+    "productSummary": list,
+    "getOrders": list,
+    "productRelated": dict,
+    "getCart": dict,
+    "getSalesReport": list,
+}

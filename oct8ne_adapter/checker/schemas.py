@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from oct8ne_adapter.checker.http import shorten
+from oct8ne_adapter.checker.results import Fault, Level
 from oct8ne_adapter.web.openapi import METHODS, SCHEMAS, Schema
 
 _NULLABLE_ID: Schema = {"type": ["string", "integer", "null"]}
@@ -69,10 +70,29 @@ _DOCUMENT_REQUIRES: dict[str, list[str]] = {
     "FilterInfo": ["available"],
     "AdapterInfo": ["platform", "adapterVersion", "developedBy", "apiVersion"],
 }
-COMPONENTS: dict[str, Schema] = {
-    name: {**schema, "required": _DOCUMENT_REQUIRES[name]} if name in _DOCUMENT_REQUIRES else schema
-    for name, schema in SCHEMAS.items()
+#: Amounts the platform adapters send as JSON numbers (DESIGN §3 for getCart) and ours, until
+#: issue 17, as strings: either type is valid here; extras.cart reports strings on their own.
+_AMOUNTS: dict[str, tuple[str, ...]] = {
+    "Cart": ("price", "finalPrice"),
+    "SalesReportRow": ("price", "finalPrice"),
 }
+
+
+def _component(name: str, schema: Schema) -> Schema:
+    if name in _DOCUMENT_REQUIRES:
+        schema = {**schema, "required": _DOCUMENT_REQUIRES[name]}
+    if name in _AMOUNTS:
+        properties = {**schema["properties"], **dict.fromkeys(_AMOUNTS[name], _AMOUNT)}
+        if name == "Cart":
+            lines = schema["properties"]["cart"]
+            items = lines["items"]
+            line = {**items, "properties": {**items["properties"], "price": _AMOUNT}}
+            properties["cart"] = {**lines, "items": line}
+        schema = {**schema, "properties": properties}
+    return schema
+
+
+COMPONENTS: dict[str, Schema] = {name: _component(name, schema) for name, schema in SCHEMAS.items()}
 
 
 def _without_additional(schema: Any) -> Any:
@@ -111,7 +131,15 @@ def _explain(error: ValidationError) -> str:
 def _rule(error: ValidationError) -> str:
     schema: dict[str, Any] = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "type":
-        return f"is not of type {schema.get('type')!r}"
+        expected = schema.get("type")
+        if isinstance(error.instance, str) and expected == "boolean":
+            # The widget tests it in JavaScript, where any non-empty string is true.
+            return "is a string, not a boolean (the string 'false' is true in JavaScript)"
+        if isinstance(error.instance, str) and expected in ("number", "integer"):
+            return f"is a string, not a JSON {expected}"
+        if isinstance(error.instance, int | float) and expected == "string":
+            return "is a number, not a string (ids and texts are strings)"
+        return f"is not of type {expected!r}"
     if error.validator in ("enum", "const"):
         return f"is not {error.validator_value!r}"
     if error.validator == "minimum":
@@ -148,10 +176,31 @@ def unknown_fields(method: str, payload: Any, limit: int = 2) -> list[str]:
 
 
 def _reasons(validator: Draft202012Validator, payload: Any, limit: int) -> list[str]:
+    return [reason for _, reason in _keyed(validator, payload)][:limit]
+
+
+def _keyed(validator: Draft202012Validator, payload: Any) -> list[tuple[tuple[str, ...], str]]:
+    """(cause, reason) per problem; the cause leaves out list positions and values, so one
+    wrong field in every result of every page is one cause."""
     errors = sorted((_deepest(error) for error in validator.iter_errors(payload)), key=_position)
-    reasons: list[str] = []
+    keyed: dict[tuple[str, ...], str] = {}
     for error in errors:
-        reason = _explain(error)
-        if reason not in reasons and len(reasons) < limit:
-            reasons.append(reason)
-    return reasons
+        path = "".join(
+            "[]" if isinstance(part, int) else f".{part}" for part in error.absolute_path
+        )
+        # A missing field is its own cause; a wrong type or value is one per field.
+        named = error.validator in ("required", "additionalProperties")
+        rule = error.message if named else str(error.validator_value)[:80]
+        cause = (path, str(error.validator), rule)
+        keyed.setdefault(cause, _explain(error))
+    return list(keyed.items())
+
+
+def schema_faults(
+    method: str, payload: Any, request: str, level: Level = Level.PROTOCOL
+) -> list[Fault]:
+    """Each distinct problem of `payload` as an answer of `method`, as a Fault of its own."""
+    return [
+        Fault(f"{request}: {reason}", level=level, key=("schema", method.lower(), *cause))
+        for cause, reason in _keyed(_validator(method), payload)
+    ]

@@ -10,7 +10,11 @@ import click
 from oct8ne_adapter.checker.context import CheckOptions
 from oct8ne_adapter.checker.http import InvalidBaseUrl, frame_base
 from oct8ne_adapter.checker.report import TableWriter, as_json
+from oct8ne_adapter.checker.results import Level
 from oct8ne_adapter.checker.runner import CHECKS, run_checks
+
+#: Where the apiToken comes from: an argument would show in `ps` and in shell history.
+TOKEN_VARIABLE = "OCT8NE_CHECK_TOKEN"
 
 
 def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -30,7 +34,17 @@ def _product_ids(ctx: click.Context, param: click.Parameter, value: str | None) 
 
 @click.command("check")
 @click.argument("base_url", metavar="BASE_URL", callback=_base_url)
-@click.option("--token", help="The adapter's apiToken: checks getOrders/getOrderDetails with it.")
+@click.option(
+    "--token",
+    "argv_token",
+    hidden=True,
+    help=f"Deprecated (visible in `ps`): set {TOKEN_VARIABLE} or use --ask-token.",
+)
+@click.option(
+    "--ask-token",
+    is_flag=True,
+    help=f"Prompt for the adapter's apiToken (default: ${TOKEN_VARIABLE}, if set).",
+)
 @click.option("--email", help="A customer with orders, for getOrders.")
 @click.option(
     "--product-ids",
@@ -51,14 +65,23 @@ def _product_ids(ctx: click.Context, param: click.Parameter, value: str | None) 
     show_default=True,
     help="Seconds to wait for each answer.",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice([level.label for level in Level]),
+    default=Level.PROTOCOL.label,
+    show_default=True,
+    help="Exit 1 when a cause at this level or a higher one is found.",
+)
 @click.option("--json", "as_json_output", is_flag=True, help="Print the report as JSON.")
 def check_command(
     base_url: str,
-    token: str | None,
+    argv_token: str | None,
+    ask_token: bool,
     email: str | None,
     product_ids: tuple[str, ...],
     search_text: str,
     timeout: float,
+    fail_on: str,
     as_json_output: bool,
 ) -> None:
     """Check that the oct8ne adapter at BASE_URL answers the 2.4 protocol correctly.
@@ -67,15 +90,19 @@ def check_command(
     (https://shop.example), under which /oct8ne/frame is then assumed. Every frame method is
     called over HTTP (about 80 requests, within the default rate limits) and each answer is
     validated; anonymous calls only: nothing is bought, and addToWishList is called without a
-    session. Exits 1 when any check fails.
+    session. The apiToken (for getOrders, getOrderDetails, getSalesReport) is read from
+    $OCT8NE_CHECK_TOKEN, or asked for with --ask-token. Exits 1 when a cause at the --fail-on
+    level or above is found (security > protocol > compatibility > hardening).
     """
+    token = _token(argv_token, ask_token)
     options = CheckOptions(
         base_url=base_url,
-        token=token or None,
+        token=token,
         email=email or None,
         product_ids=product_ids,
         search=search_text,
         timeout=timeout,
+        fail_on=Level.named(fail_on),
     )
     if as_json_output:
         report = run_checks(options)
@@ -86,6 +113,24 @@ def check_command(
         table = TableWriter(CHECKS, color=color)
         click.echo(table.header(frame_base(base_url)))
         report = run_checks(options, on_result=lambda result: click.echo(table.row(result)))
+        causes = table.causes(report)
+        if causes:
+            click.echo(causes)
         click.echo(table.summary(report))
     if report.failed:
         sys.exit(1)
+
+
+def _token(argv_token: str | None, ask: bool) -> str | None:
+    """The apiToken: prompted for, else from the environment, else (deprecated) from argv."""
+    if ask:
+        value: str = click.prompt("apiToken", hide_input=True, err=True)
+        return value.strip() or None
+    if argv_token:
+        click.echo(
+            f"Warning: --token is visible to every user in `ps` and stays in shell history; "
+            f"set {TOKEN_VARIABLE} or use --ask-token instead.",
+            err=True,
+        )
+        return argv_token
+    return os.environ.get(TOKEN_VARIABLE) or None
