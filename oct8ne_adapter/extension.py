@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
@@ -13,7 +14,7 @@ from flask_cors import CORS
 from oct8ne_adapter.domain import SearchQuery, SearchResult
 from oct8ne_adapter.errors import EventsUnavailable
 from oct8ne_adapter.events.http_api import events_blueprint
-from oct8ne_adapter.events.model import CommerceEvent
+from oct8ne_adapter.events.model import CartUpdated, CommerceEvent
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
 from oct8ne_adapter.platform.credentials import CredentialSource
@@ -166,8 +167,10 @@ def record_event(
     """Record a commerce event in the outbox for every configured sink; False for a duplicate.
 
     In a request, the visitor ids the event lacks come from the request's cookies
-    (`oct8ne-visitor-ids`, `oct8ne-session`, `oct8ne-visitor`); `visitor_cookie` (a raw
-    `oct8ne-visitor-ids` value) is used outside one. `app` defaults to the current app.
+    (`oct8ne-visitor-ids`, `oct8ne-session`, `oct8ne-visitor`) and a cart's `shop_session`
+    from the visitor resolver (`Visitor.cart_key`): getCart answers that cart to that shop
+    session only. `visitor_cookie` (a raw `oct8ne-visitor-ids` value) is used outside a
+    request. `app` defaults to the current app.
     """
     from oct8ne_adapter.events.visitor_ids import from_cookies, parse_cookie, with_visitor_ids
 
@@ -181,4 +184,6 @@ def record_event(
         event = with_visitor_ids(event, parse_cookie(visitor_cookie))
     if has_request_context():
         event = with_visitor_ids(event, from_cookies(request.cookies))
+        if isinstance(event, CartUpdated) and event.shop_session is None:
+            event = replace(event, shop_session=state.resolve_visitor(request).cart_key)
     return state.events.record(event)

@@ -88,10 +88,13 @@ class SessionRepository(Protocol):
 class ReportRepository(Protocol):
     """What oct8ne reads back from recorded commerce events: carts and the sales report."""
 
-    def recorded_cart(
-        self, *, customer_id: str | None, oct8ne_session: str | None
-    ) -> RecordedCart | None:
-        """The newest recorded cart, not yet ordered, of this customer or oct8ne session."""
+    def recorded_cart(self, visitor: Visitor) -> RecordedCart | None:
+        """The newest recorded cart, not yet ordered, that this visitor owns.
+
+        A signed-in customer owns the carts recorded with their customer id; an anonymous cart
+        belongs only to the shop session (`Visitor.cart_key`) it was recorded with. The
+        oct8ne-session cookie is never an identity: a visitor sets it at will.
+        """
         ...
 
     def sales_report(self, start: datetime, end: datetime) -> list[SalesReportRow]:

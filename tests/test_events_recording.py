@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -297,10 +298,12 @@ def test_report_periods_are_always_a_period(query, period):
     assert (str(start), str(end)) == period
 
 
-def test_get_cart_shows_the_recorded_cart_of_the_oct8ne_session(events_app: Flask):
+def test_get_cart_shows_the_recorded_cart_to_its_shop_session(events_app: Flask):
     client = events_app.test_client()
-    _record(client, "cart-updated", cart_json())
-    client.set_cookie("oct8ne-session", "OS-1")
+    token = events_app.extensions["oct8ne"].repository.create_session(None)
+    key = hashlib.sha256(token.encode()).hexdigest()  # the guest's cart key, standalone
+    _record(client, "cart-updated", cart_json(customer_id=None, shop_session=key))
+    client.set_cookie("shop_session", token)
     assert client.get("/oct8ne/frame/getCart").get_json() == {
         "price": "30.00",
         "finalPrice": "27.00",

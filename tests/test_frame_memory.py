@@ -231,7 +231,10 @@ def reports_client(memory_app: Flask, fake: FakeRepository) -> FlaskClient:
 def test_get_cart_and_the_sales_report_go_through_the_report_repository(
     reports_client: FlaskClient,
 ):
+    # oct8ne's session cookie is no identity: only the guest session that owns the cart gets it.
     reports_client.set_cookie("oct8ne-session", "oct8ne-session-1")
+    assert frame(reports_client, "getCart")["cart"] == []
+    reports_client.set_cookie("shop_session", GUEST_SESSION)
     assert frame(reports_client, "getCart") == {
         "price": "80.00",
         "finalPrice": "72.00",

@@ -105,7 +105,11 @@ def _amounts_json(event: CartUpdated | OrderPlaced) -> dict[str, Any]:
 
 
 def event_to_json(event: CommerceEvent) -> dict[str, Any]:
-    """The event as a JSON-ready mapping (without its kind)."""
+    """The event as a JSON-ready mapping (without its kind).
+
+    A cart's `shop_session` is left out: the outbox keeps only its hash (in recorded_carts),
+    and no vendor ever receives it.
+    """
     # Keys keep their order (the outbox payload's bytes): the shared amounts come second.
     if isinstance(event, CartUpdated):
         return {
@@ -339,6 +343,7 @@ def event_from_json(kind: str, data: object) -> CommerceEvent:
             visitor=visitor_from_json(fields.data.get("visitor")),
             customer_id=fields.text("customer_id", required=False),
             logged_in=fields.flag("logged_in"),
+            shop_session=fields.text("shop_session", required=False, max_length=256),
         )
     if kind == "order_placed":
         lines = _lines(fields, 1)

@@ -67,6 +67,9 @@ class CartUpdated:
     visitor: VisitorIds = field(default_factory=VisitorIds)
     customer_id: str | None = None
     logged_in: bool = False
+    #: The shop's own key of the visitor's session or cart (`Visitor.cart_key`): getCart answers
+    #: an anonymous cart only to this session. Stored hashed, never sent to a vendor or logged.
+    shop_session: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

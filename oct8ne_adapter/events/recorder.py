@@ -51,6 +51,7 @@ from oct8ne_adapter.events.model import (
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent, RecordedCart, RecordedOrder
+from oct8ne_adapter.sql.sessions import hash_token
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -128,6 +129,9 @@ def _record_cart(session: Session, event: CartUpdated) -> None:
         "lines": _lines_json(event.lines),
         "updated_at": moment,
     }
+    if event.shop_session:
+        # Hashed like shop session tokens: a copy of the table gives no usable key.
+        values["shop_session_hash"] = hash_token(event.shop_session)
     row = session.get(RecordedCart, event.cart_id)
     if row is None:
         session.add(

@@ -15,13 +15,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
 from oct8ne_adapter.sql.catalog import from_minor_units
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import RecordedCart, RecordedOrder
+from oct8ne_adapter.sql.sessions import hash_token
 
 #: At most this many rows per call: a report of a busy shop's quarter stays bounded.
 MAX_ROWS = 10_000
@@ -35,12 +36,10 @@ class SqlReports:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def recorded_cart(
-        self, *, customer_id: str | None, oct8ne_session: str | None
-    ) -> domain.RecordedCart | None:
-        """The newest recorded cart, not yet ordered, of this customer or oct8ne session."""
+    def recorded_cart(self, visitor: domain.Visitor) -> domain.RecordedCart | None:
+        """The newest recorded cart, not yet ordered, that this visitor owns."""
         with self.database.session() as session:
-            return recorded_cart(session, customer_id=customer_id, oct8ne_session=oct8ne_session)
+            return recorded_cart(session, visitor)
 
     def sales_report(self, start: datetime, end: datetime) -> list[domain.SalesReportRow]:
         """Rows for carts and orders of oct8ne visitors changed in [start, end) (naive UTC)."""
@@ -149,15 +148,22 @@ def sales_report(
     return ordered[:limit]
 
 
-def recorded_cart(
-    session: Session, *, customer_id: str | None, oct8ne_session: str | None
-) -> domain.RecordedCart | None:
-    """The newest recorded cart, not yet ordered, of this customer or oct8ne session."""
+def recorded_cart(session: Session, visitor: domain.Visitor) -> domain.RecordedCart | None:
+    """The newest recorded cart, not yet ordered, that this visitor owns.
+
+    A customer's cart goes to a session signed in as that customer; an anonymous cart to the
+    shop session that recorded it (its key's hash). The oct8ne session plays no part.
+    """
     owners = []
-    if customer_id:
-        owners.append(RecordedCart.customer_id == customer_id)
-    if oct8ne_session:
-        owners.append(RecordedCart.oct8ne_session == oct8ne_session)
+    if visitor.customer_id:
+        owners.append(RecordedCart.customer_id == visitor.customer_id)
+    if visitor.cart_key:
+        owners.append(
+            and_(
+                RecordedCart.customer_id.is_(None),
+                RecordedCart.shop_session_hash == hash_token(visitor.cart_key),
+            )
+        )
     if not owners:
         return None
     cart = session.scalars(

@@ -9,7 +9,6 @@ from typing import Any
 from flask import Request
 
 from oct8ne_adapter.domain import Customer, Product, Visitor
-from oct8ne_adapter.events.visitor_ids import from_cookies
 from oct8ne_adapter.platform.client import VISITOR_COOKIE
 from oct8ne_adapter.web.params import (
     parse_paging,
@@ -118,10 +117,8 @@ def get_cart(state: AdapterState, request: Request) -> Payload:
     visitor = state.resolve_visitor(request)
     if state.reports is not None:
         # A shop that records its carts as events keeps them there, not in our carts table.
-        recorded = state.reports.recorded_cart(
-            customer_id=visitor.customer_id,
-            oct8ne_session=from_cookies(request.cookies).oct8ne_session,
-        )
+        # Only to the shop session that owns it: oct8ne's cookies are no identity.
+        recorded = state.reports.recorded_cart(visitor)
         if recorded is not None:
             return recorded_cart(recorded)
     cart = state.repository.get_cart(visitor, serializer.presentation.languages)

@@ -230,9 +230,9 @@ class FakeRepository:
         }
     )
     orders: tuple[FakeOrder, ...] = ORDERS
-    #: Recorded carts by oct8ne session; the sales report's rows.
+    #: Recorded carts by owner (customer id, or the guest session's cart key); the report rows.
     recorded_carts: dict[str, domain.RecordedCart] = field(
-        default_factory=lambda: {"oct8ne-session-1": _recorded_cart()}
+        default_factory=lambda: {"guest": _recorded_cart()}
     )
     sales: tuple[domain.SalesReportRow, ...] = SALES
 
@@ -349,11 +349,12 @@ class FakeRepository:
 
     # -- ReportRepository ----------------------------------------------------------------------
 
-    def recorded_cart(
-        self, *, customer_id: str | None, oct8ne_session: str | None
-    ) -> domain.RecordedCart | None:
-        """The recorded cart of this oct8ne session."""
-        return self.recorded_carts.get(oct8ne_session or "")
+    def recorded_cart(self, visitor: domain.Visitor) -> domain.RecordedCart | None:
+        """The recorded cart of this customer, else of this guest session."""
+        for owner in (visitor.customer_id, visitor.cart_key):
+            if owner and owner in self.recorded_carts:
+                return self.recorded_carts[owner]
+        return None
 
     def sales_report(self, start: datetime, end: datetime) -> list[domain.SalesReportRow]:
         """The rows changed in [start, end)."""

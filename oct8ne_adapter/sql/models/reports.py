@@ -20,6 +20,9 @@ class RecordedCart(Base):
     cart_id: Mapped[str] = mapped_column(exact(EVENT_ID), primary_key=True)
     oct8ne_session: Mapped[str | None] = mapped_column(exact(EVENT_ID), index=True)
     customer_id: Mapped[str | None] = mapped_column(exact(EVENT_ID), index=True)
+    #: SHA-256 of the shop's session or cart key: the one shop session an anonymous cart is
+    #: answered to (oct8ne_session only links rows for the sales report, never an identity).
+    shop_session_hash: Mapped[str | None] = mapped_column(exact(64), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
