@@ -178,4 +178,3 @@ def test_record_event_in_a_request_takes_the_key_from_the_visitor_resolver(
     stranger.set_cookie("cart", "cart-of-someone-else")
     assert stranger.get("/oct8ne/frame/getCart").get_json()["cart"] == []
     adapter_state(shop).database.engine.dispose()  # type: ignore[union-attr]
-

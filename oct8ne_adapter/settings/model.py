@@ -23,6 +23,8 @@ class Settings:
     shop_url: str = "http://127.0.0.1:5000"
     proxy_fix_hops: int = 0
     cors_origins: tuple[str, ...] = ()
+    #: customerData, addToWishList and getCart answer a cross-site call as for an anonymous visitor.
+    cross_site_guard: bool = True
     default_locale: str = "en-US"
     default_currency: str = "USD"
     currencies: tuple[str, ...] = ()

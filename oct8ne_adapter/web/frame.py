@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from oct8ne_adapter.errors import AdapterError, InvalidCallback, UnknownMethod, error_payload
 from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.identity import anonymous_resolver
 from oct8ne_adapter.web.methods import frame_method
 from oct8ne_adapter.web.ratelimits import FrameLimits
 from oct8ne_adapter.web.responses import render, validate_callback
@@ -40,7 +42,11 @@ def frame(method: str) -> Response:
     found = frame_method(method)
     if found is None:
         raise UnknownMethod(f"unknown method {method[:64]!r}")
-    return render(found.handler(current_state(), request), callback)
+    state = current_state()
+    if found.same_site and state.cross_site.refuses(request, state.settings, found.name):
+        # Another site's page: the answer an anonymous visitor gets, not this visitor's data.
+        state = replace(state, resolver=anonymous_resolver)
+    return render(found.handler(state, request), callback)
 
 
 def adapter_error(error: AdapterError) -> Response:

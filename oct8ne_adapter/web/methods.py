@@ -34,6 +34,9 @@ class FrameMethod:
     private: bool = False
     #: Needs the `apiToken`; a wrong one answers `[]`.
     token_checked: bool = False
+    #: Answers from the visitor's shop cookie: a cross-site call is answered as for an
+    #: anonymous visitor (`web.cross_site`).
+    same_site: bool = False
 
     @property
     def key(self) -> str:
@@ -87,6 +90,7 @@ FRAME_METHODS: tuple[FrameMethod, ...] = (
         PRESENTATION,
         "CustomerData",
         private=True,
+        same_site=True,
     ),
     FrameMethod(
         "addToWishList",
@@ -95,6 +99,7 @@ FRAME_METHODS: tuple[FrameMethod, ...] = (
         ("productIds",),
         "WishlistResult",
         private=True,
+        same_site=True,
     ),
     FrameMethod(
         "getCart",
@@ -103,6 +108,7 @@ FRAME_METHODS: tuple[FrameMethod, ...] = (
         PRESENTATION,
         "Cart",
         private=True,
+        same_site=True,
     ),
     FrameMethod(
         "getAdapterInfo",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Request, current_app
 
+from oct8ne_adapter.web.cross_site import CrossSiteGuard
 from oct8ne_adapter.web.identity import as_visitor
 from oct8ne_adapter.web.serializers.memo import ProductInfoMemo
 
@@ -47,6 +48,8 @@ class AdapterState:
     reports: ReportRepository | None = None
     #: ProductInfo payloads this app built recently (see `ProductInfoMemo`).
     product_infos: ProductInfoMemo = field(default_factory=ProductInfoMemo)
+    #: Refuses cross-site calls of the cookie-identified methods; warns once per worker.
+    cross_site: CrossSiteGuard = field(default_factory=CrossSiteGuard)
 
     def credentials(self) -> PlatformCredentials:
         """The oct8ne account in force: configuration over what link-up stored."""
