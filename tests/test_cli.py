@@ -403,6 +403,7 @@ BAD_CONFIGS = [
     ("max_page_size = -1\n", "OCT8NE_MAX_PAGE_SIZE"),
     ('shop_url = "shop.example"\n', "OCT8NE_SHOP_URL"),
     ('database_url = "not a url"\n', "OCT8NE_DATABASE_URL"),
+    ('events_secret = "a"\n', "oct8ne-adapter secret"),
 ]
 
 

@@ -31,7 +31,7 @@ from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery
 from oct8ne_adapter.sql.schema import create_schema
 
-EVENTS_SECRET = "events-secret-0123456789"
+EVENTS_SECRET = "events-secret-0123456789-abcdefghijkl"
 
 
 class Clock:

@@ -27,7 +27,7 @@ from oct8ne_adapter.sql.schema import create_schema
 from oct8ne_adapter.web.params import parse_report_period
 from oct8ne_adapter.web.snippets import visitor_ids_script
 
-SECRET = "s3cret-events-key"
+SECRET = "s3cret-events-key-0123456789abcdefghij"
 AUTH = {"Authorization": f"Bearer {SECRET}"}
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -1,7 +1,7 @@
 """The `oct8ne-adapter` command: one group over the command modules of this package.
 
 context (configuration, database, one-line errors) < db, catalog, platform, serve, demo, relay,
-check: each module is one concern; this one only assembles them.
+check, secret: each module is one concern; this one only assembles them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from oct8ne_adapter.cli.db import init_db, migrate
 from oct8ne_adapter.cli.demo import demo, load_demo_command
 from oct8ne_adapter.cli.platform import linkup, status, unlink
 from oct8ne_adapter.cli.relay import relay_group, relay_worker
+from oct8ne_adapter.cli.secret import secret_command
 from oct8ne_adapter.cli.serve import serve
 
 
@@ -47,6 +48,7 @@ for command in (
     check_command,
     relay_worker,
     relay_group,
+    secret_command,
 ):
     cli.add_command(command)
 

@@ -183,7 +183,39 @@ class EventSettings:
     sinks: Mapping[str, Mapping[str, Any]] = keyed("event_sinks", factory=dict)
 
     def check(self) -> None:
-        """Nothing to check across fields: each sink checks its options when it is built."""
+        """Refuse a weak events secret; each sink checks its own options when it is built."""
+        check_bearer_secret("events_secret", self.secret)
+
+
+#: A bearer secret the adapter checks is at least this long (`oct8ne-adapter secret` prints one).
+MIN_SECRET_LENGTH = 32
+#: ... and has at least this many different characters ("a" * 32 is no secret).
+MIN_SECRET_DISTINCT = 10
+SECRET_COMMAND = (
+    "run `oct8ne-adapter secret` (or python3 -c 'import secrets; "
+    "print(secrets.token_urlsafe(32))') to print a good one"
+)
+
+
+def check_bearer_secret(key: str, secret: str) -> None:
+    """Refuse a secret that a client can guess: short, repetitive, or padded with spaces.
+
+    Empty is allowed: it switches the endpoint off. Every secret a client sends us as
+    `Authorization: Bearer` is checked here when the settings are built, at start-up.
+    """
+    if not secret:
+        return
+    env = "OCT8NE_" + key.upper()
+    if secret != secret.strip() or not secret.isprintable():
+        raise ConfigError(
+            f"{key} ({env}) must not contain spaces at its ends or control "
+            f"characters; {SECRET_COMMAND}"
+        )
+    if len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < MIN_SECRET_DISTINCT:
+        raise ConfigError(
+            f"{key} ({env}) is too weak: use at least {MIN_SECRET_LENGTH} random characters; "
+            f"{SECRET_COMMAND}"
+        )
 
 
 #: Settings attribute -> section class, in the order of config.example.toml.
