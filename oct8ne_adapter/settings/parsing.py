@@ -26,7 +26,9 @@ def parse_value(name: str, raw: object, default: object) -> Any:
     if name == "exchange_rates":
         return parse_rates(raw)
     if name == "ratelimits":
-        return parse_ratelimits(raw)
+        # Merged over the defaults: limiting search must not drop the order methods' limits.
+        assert isinstance(default, Mapping)
+        return {**default, **parse_ratelimits(raw)}
     if name == "currencies":
         return parse_codes(key, raw)
     if name == "cors_origins":

@@ -144,6 +144,7 @@ FRAME_METHODS: tuple[FrameMethod, ...] = (
         ("from", "to", "apiToken"),
         "SalesReportRow",
         many=True,
+        private=True,
         token_checked=True,
     ),
 )
