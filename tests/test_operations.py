@@ -54,7 +54,7 @@ def test_security_headers_on_every_answer(client: FlaskClient, path):
         ("addToWishList", True),
         ("getSalesReport", True),
         ("getSalesReport?callback=cb&apiToken=test-token-0123456789", True),
-        ("getOrders?callback=cb&apiToken=test-token-0123456789&customerEmail=jane.doe@example.com", True),
+        ("getOrders?callback=cb&apiToken=test-token-0123456789&customerEmail=a@b.example", True),
         ("productInfo", False),
         ("search", False),
     ],
