@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -43,6 +43,9 @@ MAX_DETAILS_BYTES = 8_000
 MAX_AMOUNT = Decimal("1e12")
 MAX_QUANTITY = 1_000_000
 _CURRENCY = re.compile(r"[A-Z]{3}")
+#: Event times outside these are mistakes, and near year 1 or 9999 date arithmetic overflows.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class EventFormatError(Oct8neError, ValueError):
@@ -245,7 +248,15 @@ class _Fields:
             ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+            moment = EARLIEST - timedelta(days=1)
+        if not EARLIEST <= moment <= LATEST:
+            raise EventFormatError(
+                f"{self.name(key)} must be between {EARLIEST.year} and {LATEST.year - 1}"
+            )
+        return moment
 
     def items(self, key: str, maximum: int, *, required: bool = True) -> list[Any]:
         value = self.data.get(key)

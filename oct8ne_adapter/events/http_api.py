@@ -72,7 +72,8 @@ def record_event(kind: str) -> Response:
         raise UnsupportedMediaType("send the event as application/json")
     if (request.content_length or 0) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"an event is at most {MAX_BODY_BYTES // 1024} KB")
-    body = request.get_data(cache=False)
+    # Read one byte past the limit and no more: a chunked body has no Content-Length to check.
+    body = request.stream.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"an event is at most {MAX_BODY_BYTES // 1024} KB")
     try:
