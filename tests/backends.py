@@ -17,7 +17,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.models import Cart, CartLine
+from oct8ne_adapter.sql.models import (
+    Cart,
+    CartLine,
+    EventDelivery,
+    OutboxEvent,
+    RecordedCart,
+    RecordedOrder,
+)
 from oct8ne_adapter.sql.schema import create_schema
 from oct8ne_adapter_demo.loader import load_demo
 
@@ -132,8 +139,9 @@ def restore_demo(url: str) -> None:
     """Put a seeded database back as seed_demo left it, after a test that wrote to it.
 
     load_demo rewrites the catalog and the demo customers' carts, wishlists and orders; carts
-    that belong to no customer (a guest's) are not the demo's, so they are deleted here.
-    Shop sessions are left alone: each sign-in makes a new, unguessable one.
+    that belong to no customer (a guest's) are not the demo's, so they are deleted here, and so
+    are recorded commerce events (a recorded cart wins over the demo's in getCart). Shop
+    sessions are left alone: each sign-in makes a new, unguessable one.
     """
     engine = create_database_engine(url)
     try:
@@ -142,6 +150,8 @@ def restore_demo(url: str) -> None:
             guest_carts = select(Cart.pk).where(Cart.customer_pk.is_(None))
             session.execute(delete(CartLine).where(CartLine.cart_pk.in_(guest_carts)))
             session.execute(delete(Cart).where(Cart.customer_pk.is_(None)))
+            for recorded in (EventDelivery, OutboxEvent, RecordedCart, RecordedOrder):
+                session.execute(delete(recorded))
         load_demo(database)
     finally:
         engine.dispose()

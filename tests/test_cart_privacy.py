@@ -92,6 +92,7 @@ def post(port: int, path: str, body: dict[str, Any]) -> int:
         connection.close()
 
 
+@pytest.mark.writes_database
 def test_oct8ne_cookies_never_give_a_recorded_cart_end_to_end(shop: Flask):
     jane_token = adapter_state(shop).repository.create_session("1")  # type: ignore[attr-defined]
     guest_token, guest_key = guest_session(shop)
@@ -122,6 +123,7 @@ def test_oct8ne_cookies_never_give_a_recorded_cart_end_to_end(shop: Flask):
         thread.join()
 
 
+@pytest.mark.writes_database
 def test_the_shop_session_is_stored_hashed_and_never_relayed(shop: Flask):
     _, guest_key = guest_session(shop)
     client = shop.test_client()
@@ -132,8 +134,12 @@ def test_the_shop_session_is_stored_hashed_and_never_relayed(shop: Flask):
     database = adapter_state(shop).database
     assert database is not None
     with database.session() as session:
-        (payload,) = session.scalars(select(OutboxEvent.payload)).all()
-        stored = session.scalars(select(RecordedCart.shop_session_hash)).one()
+        (payload,) = session.scalars(
+            select(OutboxEvent.payload).where(OutboxEvent.subject == "C-H")
+        ).all()
+        stored = session.scalars(
+            select(RecordedCart.shop_session_hash).where(RecordedCart.cart_id == "C-H")
+        ).one()
     assert guest_key not in payload and "shop_session" not in payload
     assert stored == hashlib.sha256(guest_key.encode()).hexdigest()
 

@@ -55,6 +55,7 @@ def test_the_guarded_methods_are_exactly_those_answering_from_the_shop_cookie():
     assert guarded == {"customerData", "addToWishList", "getCart"}
 
 
+@pytest.mark.writes_database
 def test_a_cross_site_call_gets_the_anonymous_answer(jane: FlaskClient):
     data = jsonp(jane, "customerData", CROSS_SITE)
     assert (data["id"], data["email"], data["wishlist"], data["cart"]) == (None, None, [], [])
@@ -66,6 +67,7 @@ def test_a_cross_site_call_gets_the_anonymous_answer(jane: FlaskClient):
     assert not {"1010", "1011"} & {item["internalId"] for item in wishlist}
 
 
+@pytest.mark.writes_database
 @pytest.mark.parametrize(
     "headers",
     [
