@@ -65,9 +65,10 @@ EVERY_METHOD = [
 any_repository = pytest.mark.parametrize("backend", [*BACKENDS, "memory"], indirect=True)
 
 
-def memory_app_config() -> dict[str, Any]:
-    """The tests' configuration without a database: the repository is the app's only data."""
-    config = adapter_config("sqlite://")
+def memory_app_config(adapter_tables_url: str) -> dict[str, Any]:
+    """The tests' configuration over a shop's own repository: the database holds only the
+    adapter's own tables."""
+    config = adapter_config(adapter_tables_url)
     config.pop("OCT8NE_DEMO", None)
     return config
 
@@ -76,7 +77,8 @@ def memory_app_config() -> dict[str, Any]:
 def frame_client(backend: str, request: pytest.FixtureRequest) -> FlaskClient:
     """A client of the adapter over the demo database of the backend, or over a FakeRepository."""
     if backend == "memory":
-        return create_app(memory_app_config(), repository=FakeRepository()).test_client()
+        config = memory_app_config(request.getfixturevalue("adapter_tables_url"))
+        return create_app(config, repository=FakeRepository()).test_client()
     client: FlaskClient = request.getfixturevalue("client")
     return client
 
