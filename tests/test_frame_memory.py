@@ -1,4 +1,4 @@
-"""Every frame method over the in-memory FakeRepository and its own catalog (tests/fakes/).
+"""Every frame method over the in-memory InMemoryRepository and its own catalog (tests/fakes/).
 
 The demo-specific tests of `test_frame.py` have their equivalents here, over the fake's data;
 the ones that hold for any repository run there on `[memory]` too. Nothing here needs SQL.
@@ -11,7 +11,6 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import API_TOKEN, adapter_config, frame
-from fakes.memory_repository import ADA, ADA_SESSION, GUEST_SESSION, FakeRepository
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -21,6 +20,7 @@ from oct8ne_adapter.repository import (
     ReportRepository,
     SessionRepository,
 )
+from oct8ne_adapter.testing import ADA, ADA_SESSION, GUEST_SESSION, InMemoryRepository
 from oct8ne_adapter.web.methods import FRAME_METHODS
 from oct8ne_adapter.web.openapi import METHODS, SCHEMAS
 
@@ -36,12 +36,12 @@ def memory_config(adapter_tables_url: str, **overrides: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def fake() -> FakeRepository:
-    return FakeRepository()
+def fake() -> InMemoryRepository:
+    return InMemoryRepository()
 
 
 @pytest.fixture
-def memory_app(fake: FakeRepository, adapter_tables_url: str) -> Flask:
+def memory_app(fake: InMemoryRepository, adapter_tables_url: str) -> Flask:
     return create_app(memory_config(adapter_tables_url), repository=fake)
 
 
@@ -57,7 +57,7 @@ def ada(client: FlaskClient) -> FlaskClient:
     return client
 
 
-def test_the_fake_implements_every_repository_protocol(fake: FakeRepository):
+def test_the_fake_implements_every_repository_protocol(fake: InMemoryRepository):
     assert isinstance(fake, AdapterRepository)
     assert isinstance(fake, SessionRepository)
     assert isinstance(fake, ReportRepository)
@@ -185,7 +185,7 @@ def test_anonymous_guest_keeps_a_cart(client: FlaskClient):
     assert (cart["totalItems"], cart["finalPrice"]) == (3, "900.00")
 
 
-def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: FakeRepository):
+def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: InMemoryRepository):
     assert frame(ada, "addToWishList", productIds="1004,1002,1004,999999") == {"result": "true"}
     frame(ada, "addToWishList", productIds="1004")
     wishlist = frame(ada, "customerData")["wishlist"]
@@ -209,7 +209,7 @@ def test_get_cart_for_the_signed_in_customer(ada: FlaskClient):
 
 
 @pytest.fixture
-def reports_client(fake: FakeRepository, adapter_tables_url: str) -> FlaskClient:
+def reports_client(fake: InMemoryRepository, adapter_tables_url: str) -> FlaskClient:
     """A client of an app that reads recorded carts and reports from the fake, not from SQL."""
     app = create_app(memory_config(adapter_tables_url), repository=fake, reports=fake)
     return app.test_client()
@@ -292,7 +292,7 @@ def test_get_order_details(client: FlaskClient):
 
 def test_orders_are_closed_when_no_token_is_configured(adapter_tables_url: str):
     app = create_app(
-        memory_config(adapter_tables_url, OCT8NE_API_TOKEN=""), repository=FakeRepository()
+        memory_config(adapter_tables_url, OCT8NE_API_TOKEN=""), repository=InMemoryRepository()
     )
     client = app.test_client()
     for token in ("", API_TOKEN):

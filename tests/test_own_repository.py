@@ -13,8 +13,6 @@ from decimal import Decimal
 
 import pytest
 from conftest import API_TOKEN, adapter_config, frame
-from fakes.memory_repository import ADA, ADA_SESSION
-from fakes.memory_repository import FakeRepository as InMemoryRepository
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -24,6 +22,7 @@ from oct8ne_adapter.platform.credentials import PlatformCredentials
 from oct8ne_adapter.sql.models import OutboxEvent, RecordedOrder
 from oct8ne_adapter.sql.platform_link import save_link
 from oct8ne_adapter.sql.reports import SqlReports
+from oct8ne_adapter.testing import ADA, ADA_SESSION, InMemoryRepository
 from oct8ne_adapter.web.state import adapter_state
 
 SECRET = "own-repository-events-secret"
