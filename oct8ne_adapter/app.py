@@ -10,7 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from oct8ne_adapter.extension import Oct8neAdapter
-from oct8ne_adapter.repository import AdapterRepository
+from oct8ne_adapter.repository import AdapterRepository, ReportRepository
 from oct8ne_adapter.settings import layered_config
 from oct8ne_adapter.web.identity import CustomerResolver
 from oct8ne_adapter.web.state import adapter_state
@@ -21,11 +21,12 @@ def create_app(
     *,
     repository: AdapterRepository | None = None,
     customer_resolver: CustomerResolver | None = None,
+    reports: ReportRepository | None = None,
 ) -> Flask:
     """A standalone adapter app: TOML file (`OCT8NE_CONFIG`) < environment < `config` mapping."""
     app = Flask("oct8ne_adapter")
     app.config.update(layered_config(config))
-    Oct8neAdapter(app, repository=repository, customer_resolver=customer_resolver)
+    Oct8neAdapter(app, repository=repository, customer_resolver=customer_resolver, reports=reports)
     settings = adapter_state(app).settings
     if settings.proxy_fix_hops:
         # Behind nginx: trust X-Forwarded-For/-Proto from exactly this many proxies, so rate

@@ -18,7 +18,7 @@ from oct8ne_adapter.events.model import CartUpdated, CommerceEvent
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
 from oct8ne_adapter.platform.credentials import CredentialSource
-from oct8ne_adapter.repository import AdapterRepository, SessionRepository
+from oct8ne_adapter.repository import AdapterRepository, ReportRepository, SessionRepository
 from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog
 from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import Settings
@@ -60,9 +60,11 @@ class Oct8neAdapter:
         *,
         repository: AdapterRepository | None = None,
         customer_resolver: CustomerResolver | None = None,
+        reports: ReportRepository | None = None,
         url_prefix: str = "/oct8ne",
     ) -> None:
         self._repository = repository
+        self._reports = reports
         self._customer_resolver = customer_resolver
         self._url_prefix = url_prefix
         if app is not None:
@@ -73,7 +75,6 @@ class Oct8neAdapter:
         if has_state(app):
             raise RuntimeError("Oct8neAdapter is already registered on this app")
         settings = Settings.from_config(app.config)
-        database: Database | None = None
         repository = self._repository
         if repository is None:
             # This app's own cache: cached products are trusted this long between two reads of
@@ -81,6 +82,11 @@ class Oct8neAdapter:
             cache = ProductCache(follow_seconds=settings.search.index_poll_ms / 1000)
             database = Database(database_engine(settings.database), product_cache=cache)
             repository = SqlRepository(database, searcher=_searcher(settings, database))
+        else:
+            # A shop's own catalog still gets the adapter's own tables (outbox, recorded carts
+            # and orders, stored link-up) in the configured database: events, the relay,
+            # getCart and getSalesReport work the same over any repository.
+            database = Database(database_engine(settings.database))
         resolver = self._customer_resolver
         if resolver is None:
             resolver = (
@@ -88,9 +94,7 @@ class Oct8neAdapter:
                 if isinstance(repository, SessionRepository)
                 else anonymous_resolver
             )
-        credential_source = CredentialSource(
-            settings.link, partial(stored_credentials, database) if database else None
-        )
+        credential_source = CredentialSource(settings.link, partial(stored_credentials, database))
         state = AdapterState(
             settings=settings,
             repository=repository,
@@ -100,8 +104,7 @@ class Oct8neAdapter:
             credential_source=credential_source,
             platform=PlatformGateway(settings, credential_source),
             events=_event_recorder(settings, database, credential_source),
-            # What a shop's own repository does for these is a later issue's: none for now.
-            reports=SqlReports(database) if database is not None else None,
+            reports=self._reports if self._reports is not None else SqlReports(database),
         )
         install_state(app, state)
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)
@@ -150,14 +153,12 @@ def _searcher(settings: Settings, database: Database) -> Callable[[SearchQuery],
 
 
 def _event_recorder(
-    settings: Settings, database: Database | None, credentials: CredentialSource
-) -> EventRecorder | None:
+    settings: Settings, database: Database, credentials: CredentialSource
+) -> EventRecorder:
     """The recorder for the configured sinks, whose options are checked here, at start-up."""
     from oct8ne_adapter.events.sinks import build_sinks
 
     sinks = build_sinks(settings.events.sinks, oct8ne_server=lambda: credentials.current().server)
-    if database is None:
-        return None
     return EventRecorder(database, [sink.name for sink in sinks])
 
 
@@ -177,8 +178,8 @@ def record_event(
     state = adapter_state(app or current_app)
     if state.events is None:
         raise EventsUnavailable(
-            "commerce events are recorded in the adapter's SQL database, and this app uses "
-            "its own repository without one"
+            "commerce events are recorded in the adapter's SQL database, and this app's "
+            "adapter state was built without an event recorder"
         )
     if visitor_cookie:
         event = with_visitor_ids(event, parse_cookie(visitor_cookie))

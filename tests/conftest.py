@@ -224,6 +224,15 @@ def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
+def adapter_tables_url(migrated_sqlite_file: Path, tmp_path: Path) -> str:
+    """A new SQLite database at the newest schema: the adapter's own tables beside a shop's own
+    repository (outbox, recorded carts and orders, stored link-up)."""
+    path = tmp_path / "adapter-tables.db"
+    shutil.copyfile(migrated_sqlite_file, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
 def sqlite_database(migrated_sqlite_file: Path, tmp_path: Path) -> Iterator[Database]:
     """A new SQLite database at the newest schema (for what does not depend on the backend)."""
     path = tmp_path / "events.db"

@@ -42,6 +42,7 @@ LAYERS = {
     "": 8,
     "cli": 9,
     "checker": 9,
+    "testing": 9,
 }
 MAX_MODULE_LINES = 400
 

@@ -1,7 +1,7 @@
 """Every frame method over the demo shop, as JSON and JSONP, with hostile and malformed input.
 
 Tests marked `any_repository` (with `frame_client`) hold for any repository: they run over the
-demo database on each backend and over the in-memory FakeRepository (`[memory]`);
+demo database on each backend and over the in-memory InMemoryRepository (`[memory]`);
 `test_frame_memory.py` has the demo-specific ones' equivalents over the fake's own catalog.
 """
 
@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from backends import BACKENDS
 from conftest import API_TOKEN, adapter_config, frame
-from fakes.memory_repository import FakeRepository
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.sql.models import Cart, CartLine, Product, ProductTranslation
 from oct8ne_adapter.sql.sessions import create_session, hash_token
+from oct8ne_adapter.testing import InMemoryRepository
 
 PRODUCT_INFO_FIELDS = {
     "internalId",
@@ -65,18 +65,20 @@ EVERY_METHOD = [
 any_repository = pytest.mark.parametrize("backend", [*BACKENDS, "memory"], indirect=True)
 
 
-def memory_app_config() -> dict[str, Any]:
-    """The tests' configuration without a database: the repository is the app's only data."""
-    config = adapter_config("sqlite://")
+def memory_app_config(adapter_tables_url: str) -> dict[str, Any]:
+    """The tests' configuration over a shop's own repository: the database holds only the
+    adapter's own tables."""
+    config = adapter_config(adapter_tables_url)
     config.pop("OCT8NE_DEMO", None)
     return config
 
 
 @pytest.fixture
 def frame_client(backend: str, request: pytest.FixtureRequest) -> FlaskClient:
-    """A client of the adapter over the demo database of the backend, or over a FakeRepository."""
+    """A client of the adapter over the demo database of the backend, or in memory."""
     if backend == "memory":
-        return create_app(memory_app_config(), repository=FakeRepository()).test_client()
+        config = memory_app_config(request.getfixturevalue("adapter_tables_url"))
+        return create_app(config, repository=InMemoryRepository()).test_client()
     client: FlaskClient = request.getfixturevalue("client")
     return client
 

@@ -1,4 +1,4 @@
-"""Every frame method over the in-memory FakeRepository and its own catalog (tests/fakes/).
+"""Every frame method over the in-memory InMemoryRepository and its own catalog (tests/fakes/).
 
 The demo-specific tests of `test_frame.py` have their equivalents here, over the fake's data;
 the ones that hold for any repository run there on `[memory]` too. Nothing here needs SQL.
@@ -6,13 +6,11 @@ the ones that hold for any repository run there on `[memory]` too. Nothing here 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import jsonschema
 import pytest
 from conftest import API_TOKEN, adapter_config, frame
-from fakes.memory_repository import ADA, ADA_SESSION, GUEST_SESSION, FakeRepository
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,29 +20,29 @@ from oct8ne_adapter.repository import (
     ReportRepository,
     SessionRepository,
 )
-from oct8ne_adapter.web.frame import frame_blueprint
+from oct8ne_adapter.testing import ADA, ADA_SESSION, GUEST_SESSION, InMemoryRepository
 from oct8ne_adapter.web.methods import FRAME_METHODS
 from oct8ne_adapter.web.openapi import METHODS, SCHEMAS
-from oct8ne_adapter.web.state import adapter_state, install_state
 
 ADA_ORDERS = {"customerEmail": ADA.email, "apiToken": API_TOKEN}
 
 
-def memory_config(**overrides: Any) -> dict[str, Any]:
-    """The tests' configuration; no database: the fake is the app's only data."""
-    config = adapter_config("sqlite://", **overrides)
+def memory_config(adapter_tables_url: str, **overrides: Any) -> dict[str, Any]:
+    """The tests' configuration: the fake is the catalog, the database holds only the adapter's
+    own tables (recorded carts and orders, outbox, link-up)."""
+    config = adapter_config(adapter_tables_url, **overrides)
     config.pop("OCT8NE_DEMO", None)
     return config
 
 
 @pytest.fixture
-def fake() -> FakeRepository:
-    return FakeRepository()
+def fake() -> InMemoryRepository:
+    return InMemoryRepository()
 
 
 @pytest.fixture
-def memory_app(fake: FakeRepository) -> Flask:
-    return create_app(memory_config(), repository=fake)
+def memory_app(fake: InMemoryRepository, adapter_tables_url: str) -> Flask:
+    return create_app(memory_config(adapter_tables_url), repository=fake)
 
 
 @pytest.fixture
@@ -59,7 +57,7 @@ def ada(client: FlaskClient) -> FlaskClient:
     return client
 
 
-def test_the_fake_implements_every_repository_protocol(fake: FakeRepository):
+def test_the_fake_implements_every_repository_protocol(fake: InMemoryRepository):
     assert isinstance(fake, AdapterRepository)
     assert isinstance(fake, SessionRepository)
     assert isinstance(fake, ReportRepository)
@@ -187,7 +185,7 @@ def test_anonymous_guest_keeps_a_cart(client: FlaskClient):
     assert (cart["totalItems"], cart["finalPrice"]) == (3, "900.00")
 
 
-def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: FakeRepository):
+def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: InMemoryRepository):
     assert frame(ada, "addToWishList", productIds="1004,1002,1004,999999") == {"result": "true"}
     frame(ada, "addToWishList", productIds="1004")
     wishlist = frame(ada, "customerData")["wishlist"]
@@ -210,21 +208,10 @@ def test_get_cart_for_the_signed_in_customer(ada: FlaskClient):
     assert frame(ada, "getCart", currency="EUR")["finalPrice"] == "231.50"
 
 
-def test_a_shops_own_repository_has_no_recorded_carts_nor_sales_report(ada: FlaskClient):
-    """As before the seam: without the adapter's database, getSalesReport answers []."""
-    ada.set_cookie("oct8ne-session", "oct8ne-session-1")
-    assert frame(ada, "getCart")["finalPrice"] == "252.50"  # the repository's cart
-    period = {"from": "2026-05-01", "to": "2026-05-03", "apiToken": API_TOKEN}
-    assert frame(ada, "getSalesReport", **period) == []
-
-
 @pytest.fixture
-def reports_client(memory_app: Flask, fake: FakeRepository) -> FlaskClient:
-    """A client of an app whose state reads recorded carts and reports from the fake."""
-    app = Flask("reports")
-    state = replace(adapter_state(memory_app), reports=fake)
-    install_state(app, state)
-    app.register_blueprint(frame_blueprint(state.settings), url_prefix="/oct8ne")
+def reports_client(fake: InMemoryRepository, adapter_tables_url: str) -> FlaskClient:
+    """A client of an app that reads recorded carts and reports from the fake, not from SQL."""
+    app = create_app(memory_config(adapter_tables_url), repository=fake, reports=fake)
     return app.test_client()
 
 
@@ -306,8 +293,10 @@ def test_get_order_details(client: FlaskClient):
     assert details["comments"] == [{"message": "Ring twice, please.", "customer": True}]
 
 
-def test_orders_are_closed_when_no_token_is_configured():
-    app = create_app(memory_config(OCT8NE_API_TOKEN=""), repository=FakeRepository())
+def test_orders_are_closed_when_no_token_is_configured(adapter_tables_url: str):
+    app = create_app(
+        memory_config(adapter_tables_url, OCT8NE_API_TOKEN=""), repository=InMemoryRepository()
+    )
     client = app.test_client()
     for token in ("", API_TOKEN):
         assert frame(client, "getOrders", customerEmail=ADA.email, apiToken=token) == []

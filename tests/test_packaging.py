@@ -37,7 +37,7 @@ SDIST_FILES = (
     "deploy/nginx/oct8ne.conf",
     "tests/conftest.py",
     "tests/backends.py",
-    "tests/fakes/memory_repository.py",
+    "tests/fakes/vendor_server.py",
 )
 #: What a working tree holds that is no source: never copied into the tree the sdist is built from.
 LEFTOVERS = (
@@ -55,6 +55,7 @@ LEFTOVERS = (
 #: Package data the wheel must carry: without it the installed adapter cannot start.
 WHEEL_FILES = (
     "oct8ne_adapter/py.typed",
+    "oct8ne_adapter/testing/contract.py",
     "oct8ne_adapter/migrations/env.py",
     "oct8ne_adapter/web/templates/oct8ne/widget.html",
     "oct8ne_adapter_demo/data/catalog.jsonl",

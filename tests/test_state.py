@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from conftest import adapter_config, frame
-from fakes.memory_repository import FakeRepository
 from flask import Flask
 
 from oct8ne_adapter import Oct8neAdapter, create_app
@@ -15,6 +14,7 @@ from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.product_cache import ProductCache, product_cache
 from oct8ne_adapter.sql.repository import SqlRepository
+from oct8ne_adapter.testing import InMemoryRepository
 from oct8ne_adapter.web.state import adapter_state, current_state, install_state
 
 
@@ -74,19 +74,19 @@ def test_a_session_without_a_database_gets_a_cache_of_its_own(database_file: Pat
 
 
 def test_the_state_is_installed_once_and_read_through_the_accessors():
-    app = create_app(repository=FakeRepository())
+    app = create_app(repository=InMemoryRepository())
     state = adapter_state(app)
     with app.app_context():
         assert current_state() is state
     with pytest.raises(RuntimeError, match="already registered"):
         install_state(app, state)
     with pytest.raises(RuntimeError, match="already registered"):
-        Oct8neAdapter(app, repository=FakeRepository())
+        Oct8neAdapter(app, repository=InMemoryRepository())
 
 
 def test_each_app_gets_its_own_frame_blueprint_with_its_hooks_and_limits():
-    first = create_app({"OCT8NE_RATELIMIT_DEFAULT": "1/minute"}, repository=FakeRepository())
-    second = create_app(repository=FakeRepository())
+    first = create_app({"OCT8NE_RATELIMIT_DEFAULT": "1/minute"}, repository=InMemoryRepository())
+    second = create_app(repository=InMemoryRepository())
     assert first.blueprints["oct8ne"] is not second.blueprints["oct8ne"]
     limited, free = first.test_client(), second.test_client()
     for client in (limited, free):

@@ -1,9 +1,10 @@
-"""FakeRepository: every repository Protocol in memory, over a small catalog of the tests' own.
+"""InMemoryRepository: every repository Protocol in memory, the reference a shop's own is held to.
 
-The catalog is not the demo's: six products (translations in English and Spanish, prices in
+Its catalog is not the demo's: six products (translations in English and Spanish, prices in
 USD and EUR, categories, brands and a color attribute), one customer with a wishlist, a cart
-and three orders, a guest cart, shop sessions, and recorded carts for the reports. Tests that
-only exercise the handlers run over it: `create_app(repository=FakeRepository())`.
+and three orders, a guest cart, shop sessions, and recorded carts for the reports. It passes
+the contract kit (`RepositoryContract`, with `REFERENCE_DATA`), and tests that only exercise
+the handlers run over it: `create_app(repository=InMemoryRepository())`.
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ SALES = (
 
 
 @dataclass
-class FakeRepository:
+class InMemoryRepository:
     """Catalog, customers, orders, shop sessions and reports, in memory."""
 
     catalog: tuple[Item, ...] = CATALOG
