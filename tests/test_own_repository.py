@@ -25,7 +25,7 @@ from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.testing import ADA, ADA_SESSION, InMemoryRepository
 from oct8ne_adapter.web.state import adapter_state
 
-SECRET = "own-repository-events-secret"
+SECRET = "own-repository-events-secret-0123456789abcdef"
 NOW = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
 
 
@@ -153,11 +153,13 @@ def test_link_up_stored_in_the_adapters_tables_opens_the_token_methods(adapter_t
     database.engine.dispose()
 
 
-def test_without_the_adapters_tables_getcart_is_a_clear_503(tmp_path):
+def test_without_the_adapters_tables_the_sales_report_is_a_clear_503(tmp_path):
     """A shop that forgot `oct8ne-adapter init-db`: an honest outage, never a 500."""
     config = adapter_config(f"sqlite:///{tmp_path / 'never-migrated.db'}")
     client = create_app(config, repository=InMemoryRepository()).test_client()
-    client.set_cookie("oct8ne-session", "OS-1")
-    answer = client.get("/oct8ne/frame/getCart")
+    answer = client.get(
+        "/oct8ne/frame/getSalesReport",
+        query_string={"apiToken": API_TOKEN, "from": "2026-01-01", "to": "2026-12-31"},
+    )
     assert answer.status_code == 503
     assert "unavailable" in answer.get_json()["message"]
