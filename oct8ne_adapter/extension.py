@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import replace
 from functools import partial
@@ -11,7 +10,6 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask, current_app, has_request_context, request
 from flask_cors import CORS
 
-from oct8ne_adapter.domain import SearchQuery, SearchResult
 from oct8ne_adapter.errors import EventsUnavailable
 from oct8ne_adapter.events.http_api import events_blueprint
 from oct8ne_adapter.events.model import CartUpdated, CommerceEvent
@@ -29,6 +27,7 @@ from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.sql.repository import SqlRepository
 from oct8ne_adapter.web.frame import frame_blueprint
 from oct8ne_adapter.web.identity import CustomerResolver, SessionCookieResolver, anonymous_resolver
+from oct8ne_adapter.web.metrics import install_metrics
 from oct8ne_adapter.web.operations import operations_blueprint
 from oct8ne_adapter.web.snippets import register_template_helpers
 from oct8ne_adapter.web.state import AdapterState, adapter_state, has_state, install_state
@@ -75,13 +74,16 @@ class Oct8neAdapter:
         if has_state(app):
             raise RuntimeError("Oct8neAdapter is already registered on this app")
         settings = Settings.from_config(app.config)
+        index: IndexedSearchEngine | None = None
         repository = self._repository
         if repository is None:
             # This app's own cache: cached products are trusted this long between two reads of
             # the catalog change log, the interval at which the search index polls it too.
             cache = ProductCache(follow_seconds=settings.search.index_poll_ms / 1000)
             database = Database(database_engine(settings.database), product_cache=cache)
-            repository = SqlRepository(database, searcher=_searcher(settings, database))
+            index = _search_index(settings, database)
+            searcher = index.search if index is not None else SqlSearchEngine(database).search
+            repository = SqlRepository(database, searcher=searcher)
         else:
             # A shop's own catalog still gets the adapter's own tables (outbox, recorded carts
             # and orders, stored link-up) in the configured database: events, the relay,
@@ -110,6 +112,7 @@ class Oct8neAdapter:
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)
         app.register_blueprint(events_blueprint, url_prefix=self._url_prefix)
         app.register_blueprint(operations_blueprint(), url_prefix=self._url_prefix)
+        install_metrics(app, state, index, self._url_prefix)
         if settings.cors_origins:
             # JSON callers on these origins may read the answers (with the visitor's cookies).
             CORS(
@@ -139,17 +142,16 @@ def notify_update(what: str, visitor: str | None = None) -> Future[None] | None:
     return adapter_state(current_app).platform.notify_update(visitor, what)
 
 
-def _searcher(settings: Settings, database: Database) -> Callable[[SearchQuery], SearchResult]:
-    """The configured search engine's `search`: the SQL engine or the in-memory index."""
+def _search_index(settings: Settings, database: Database) -> IndexedSearchEngine | None:
+    """The in-memory index over the database, or None when `search_engine = "sql"`."""
     if settings.search.engine == "sql":
-        return SqlSearchEngine(database).search
-    engine = IndexedSearchEngine(
+        return None
+    return IndexedSearchEngine(
         SqlCatalog(database),
         SqlSearchEngine(database),
         poll_seconds=settings.search.index_poll_ms / 1000,
         background=settings.search.index_background,
     )
-    return engine.search
 
 
 def _event_recorder(

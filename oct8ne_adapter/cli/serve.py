@@ -6,7 +6,8 @@ import click
 
 from oct8ne_adapter.cli.context import config_of
 from oct8ne_adapter.cli.demo import configured_app
-from oct8ne_adapter.cli.servers import run_server, serve_options
+from oct8ne_adapter.cli.servers import metrics_directory, run_server, serve_options
+from oct8ne_adapter.settings import Settings
 
 
 @click.command()
@@ -14,4 +15,6 @@ from oct8ne_adapter.cli.servers import run_server, serve_options
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve the adapter (gunicorn when installed)."""
-    run_server(configured_app(config_of(ctx)), host, port, workers)
+    config = config_of(ctx)
+    with metrics_directory(Settings.from_config(config).metrics.enabled) as worker_exited:
+        run_server(configured_app(config), host, port, workers, worker_exited)

@@ -7,6 +7,12 @@ as method and path only, and the referrer (a page URL with its own query) is lef
 
 from __future__ import annotations
 
+import glob
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,6 +22,8 @@ from werkzeug.serving import WSGIRequestHandler
 #: gunicorn's default format with the path (`%(U)s`) where the request line (`%(r)s`) was, and
 #: without the referrer (`%(f)s`).
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(L)s'
+#: Where prometheus_client's multiprocess mode keeps every worker's figures.
+METRICS_DIRECTORY_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def without_query(target: object) -> object:
@@ -38,8 +46,52 @@ class PathOnlyRequestHandler(WSGIRequestHandler):
         self.log("error", format, *(without_query(arg) for arg in args))
 
 
-def run_server(app: Any, host: str, port: int, workers: int) -> None:
-    """Serve `app` with gunicorn when it is installed, else with the development server."""
+@contextmanager
+def metrics_directory(enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """With metrics on: PROMETHEUS_MULTIPROC_DIR for the workers, and what a worker's exit calls.
+
+    Entered before the app is built (prometheus_client picks its mode when first imported). A
+    directory the operator set is kept, emptied of the figures of an earlier run (as
+    prometheus_client asks); otherwise one is made here and removed when the server stops.
+    """
+    if not enabled:
+        yield None
+        return
+    given = os.environ.get(METRICS_DIRECTORY_VARIABLE)
+    if given:
+        for stale in glob.glob(os.path.join(given, "*.db")):
+            os.remove(stale)
+    directory = given or tempfile.mkdtemp(prefix="oct8ne-metrics-")
+    os.environ[METRICS_DIRECTORY_VARIABLE] = directory
+
+    def worker_exited(pid: int) -> None:
+        # A dead worker's live gauges (the search index's position) must stop counting.
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
+
+    owner = os.getpid()
+    try:
+        yield worker_exited
+    finally:
+        # gunicorn's workers are forks that leave through this block too (SystemExit): only
+        # the process that made the directory removes it, when the server stops.
+        if not given and os.getpid() == owner:
+            os.environ.pop(METRICS_DIRECTORY_VARIABLE, None)
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+def run_server(
+    app: Any,
+    host: str,
+    port: int,
+    workers: int,
+    worker_exited: Callable[[int], None] | None = None,
+) -> None:
+    """Serve `app` with gunicorn when it is installed, else with the development server.
+
+    `worker_exited(pid)` is called in gunicorn's master when a worker process has ended.
+    """
     try:
         from gunicorn.app.base import BaseApplication
         from gunicorn.glogging import Logger
@@ -71,6 +123,8 @@ def run_server(app: Any, host: str, port: int, workers: int) -> None:
             self.cfg.set("logger_class", PathOnlyLogger)
             # gunicorn's control socket lives in $HOME, shared by every server on the machine.
             self.cfg.set("control_socket_disable", True)
+            if worker_exited is not None:
+                self.cfg.set("child_exit", lambda _arbiter, worker: worker_exited(worker.pid))
 
         def load(self) -> Any:
             return app

@@ -34,6 +34,7 @@ from oct8ne_adapter.errors import (
 from oct8ne_adapter.events import codec
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
 from oct8ne_adapter.web.responses import render
+from oct8ne_adapter.web.signals import record_failed_authentication
 from oct8ne_adapter.web.state import current_state
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,10 @@ def _check_secret(expected: str) -> None:
         raise Forbidden("recording events over HTTP is off: set events_secret to switch it on")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given.strip():
+        record_failed_authentication("events_secret")
         raise Unauthorized("send the events secret as 'Authorization: Bearer <secret>'")
     if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
+        record_failed_authentication("events_secret")
         raise Unauthorized("the events secret is wrong")
 
 

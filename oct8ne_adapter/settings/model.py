@@ -43,6 +43,7 @@ class Settings:
     search: sections.SearchSettings = field(default_factory=sections.SearchSettings)
     events: sections.EventSettings = field(default_factory=sections.EventSettings)
     relay: sections.RelaySettings = field(default_factory=sections.RelaySettings)
+    metrics: sections.MetricsSettings = field(default_factory=sections.MetricsSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

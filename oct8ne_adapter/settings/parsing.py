@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -35,6 +36,8 @@ def parse_value(name: str, raw: object, default: object) -> Any:
         return parse_origins(key, raw)
     if name == "event_sinks":
         return parse_event_sinks(key, raw)
+    if name == "metrics_allow":
+        return parse_networks(key, raw)
     if isinstance(default, bool):
         return parse_bool(key, raw)
     if isinstance(default, float):
@@ -103,6 +106,19 @@ def parse_origins(key: str, raw: object) -> tuple[str, ...]:
         scheme, _, host = origin.partition("://")
         if scheme not in {"http", "https"} or not host or "/" in host or "*" in origin:
             raise ConfigError(f"{key}: {origin!r} is not an origin such as https://shop.example")
+    return tuple(raw)
+
+
+def parse_networks(key: str, raw: object) -> tuple[str, ...]:
+    """A list of IP addresses or networks such as 127.0.0.1 or 10.0.0.0/8."""
+    raw = _words(raw)
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, str) for item in raw):
+        raise ConfigError(f'{key} must be a list of addresses such as ["127.0.0.1", "10.0.0.0/8"]')
+    for item in raw:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"{key}: {item!r} is not an address or network (CIDR)") from None
     return tuple(raw)
 
 

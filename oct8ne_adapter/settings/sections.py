@@ -218,6 +218,18 @@ def check_bearer_secret(key: str, secret: str) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """`GET /oct8ne/metrics` (Prometheus): off unless enabled, and only for these addresses."""
+
+    enabled: bool = keyed("metrics_enabled", False)
+    #: Addresses or networks (CIDR) that may read the metrics; anyone else gets a 403.
+    allow: tuple[str, ...] = keyed("metrics_allow", ("127.0.0.1", "::1"))
+
+    def check(self) -> None:
+        """Nothing to check across fields: each address is checked when it is parsed."""
+
+
 #: Settings attribute -> section class, in the order of config.example.toml.
 SECTIONS: dict[str, type[Any]] = {
     "database": DatabaseSettings,
@@ -227,4 +239,5 @@ SECTIONS: dict[str, type[Any]] = {
     "search": SearchSettings,
     "events": EventSettings,
     "relay": RelaySettings,
+    "metrics": MetricsSettings,
 }

@@ -29,6 +29,7 @@ from oct8ne_adapter.web.serializers import (
     sales_report_row,
     search_result,
 )
+from oct8ne_adapter.web.signals import record_failed_authentication
 from oct8ne_adapter.web.state import AdapterState
 
 Payload = Any
@@ -143,9 +144,12 @@ def token_is_valid(state: AdapterState, request: Request) -> bool:
     """Constant-time check of `apiToken`; with no token configured nothing is ever valid."""
     expected = state.credentials().api_token
     given = request.args.get("apiToken", "")
-    if not expected or not given:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    valid = bool(expected and given) and hmac.compare_digest(
+        given.encode("utf-8"), expected.encode("utf-8")
+    )
+    if not valid:
+        record_failed_authentication("api_token")
+    return valid
 
 
 def get_orders(state: AdapterState, request: Request) -> Payload:

@@ -61,6 +61,8 @@ class IndexedSearchEngine:
         self._worker: threading.Thread | None = None
         self.builds = 0
         self.updates = 0
+        #: Called with the snapshot's version after each catch-up (the metrics follow it).
+        self.listeners: list[Callable[[Hashable], None]] = []
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Answer from the snapshot if it matches the catalog, else with the fallback."""
@@ -127,6 +129,9 @@ class IndexedSearchEngine:
             logger.exception("search index failed to catch up; searching in SQL meanwhile")
             return
         kept = self._snapshot
+        if kept is not None:
+            for listener in self.listeners:
+                listener(kept.version)
         logger.info(
             "search index %s: %d products in %.2f s",
             how,
