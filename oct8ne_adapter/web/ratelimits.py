@@ -19,7 +19,7 @@ from flask_limiter.util import get_remote_address
 from oct8ne_adapter.errors import InvalidCallback
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.web.methods import frame_method
-from oct8ne_adapter.web.responses import render, validate_callback
+from oct8ne_adapter.web.responses import render_error, validate_callback
 
 
 def _group() -> str:
@@ -30,8 +30,11 @@ def _group() -> str:
 
 
 def _breach_response(limit: RequestLimit) -> Response:
-    """429 as JSON, or JSONP when the request carried a valid callback, with Retry-After."""
-    retry_after = max(1, math.ceil(limit.reset_at - time.time()))
+    """429 with Retry-After as JSON; as JSONP, 200 with `retryAfter` inside the callback."""
+    # One number for the header, the body's `retryAfter` and its message.
+    # The storage rounds its reset time up to a whole second: never more than the window.
+    window = limit.limit.get_expiry()
+    retry_after = max(1, min(window, math.ceil(limit.reset_at - time.time())))
     try:
         callback = validate_callback(request.args.get("callback"))
     except InvalidCallback:
@@ -40,9 +43,7 @@ def _breach_response(limit: RequestLimit) -> Response:
         "error": "rate_limited",
         "message": f"too many requests: retry in {retry_after} s",
     }
-    response = render(payload, callback, 429)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    return render_error(payload, callback, 429, retry_after)
 
 
 class FrameLimits:
@@ -78,7 +79,9 @@ class FrameLimits:
             app=app,
             storage_uri=settings.ratelimits.storage,
             enabled=settings.ratelimits.enabled,
-            headers_enabled=True,
+            # Flask-Limiter's headers put Retry-After on every answer (and a second off ours
+            # on a 429): the 429 sets its own, and JSONP carries it in the body.
+            headers_enabled=False,
             key_prefix="oct8ne",
             swallow_errors=True,
         )
