@@ -346,3 +346,39 @@ def test_facets_follow_the_locale(client: FlaskClient):
     labels = {facet["param"]: facet["paramLabel"] for facet in spanish}
     assert labels["category"] == "Categoría" and labels["brand"] == "Marca"
     assert labels["price"] == "Precio" and labels["size"] == "Talla"
+
+
+# Issue 17, spec (search): "The collection of available filters must include neither the active
+# filter nor those for which no products exist."
+def _available(result: dict) -> dict[str, dict[str, int]]:
+    return {
+        facet["param"]: {option["value"]: option["count"] for option in facet["options"]}
+        for facet in result["filters"]["available"]
+    }
+
+
+@pytest.mark.parametrize("group", ["color", "brand"])
+def test_the_active_filters_group_is_not_offered(client: FlaskClient, group: str) -> None:
+    first = _available(search(client))[group]
+    value = max(first, key=lambda option: first[option])
+    narrowed = search(client, **{group: value})
+    assert narrowed["total"] == first[value]
+    assert group not in _available(narrowed)
+    # The other groups' counts hold with the filter applied: choosing one gives that many.
+    for param, options in _available(narrowed).items():
+        if param in ("category", "price"):
+            continue
+        option, count = next(iter(options.items()))
+        assert search(client, **{group: value, param: option})["total"] == count
+
+
+def test_the_category_drill_down_stays_and_its_counts_hold_when_replaced(
+    client: FlaskClient,
+) -> None:
+    roots = _available(search(client))["category"]
+    parent = max(roots, key=lambda option: roots[option])
+    children = _available(search(client, category=parent))["category"]
+    assert children and parent not in children
+    for child, count in children.items():
+        # The widget replaces the value: category=<child> alone gives exactly that count.
+        assert search(client, category=child)["total"] == count
