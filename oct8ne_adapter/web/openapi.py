@@ -203,8 +203,9 @@ TOKEN = _parameter("apiToken", "The security token; a wrong one answers [].")
 
 #: A keyword: an unknown one (or none) is the default, as the official PHP adapters answer.
 KEYWORD: Schema = {"type": "string"}
-#: A whole number; out of range it falls back (see each parameter), never refused.
-WHOLE_NUMBER: Schema = {"anyOf": [{"type": "integer"}, {"type": "string", "maxLength": 0}]}
+#: A whole number in ASCII digits (or empty: the default); out of range it falls back (see each
+#: parameter), never refused. A pattern, not `integer`: JSON Schema counts 2.0 as an integer.
+WHOLE_NUMBER: Schema = {"type": "string", "pattern": "^([+-]?[0-9]+)?$"}
 
 PAGE = _parameter(
     "page",
