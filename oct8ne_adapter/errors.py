@@ -16,6 +16,7 @@ Oct8neError
 │   ├── UnknownEventKind           404: /oct8ne/events/<kind> names no event kind
 │   ├── PayloadTooLarge            413: a posted event is larger than any event may be
 │   ├── UnsupportedMediaType       415: a posted event is not declared as JSON
+│   ├── TooManyFailures            429: this address failed too many token or secret checks
 │   └── DataSourceUnavailable      503: the catalog database cannot be reached
 ├── ConfigError                    bad configuration; raised at start-up, never per request
 │   └── EventSinkConfigError       a vendor sink's options (OCT8NE_EVENT_SINKS) are wrong
@@ -125,6 +126,17 @@ class UnsupportedMediaType(AdapterError):
     code = "unsupported_media_type"
 
 
+class TooManyFailures(AdapterError):
+    """Too many failed token or secret checks from one address; `retry_after` seconds to wait."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed authentications: retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class DataSourceUnavailable(AdapterError):
     """The repository's backing store cannot be reached right now."""
 
@@ -183,3 +195,8 @@ class EventsUnavailable(Oct8neError, RuntimeError):
 def error_payload(error: AdapterError) -> tuple[dict[str, str], int]:
     """The JSON body and HTTP status for an adapter error: `{"error": code, "message": ...}`."""
     return {"error": error.code, "message": error.message}, error.status
+
+
+def error_retry_after(error: AdapterError) -> int | None:
+    """Seconds the caller should wait before trying again, for the errors that say so."""
+    return error.retry_after if isinstance(error, TooManyFailures) else None

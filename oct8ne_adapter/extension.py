@@ -25,6 +25,7 @@ from oct8ne_adapter.sql.platform_link import stored_credentials
 from oct8ne_adapter.sql.product_cache import ProductCache
 from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.sql.repository import SqlRepository
+from oct8ne_adapter.web.auth_limiter import auth_limiter
 from oct8ne_adapter.web.frame import frame_blueprint
 from oct8ne_adapter.web.identity import CustomerResolver, SessionCookieResolver, anonymous_resolver
 from oct8ne_adapter.web.metrics import install_metrics
@@ -107,6 +108,7 @@ class Oct8neAdapter:
             platform=PlatformGateway(settings, credential_source),
             events=_event_recorder(settings, database, credential_source),
             reports=self._reports if self._reports is not None else SqlReports(database),
+            auth=auth_limiter(settings, database),
         )
         install_state(app, state)
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)

@@ -90,6 +90,9 @@ def adapter_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # so each test sees its own writes at once (production polls, and builds in the back).
         "OCT8NE_SEARCH_INDEX_BACKGROUND": False,
         "OCT8NE_SEARCH_INDEX_POLL_MS": 0,
+        # The seeded PostgreSQL/MariaDB databases serve a whole session, so the failed-token
+        # counters (in the database) would add up across tests; the limiter's tests set theirs.
+        "OCT8NE_AUTH_FAILURE_LIMIT": "10000/minute",
     }
     config.update(overrides)
     return config

@@ -61,7 +61,7 @@ def test_every_check_passes_against_the_demo(demo_url: str) -> None:
     assert set(by_status(report, Status.WARN)) <= PENDING_ISSUE_17
     assert {finding.level for finding in report.findings} <= {Level.COMPATIBILITY}
     assert not report.failed
-    # Well inside the demo's rate limits (300/minute, getOrders 10/minute).
+    # Well inside the demo's rate limits (300/minute, 10 failed token checks a minute).
     assert report.requests < 150
     reasons = by_status(report, Status.PASS)
     assert "total 276" in reasons["search.json"]

@@ -95,7 +95,7 @@ def test_descriptions_come_from_the_comment_above_a_key_or_its_group() -> None:
     descriptions = key_descriptions(EXAMPLE)
     assert descriptions["related_limit"] == "How many products productRelated returns."
     assert descriptions["max_page_size"] == descriptions["default_page_size"]
-    assert descriptions["ratelimits"].startswith("Limits of single methods")
+    assert descriptions["ratelimits"].startswith("Limits of single public methods")
     assert descriptions["event_sinks"].startswith("Vendors that recorded commerce events")
 
 

@@ -162,6 +162,15 @@ def test_malformed_requests_get_a_clear_4xx(events_app, path, data, content_type
     assert response.get_json()["message"]
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_other_methods_than_post_get_a_json_405(events_app, method):
+    """Issue 16 item 10: a GET answered the app's HTML 405 page."""
+    response = events_app.test_client().open("/oct8ne/events/cart-updated", method=method)
+    assert response.status_code == 405
+    assert response.get_json() == {"error": "http_error", "message": "Method Not Allowed"}
+    assert response.headers["Allow"] == "POST"
+
+
 def test_the_python_api_reads_the_visitor_cookies_of_the_request(events_app: Flask):
     event = CartUpdated(
         cart_id="C-7",

@@ -89,7 +89,7 @@ def test_proxy_fix_trusts_the_configured_hops(database_file, hops, expected):
         adapter_config(
             f"sqlite:///{database_file}",
             OCT8NE_PROXY_FIX_HOPS=hops,
-            OCT8NE_RATELIMITS={"getorders": "1/minute"},
+            OCT8NE_RATELIMITS={"search": "1/minute"},
         )
     )
     seen: list[str] = []

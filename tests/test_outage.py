@@ -149,8 +149,10 @@ def test_outage_is_a_quick_503_and_recovers_without_restart(proxied, path):
     proxy.cut()
     for _ in range(3):
         status, body, elapsed = timed_get(client, path)
-        assert status == 503
-        assert elapsed < OUTAGE_DEADLINE, f"503 took {elapsed:.2f}s"
+        # Issue 17: with a callback the 503's error is inside it with 200 (a browser runs no
+        # script served with a 503); the plain JSON call keeps its 503 (the test below).
+        assert status == 200
+        assert elapsed < OUTAGE_DEADLINE, f"the answer took {elapsed:.2f}s"
         assert body.startswith("/**/cb(") and body.endswith(");")
         payload = json.loads(body[len("/**/cb(") : -2])
         assert payload["error"] == "unavailable"

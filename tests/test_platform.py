@@ -417,6 +417,27 @@ def test_linkup_then_orders_and_widget_use_the_stored_values(
     assert "not linked" in status.output
 
 
+@pytest.mark.parametrize(
+    ("setting", "extra", "sent"),
+    [
+        ("", (), "Custom"),
+        ('platform = "Shopware 6"\n', (), "Shopware 6"),
+        ('platform = "Shopware 6"\n', ("--platform", "Magento"), "Magento"),
+    ],
+)
+def test_linkup_sends_the_configured_platform_name(
+    backoffice, ca_bundle, database_file, tmp_path, setting, extra, sent
+):
+    """Issue 17: the name link-up sends is the one the widget snippet sets (`platform`)."""
+    backoffice.answer("/platformConnection/linkup", 200, LINKUP_SUCCESS)
+    config = write_config(tmp_path, database_file, backoffice, ca_bundle)
+    config.write_text(config.read_text(encoding="utf-8") + setting, encoding="utf-8")
+    result = run_linkup(config, *extra)
+    assert result.exit_code == 0, result.output
+    (received,) = backoffice.requests_to("/platformConnection/linkup")
+    assert received["form"]["platform"] == [sent]
+
+
 def test_the_password_is_never_logged_stored_or_an_argument(
     backoffice, ca_bundle, database_file, tmp_path, caplog
 ):

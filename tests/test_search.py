@@ -127,26 +127,45 @@ def test_page_beyond_the_end_is_empty_not_an_error(client: FlaskClient):
 @pytest.mark.parametrize(
     "params",
     [
-        {"page": "-1"},
-        {"page": "0"},
         {"page": "x"},
-        {"pageSize": "0"},
-        {"pageSize": "-5"},
         {"pageSize": "ten"},
-        {"start": "-1"},
-        {"count": "0", "start": "0"},
+        {"count": "zero", "start": "0"},
         {"page": "1.5"},
-        {"page": "9" * 30},
-        {"orderby": "random"},
-        {"dir": "up"},
-        {"page": "1000000", "pageSize": "100"},
     ],
 )
-def test_bad_paging_and_sorting_is_a_400_with_reason(client: FlaskClient, params):
+def test_paging_that_is_not_a_number_is_a_400_with_reason(client: FlaskClient, params):
     response = client.get("/oct8ne/frame/search", query_string={"search": "jacket", **params})
     assert response.status_code == 400
     body = response.get_json()
     assert body["error"] == "invalid_parameter" and body["message"]
+
+
+@pytest.mark.parametrize(
+    ("params", "same_as"),
+    [
+        ({"page": "-1"}, {}),
+        ({"page": "0"}, {}),
+        ({"pageSize": "0"}, {}),
+        ({"pageSize": "-5"}, {}),
+        ({"start": "-1"}, {"start": "0"}),
+        ({"count": "0", "start": "0"}, {"start": "0"}),
+        ({"orderby": "random"}, {}),
+        ({"dir": "up"}, {}),
+    ],
+)
+def test_out_of_range_paging_and_sorting_fall_back(client: FlaskClient, params, same_as):
+    """Issue 17: as the PHP adapters, defaults instead of errors (the widget calls by JSONP)."""
+    assert search(client, search="jacket", **params) == search(client, search="jacket", **same_as)
+
+
+@pytest.mark.parametrize("params", [{"page": "9" * 30}, {"page": "1000000", "pageSize": "100"}])
+def test_pages_past_the_window_are_empty_with_the_true_total(client: FlaskClient, params):
+    total = search(client, search="jacket")["total"]
+    assert search(client, search="jacket", **params) == {
+        **search(client, search="jacket"),
+        "results": [],
+        "total": total,
+    }
 
 
 def _prices(results: list[dict]) -> list[Decimal]:
@@ -327,3 +346,39 @@ def test_facets_follow_the_locale(client: FlaskClient):
     labels = {facet["param"]: facet["paramLabel"] for facet in spanish}
     assert labels["category"] == "Categoría" and labels["brand"] == "Marca"
     assert labels["price"] == "Precio" and labels["size"] == "Talla"
+
+
+# Issue 17, spec (search): "The collection of available filters must include neither the active
+# filter nor those for which no products exist."
+def _available(result: dict) -> dict[str, dict[str, int]]:
+    return {
+        facet["param"]: {option["value"]: option["count"] for option in facet["options"]}
+        for facet in result["filters"]["available"]
+    }
+
+
+@pytest.mark.parametrize("group", ["color", "brand"])
+def test_the_active_filters_group_is_not_offered(client: FlaskClient, group: str) -> None:
+    first = _available(search(client))[group]
+    value = max(first, key=lambda option: first[option])
+    narrowed = search(client, **{group: value})
+    assert narrowed["total"] == first[value]
+    assert group not in _available(narrowed)
+    # The other groups' counts hold with the filter applied: choosing one gives that many.
+    for param, options in _available(narrowed).items():
+        if param in ("category", "price"):
+            continue
+        option, count = next(iter(options.items()))
+        assert search(client, **{group: value, param: option})["total"] == count
+
+
+def test_the_category_drill_down_stays_and_its_counts_hold_when_replaced(
+    client: FlaskClient,
+) -> None:
+    roots = _available(search(client))["category"]
+    parent = max(roots, key=lambda option: roots[option])
+    children = _available(search(client, category=parent))["category"]
+    assert children and parent not in children
+    for child, count in children.items():
+        # The widget replaces the value: category=<child> alone gives exactly that count.
+        assert search(client, category=child)["total"] == count

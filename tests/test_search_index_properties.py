@@ -283,7 +283,8 @@ def reference(products: list[ShopProduct], query: SearchQuery) -> dict[str, obje
     categories = {c[0]: index + 1 for index, c in enumerate(CATEGORIES)}
     brands = {b[0]: index + 1 for index, b in enumerate(BRANDS)}
     matched = [p for p in products if p.active and all(word_weight(p, w) for w in search_words)]
-    applied_values: set[tuple[str, str]] = set()
+    # Issue 17: an applied attribute's whole group is left out, not only the applied value.
+    applied_attributes: set[str] = set()
     deepest: int | None = None
     depth = -1
     any_category = False
@@ -308,8 +309,7 @@ def reference(products: list[ShopProduct], query: SearchQuery) -> dict[str, obje
             matched = [p for p in matched if within(p, price_range, query.price_basis)]
         elif item.param in ATTRIBUTES:
             pair = (item.param, item.value)
-            if item.value in ATTRIBUTES[item.param]:
-                applied_values.add(pair)
+            applied_attributes.add(item.param)
             matched = [p for p in matched if pair in p.values]
 
     def key(p: ShopProduct) -> tuple:
@@ -356,11 +356,9 @@ def reference(products: list[ShopProduct], query: SearchQuery) -> dict[str, obje
                         f"{step * b}-{step * (b + 1)}": n for b, n in sorted(buckets.items())
                     }
         for code, values in ATTRIBUTES.items():
-            counts = {
-                v: sum((code, v) in p.values for p in matched)
-                for v in values
-                if (code, v) not in applied_values
-            }
+            if code in applied_attributes:
+                continue
+            counts = {v: sum((code, v) in p.values for p in matched) for v in values}
             facets[code] = {k: v for k, v in counts.items() if v}
     return {
         "total": len(matched),

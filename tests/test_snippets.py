@@ -165,6 +165,8 @@ def test_the_widget_script_sets_every_property_of_the_document() -> None:
         "locale": "es-ES",
         "currencyCode": "EUR",
         "apiVersion": "2.4",
+        # Issue 17: as LogiCommerce's and WooCommerce's snippets, the platform name.
+        "platform": "Custom",
         "addToCartHttpVerb": "POST",
     }
     script = script_text(markup)
@@ -172,6 +174,13 @@ def test_the_widget_script_sets_every_property_of_the_document() -> None:
     assert 'var oct8ne = document.createElement("script");' in script
     assert "window.oct8ne = oct8ne;" in script
     assert current_product(markup) is None
+
+
+def test_the_widget_names_the_configured_platform() -> None:
+    settings = Settings.from_config(
+        {"OCT8NE_SHOP_URL": "https://shop.example", "OCT8NE_PLATFORM": "Shopware 6"}
+    )
+    assert properties(render(settings))["platform"] == "Shopware 6"
 
 
 @pytest.mark.parametrize(

@@ -23,13 +23,18 @@ def _masked(secret: str) -> str:
 @click.option(
     "--url", "shop_url", required=True, help="The shop's base URL, e.g. https://shop.example."
 )
-@click.option("--platform", "platform_name", default="Custom", show_default=True)
+@click.option(
+    "--platform",
+    "platform_name",
+    default=None,
+    help="The shop platform's name [default: the `platform` setting, which the widget sends]",
+)
 @click.option(
     "--region", type=click.Choice(sorted(REGION_HOSTS)), help="Default: the configured region."
 )
 @click.pass_context
 def linkup(
-    ctx: click.Context, email: str, shop_url: str, platform_name: str, region: str | None
+    ctx: click.Context, email: str, shop_url: str, platform_name: str | None, region: str | None
 ) -> None:
     """Link the shop to your oct8ne account and store the token, license and hosts it returns.
 
@@ -42,6 +47,7 @@ def linkup(
     if not shop_url.startswith(("http://", "https://")) or not shop_url.isprintable():
         raise click.BadParameter("must start with http:// or https://", param_hint="--url")
     region = region or settings.link.region
+    platform_name = platform_name or settings.platform
     password = click.prompt("oct8ne password", hide_input=True, err=True)
     request = LinkupRequest(
         email=email,

@@ -18,7 +18,7 @@ import json
 import logging
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from oct8ne_adapter.errors import (
     AdapterError,
@@ -30,10 +30,12 @@ from oct8ne_adapter.errors import (
     UnknownEventKind,
     UnsupportedMediaType,
     error_payload,
+    error_retry_after,
 )
 from oct8ne_adapter.events import codec
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
-from oct8ne_adapter.web.responses import render
+from oct8ne_adapter.web.auth_limiter import AuthGuard
+from oct8ne_adapter.web.responses import render, render_error
 from oct8ne_adapter.web.signals import record_failed_authentication
 from oct8ne_adapter.web.state import current_state
 
@@ -49,15 +51,19 @@ URL_KINDS = {
 MAX_BODY_BYTES = 256 * 1024
 
 
-def _check_secret(expected: str) -> None:
+def _check_secret(expected: str, auth: AuthGuard) -> None:
     if not expected:
         raise Forbidden("recording events over HTTP is off: set events_secret to switch it on")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
+    sent = scheme.lower() == "bearer" and bool(given.strip())
+    valid = sent and hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8"))
+    if not valid:
         record_failed_authentication("events_secret")
+    # Missing and wrong secrets both count: over the limit, a 429 instead of the 401.
+    auth.verdict(request.remote_addr or "", valid)
+    if not sent:
         raise Unauthorized("send the events secret as 'Authorization: Bearer <secret>'")
-    if not hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8")):
-        record_failed_authentication("events_secret")
+    if not valid:
         raise Unauthorized("the events secret is wrong")
 
 
@@ -65,7 +71,7 @@ def _check_secret(expected: str) -> None:
 def record_event(kind: str) -> Response:
     """Record one event for every configured sink."""
     state = current_state()
-    _check_secret(state.settings.events.secret)
+    _check_secret(state.settings.events.secret, state.auth)
     event_kind = URL_KINDS.get(kind)
     if event_kind is None:
         raise UnknownEventKind(
@@ -101,13 +107,19 @@ def record_event(kind: str) -> Response:
     return render({"recorded": False, "duplicate": True, "kind": event_kind}, None, 200)
 
 
+@events_blueprint.route("/events/<kind>", methods=["GET", "PUT", "PATCH", "DELETE"])
+def wrong_method(kind: str) -> Response:
+    """Events are POSTed: any other method is a JSON 405 (the app's own would be HTML)."""
+    raise MethodNotAllowed(valid_methods=["POST"])
+
+
 @events_blueprint.errorhandler(AdapterError)
 def adapter_error(error: AdapterError) -> Response:
     """Adapter errors as JSON; a 401 says which scheme to use."""
     payload, status = error_payload(error)
     if status >= 500:
         log.warning("oct8ne %s: %s", request.path, error.message, exc_info=error.__cause__)
-    response = render(payload, None, status)
+    response = render_error(payload, None, status, error_retry_after(error))
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="oct8ne-events"'
     return response
@@ -116,4 +128,7 @@ def adapter_error(error: AdapterError) -> Response:
 @events_blueprint.errorhandler(HTTPException)
 def http_error(error: HTTPException) -> Response:
     """Werkzeug's HTTP errors (405, 413 ...) as JSON too."""
-    return render({"error": "http_error", "message": error.name}, None, error.code or 500)
+    response = render({"error": "http_error", "message": error.name}, None, error.code or 500)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    return response

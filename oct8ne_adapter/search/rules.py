@@ -9,8 +9,11 @@
   half away from zero, else none; a range compares it with float bounds in minor units.
 - Facets: each offered option's count is the number of products the current text and filters plus
   that option return. The category facet offers the children of the deepest applied category (the
-  roots without one); the brand and price facets are left out once one of their values is applied,
-  an applied attribute value is not offered again, and options without products never are.
+  roots without one: its options are subcategories of the applied one, so their counts hold when
+  the widget replaces the value); every other facet (brand, price, an attribute) is left out once
+  one of its values is applied, since the 2.4 document says "The collection of available filters
+  must include neither the active filter nor those for which no products exist", and options
+  without products never are.
 
 Each engine matches and counts its own way (SQL, bitmaps) and hands the counts to
 `offered_facets`, so both present the same answer.
@@ -163,7 +166,8 @@ class ResolvedFilters:
     offers_categories: bool = True
     brand_applied: bool = False
     price_applied: bool = False
-    applied_values: frozenset[int] = frozenset()
+    #: Attributes with an applied value: their whole facet is left out.
+    applied_attributes: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -177,6 +181,7 @@ class _Resolution:
     brand_pks: list[int | None] = field(default_factory=list)
     price_bounds: list[PriceBounds | None] = field(default_factory=list)
     value_pks: list[int | None] = field(default_factory=list)
+    attribute_pks: list[int] = field(default_factory=list)
     category_parent: int | None = None
     category_depth: int = -1
 
@@ -219,6 +224,7 @@ class _Resolution:
             return
         attribute_labels = self.lookup.attribute_labels(list(attributes.values()))
         for code, attribute_pk in attributes.items():
+            self.attribute_pks.append(attribute_pk)
             values = by_param[code]
             known = self.lookup.values(attribute_pk, values)
             value_labels = self.lookup.value_labels(list(known.values()))
@@ -263,7 +269,7 @@ def resolve_filters(
         offers_categories=categories is None or resolution.category_parent is not None,
         brand_applied=brands is not None,
         price_applied=prices is not None,
-        applied_values=frozenset(pk for pk in resolution.value_pks if pk is not None),
+        applied_attributes=frozenset(resolution.attribute_pks),
     )
 
 
@@ -306,7 +312,9 @@ def offered_facets(
         facets.append(brand_facet(counts.brands()))
     if not filters.price_applied:
         facets.append(_price_facet(counts, filters.price_digits))
-    values = [row for row in counts.values() if row[2] not in filters.applied_values and row[4]]
+    # The applied attribute's whole group is left out: if the widget replaced `color=grey` by
+    # `color=brown`, a count taken with grey applied would be wrong.
+    values = [row for row in counts.values() if row[0] not in filters.applied_attributes and row[4]]
     value_labels = lookup.value_labels([row[2] for row in values])
     attribute_labels = lookup.attribute_labels(list({row[0] for row in values}))
     facets.extend(attribute_facets(values, attribute_labels, value_labels))

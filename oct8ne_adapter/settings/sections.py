@@ -145,13 +145,16 @@ class RateLimitSettings:
     enabled: bool = keyed("ratelimit_enabled", True)
     storage: str = keyed("ratelimit_storage", "memory://")
     default: str = keyed("ratelimit_default", "300/minute")
-    methods: Mapping[str, str] = keyed(
-        "ratelimits", factory=lambda: {"getorders": "10/minute", "getorderdetails": "10/minute"}
-    )
+    # The token methods have no per-address limit (oct8ne calls them from a few addresses):
+    # failed token checks are limited instead, by `auth_failures`.
+    methods: Mapping[str, str] = keyed("ratelimits", factory=dict)
+    #: Failed token or secret checks allowed per client address (web.auth_limiter).
+    auth_failures: str = keyed("auth_failure_limit", "10/minute")
 
     def check(self) -> None:
-        """Refuse a default limit that is not a rate limit."""
+        """Refuse a limit that is not a rate limit."""
         parse_limit("OCT8NE_RATELIMIT_DEFAULT", self.default)
+        parse_limit("OCT8NE_AUTH_FAILURE_LIMIT", self.auth_failures)
 
 
 @dataclass(frozen=True, slots=True)

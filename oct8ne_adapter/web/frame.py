@@ -14,12 +14,18 @@ from dataclasses import replace
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from oct8ne_adapter.errors import AdapterError, InvalidCallback, UnknownMethod, error_payload
+from oct8ne_adapter.errors import (
+    AdapterError,
+    InvalidCallback,
+    UnknownMethod,
+    error_payload,
+    error_retry_after,
+)
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.web.identity import anonymous_resolver
 from oct8ne_adapter.web.methods import frame_method
 from oct8ne_adapter.web.ratelimits import FrameLimits
-from oct8ne_adapter.web.responses import render, validate_callback
+from oct8ne_adapter.web.responses import render, render_error, validate_callback
 from oct8ne_adapter.web.state import current_state
 
 log = logging.getLogger(__name__)
@@ -36,9 +42,7 @@ SECURITY_HEADERS = {
 
 def frame(method: str) -> Response:
     """Answer one oct8ne method as JSON, or JSONP when a callback is given."""
-    g.oct8ne_callback = None
     callback = validate_callback(request.args.get("callback"))
-    g.oct8ne_callback = callback
     found = frame_method(method)
     if found is None:
         raise UnknownMethod(f"unknown method {method[:64]!r}")
@@ -49,28 +53,36 @@ def frame(method: str) -> Response:
     return render(found.handler(state, request), callback)
 
 
+def _callback() -> str | None:
+    """The request's callback if it is valid (also when the error came before the view ran)."""
+    try:
+        return validate_callback(request.args.get("callback"))
+    except InvalidCallback:
+        return None
+
+
 def adapter_error(error: AdapterError) -> Response:
-    """Adapter errors as JSON (JSONP when the callback itself was valid)."""
+    """Adapter errors as JSON; as JSONP (a valid callback) inside the callback with 200."""
     payload, status = error_payload(error)
-    callback = None if isinstance(error, InvalidCallback) else g.get("oct8ne_callback")
+    callback = None if isinstance(error, InvalidCallback) else _callback()
     if status >= 500:
         log.warning("oct8ne %s: %s", request.path, error.message, exc_info=error.__cause__)
-    return render(payload, callback, status)
+    return render_error(payload, callback, status, error_retry_after(error))
 
 
 def http_error(error: HTTPException) -> Response:
-    """Werkzeug's HTTP errors as JSON too, unless the error carries its own (the 429s do)."""
+    """Werkzeug's HTTP errors as JSON too (JSONP with a valid callback), unless it has its own."""
     if error.response is not None:
         return error.response  # type: ignore[return-value]
     status = error.code or 500
-    return render({"error": "http_error", "message": error.name}, None, status)
+    return render_error({"error": "http_error", "message": error.name}, _callback(), status)
 
 
 def unexpected_error(error: Exception) -> Response:
     """A bug: logged with its traceback, answered without details."""
     log.exception("oct8ne %s failed", request.path)
     payload = {"error": "internal_error", "message": "the adapter failed to answer"}
-    return render(payload, g.get("oct8ne_callback"), 500)
+    return render_error(payload, _callback(), 500)
 
 
 def start_clock() -> None:

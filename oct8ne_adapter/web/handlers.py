@@ -141,7 +141,11 @@ def get_adapter_info(state: AdapterState, request: Request) -> Payload:
 
 
 def token_is_valid(state: AdapterState, request: Request) -> bool:
-    """Constant-time check of `apiToken`; with no token configured nothing is ever valid."""
+    """Constant-time check of `apiToken`, reported to the failed-authentication limiter.
+
+    With no token configured nothing is ever valid. A failed check from an address that
+    failed too often raises TooManyFailures (429); a valid one is always answered.
+    """
     expected = state.credentials().api_token
     given = request.args.get("apiToken", "")
     valid = bool(expected and given) and hmac.compare_digest(
@@ -149,6 +153,7 @@ def token_is_valid(state: AdapterState, request: Request) -> bool:
     )
     if not valid:
         record_failed_authentication("api_token")
+    state.auth.verdict(request.remote_addr or "", valid)
     return valid
 
 

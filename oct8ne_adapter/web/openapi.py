@@ -11,7 +11,7 @@ from typing import Any
 
 from oct8ne_adapter.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
 from oct8ne_adapter.web.methods import FRAME_METHODS, FrameMethod
-from oct8ne_adapter.web.params import MAX_OFFSET, MAX_PAGE, REPORT_TIME_PATTERN
+from oct8ne_adapter.web.params import MAX_OFFSET, REPORT_TIME_PATTERN
 
 Schema = dict[str, Any]
 
@@ -167,7 +167,10 @@ SCHEMAS: dict[str, Schema] = {
             "utcLastUpdated": STRING,
         }
     ),
-    "Error": _object({"error": STRING, "message": STRING}),
+    "Error": _object(
+        {"error": STRING, "message": STRING, "retryAfter": {"type": "integer", "minimum": 1}},
+        optional=("retryAfter",),
+    ),
     "Health": _object({"status": STRING, "database": STRING}),
 }
 
@@ -198,25 +201,21 @@ PRODUCT_IDS = _parameter(
 TOKEN = _parameter("apiToken", "The security token; a wrong one answers [].")
 
 
-def _choice(*words: str) -> Schema:
-    """One of `words` in any case, with blanks around it, or empty (the default)."""
-    spelled = "|".join("".join(f"[{c.lower()}{c.upper()}]" for c in word) for word in words)
-    return {"type": "string", "pattern": rf"^[ \t\r\n]*({spelled})?[ \t\r\n]*$"}
+#: A keyword: an unknown one (or none) is the default, as the official PHP adapters answer.
+KEYWORD: Schema = {"type": "string"}
+#: A whole number in ASCII digits (or empty: the default); out of range it falls back (see each
+#: parameter), never refused. A pattern, not `integer`: JSON Schema counts 2.0 as an integer.
+WHOLE_NUMBER: Schema = {"type": "string", "pattern": "^([+-]?[0-9]+)?$"}
 
-
-def _whole_number(minimum: int, maximum: int) -> Schema:
-    """An integer in range, or an empty value, which means the default."""
-    return {
-        "anyOf": [
-            {"type": "integer", "minimum": minimum, "maximum": maximum},
-            {"type": "string", "maxLength": 0},
-        ]
-    }
-
-
-PAGE = _parameter("page", "1-based page.", _whole_number(1, MAX_PAGE))
-SIZE = _whole_number(1, 999_999_999)
-PAGE_SIZE = _parameter("pageSize", "Default 10; larger sizes are capped at 100.", SIZE)
+PAGE = _parameter(
+    "page",
+    "1-based page; below 1 is page 1; a page past the last (or past the first 100,000 "
+    "results) has no results and the true total.",
+    WHOLE_NUMBER,
+)
+PAGE_SIZE = _parameter(
+    "pageSize", "Default 10; below 1 is the default, above 100 (the maximum) is 100.", WHOLE_NUMBER
+)
 
 #: Every query parameter a frame method reads (the methods' table names them), callback aside.
 PARAMETERS: dict[str, Schema] = {
@@ -228,15 +227,18 @@ PARAMETERS: dict[str, Schema] = {
     "page": PAGE,
     "pageSize": PAGE_SIZE,
     "start": _parameter(
-        "start", "0-based offset (with count), at most 100,000.", _whole_number(0, MAX_OFFSET)
+        "start",
+        f"0-based offset (with count); below 0 is 0; past {MAX_OFFSET:,} no results.",
+        WHOLE_NUMBER,
     ),
-    "count": _parameter("count", "Page size (with start); capped at 100.", SIZE),
+    "count": _parameter("count", "Page size (with start), as pageSize.", WHOLE_NUMBER),
     "orderby": _parameter(
         "orderby",
-        "relevance (default), price or name; also spelled orderBy.",
-        _choice("relevance", "price", "name"),
+        "relevance (default), price or name in any case; also spelled orderBy; any other "
+        "value is the default.",
+        KEYWORD,
     ),
-    "dir": _parameter("dir", "asc (default) or desc.", _choice("asc", "desc")),
+    "dir": _parameter("dir", "asc (default) or desc; any other value is asc.", KEYWORD),
     "customerEmail": _parameter("customerEmail", "The customer's e-mail."),
     "reference": _parameter("reference", "The order reference."),
     "apiToken": TOKEN,
@@ -297,14 +299,19 @@ def _operation(method: str) -> Schema:
             "parameters": [*parameters, CALLBACK],
             "responses": {
                 "200": {
-                    "description": "JSON, or JSONP when a callback is given",
+                    "description": "JSON, or JSONP when a callback is given; with a valid "
+                    "callback, every error below is answered 200 inside it (a browser runs no "
+                    "script served with an error status): {error, message, retryAfter?}",
                     "content": {
                         "application/json": {"schema": schema},
                         "application/javascript": _JSONP,
                     },
                 },
                 "400": _error("A malformed parameter or callback (never reflected)"),
-                "429": _error("Too many requests from this address; see Retry-After"),
+                "429": _error(
+                    "Too many requests, or failed token checks, from this address; see "
+                    "Retry-After and retryAfter"
+                ),
                 "503": _error("The catalog database is unavailable"),
             },
         }

@@ -24,12 +24,10 @@ MAX_ID_LENGTH = 64
 MAX_SEARCH_TEXT = 10_000
 MAX_FILTER_VALUE = 200
 MAX_FILTERS = 20
-#: Deeper pages than this are refused: nobody pages that far, and OFFSET costs grow with it.
 #: The blanks tolerated around a keyword such as `orderby= price `.
 BLANKS = " \t\r\n"
+#: Deeper pages than this get no rows: nobody pages that far, and OFFSET costs grow with it.
 MAX_OFFSET = 100_000
-#: With pages of at most 100, page 1,000 is the last within MAX_OFFSET.
-MAX_PAGE = 1_000
 _INTEGER_DIGITS = 9
 
 
@@ -49,6 +47,15 @@ class Paging:
 
     offset: int
     limit: int
+
+    @property
+    def past_window(self) -> bool:
+        """Past the paging window: count the matches, fetch no rows."""
+        return self.limit == 0
+
+
+#: A page past the paging window (or past any page there can be): no rows, the true total.
+PAST_WINDOW = Paging(offset=0, limit=0)
 
 
 def parse_presentation(args: Mapping[str, str], settings: Settings) -> Presentation:
@@ -81,9 +88,12 @@ def parse_product_ids(
     return list(seen)
 
 
-def _parse_int(
-    args: Mapping[str, str], name: str, default: int, minimum: int, maximum: int | None = None
-) -> int:
+#: A whole number too long to be a real page or size: past any window, above any cap.
+TOO_LARGE: int = 10**_INTEGER_DIGITS
+
+
+def _parse_int(args: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number as sent (range checks are the caller's fallbacks); long ones are TOO_LARGE."""
     raw = args.get(name)
     if raw is None or raw == "":
         return default
@@ -92,13 +102,17 @@ def _parse_int(
     if not digits.isascii() or not digits.isdigit():
         raise InvalidParameter(f"{name} must be a whole number, got {text[:20]!r}")
     if len(digits) > _INTEGER_DIGITS:
-        raise InvalidParameter(f"{name} is too large")
-    value = int(text)
-    if value < minimum:
-        raise InvalidParameter(f"{name} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise InvalidParameter(f"{name} must be at most {maximum}, got {value}")
-    return value
+        # Too long to parse cheaply: as large (or as small) as it gets, and then falls back.
+        return -TOO_LARGE if text.startswith("-") else TOO_LARGE
+    return int(text)
+
+
+def _page_size(args: Mapping[str, str], name: str, settings: Settings) -> int:
+    """A page size: below 1 the default, above the maximum the maximum (as the PHP adapters)."""
+    size = _parse_int(args, name, settings.search.default_page_size)
+    if size < 1:
+        return settings.search.default_page_size
+    return min(size, settings.search.max_page_size)
 
 
 def _lookup(args: Mapping[str, str], *names: str) -> dict[str, str]:
@@ -112,35 +126,37 @@ def _lookup(args: Mapping[str, str], *names: str) -> dict[str, str]:
 
 
 def parse_paging(args: Mapping[str, str], settings: Settings, *, allow_offset: bool) -> Paging:
-    """`page` (1-based) & `pageSize`, or `start` (0-based) & `count`; sizes capped, not refused."""
+    """`page` (1-based) & `pageSize`, or `start` (0-based) & `count`; out-of-range values fall back.
+
+    As the official PHP adapters do, nothing in range is refused: a page below 1 is page 1, a
+    size below 1 the default and above the maximum the maximum, and a page past the paging
+    window is `PAST_WINDOW` (no rows, the true total). Only a value that is not a whole number
+    is refused.
+    """
     # Every paging parameter given is checked, also the pair that is not used.
-    page = _parse_int(args, "page", 1, 1, MAX_PAGE)
-    page_size = _parse_int(args, "pageSize", settings.search.default_page_size, 1)
+    page = max(1, _parse_int(args, "page", 1))
+    page_size = _page_size(args, "pageSize", settings)
     if allow_offset:
-        start = _parse_int(args, "start", 0, 0, MAX_OFFSET)
-        count = _parse_int(args, "count", settings.search.default_page_size, 1)
+        start = max(0, _parse_int(args, "start", 0))
+        count = _page_size(args, "count", settings)
     if allow_offset and "start" in args and "page" not in args:
-        offset, limit = start, min(count, settings.search.max_page_size)
+        offset, limit = start, count
     else:
-        limit = min(page_size, settings.search.max_page_size)
+        limit = page_size
         offset = (page - 1) * limit
     if offset > MAX_OFFSET:
-        raise InvalidParameter(f"results beyond the first {MAX_OFFSET} are not served")
+        return PAST_WINDOW
     return Paging(offset=offset, limit=limit)
 
 
 def parse_sort(args: Mapping[str, str]) -> tuple[SortField, bool]:
-    """`orderby` (or `orderBy`) and `dir`; an unknown value is refused with the choices."""
-    raw_sort = _lookup(args, "orderby", "orderBy").get("orderby", "").strip(BLANKS) or "relevance"
+    """`orderby` (or `orderBy`) and `dir`; an unknown value is the default, as the PHP adapters."""
+    raw_sort = _lookup(args, "orderby", "orderBy").get("orderby", "").strip(BLANKS)
     try:
         sort = SortField(raw_sort.lower())
     except ValueError:
-        raise InvalidParameter(
-            f"orderby must be relevance, price or name, got {raw_sort[:20]!r}"
-        ) from None
-    raw_dir = (args.get("dir") or "").strip(BLANKS).lower() or "asc"
-    if raw_dir not in {"asc", "desc"}:
-        raise InvalidParameter(f"dir must be asc or desc, got {raw_dir[:20]!r}")
+        sort = SortField.RELEVANCE
+    raw_dir = (args.get("dir") or "").strip(BLANKS).lower()
     return sort, raw_dir == "desc"
 
 

@@ -44,3 +44,25 @@ def render(payload: JsonValue, callback: str | None, status: int = 200) -> Respo
         response = Response(script, status=status, mimetype="application/javascript")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def render_error(
+    payload: dict[str, JsonValue],
+    callback: str | None,
+    status: int,
+    retry_after: int | None = None,
+) -> Response:
+    """An error answer: its honest status as JSON; as JSONP, 200 with the error inside.
+
+    A browser runs no script served with a non-2xx status: the `<script>` tag fires `onerror`
+    and the widget's callback never runs, so the widget would wait forever. A limit's wait is
+    `retryAfter` in the body, and the `Retry-After` header of a 429 (the same number).
+    """
+    if retry_after is not None:
+        payload = {**payload, "retryAfter": retry_after}
+    if callback is not None:
+        return render(payload, callback, 200)
+    response = render(payload, None, status)
+    if retry_after is not None and status == 429:
+        response.headers["Retry-After"] = str(retry_after)
+    return response

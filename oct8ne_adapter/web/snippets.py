@@ -144,6 +144,7 @@ def widget_script(
             locale=locale,
             currency=currency,
             api_version=API_VERSION,
+            platform=settings.platform,
             add_to_cart_http_verb=settings.widget.add_to_cart_http_verb,
             current_product=current_product,
             hooks={name: Markup(function) for name, function in hooks.items() if function},

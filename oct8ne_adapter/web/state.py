@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Request, current_app
 
+from oct8ne_adapter.web.auth_limiter import AuthGuard, NoLimit
 from oct8ne_adapter.web.cross_site import CrossSiteGuard
 from oct8ne_adapter.web.identity import as_visitor
 from oct8ne_adapter.web.serializers.memo import ProductInfoMemo
@@ -46,6 +47,8 @@ class AdapterState:
     events: EventRecorder | None = None
     #: Recorded carts and the sales report (getCart, getSalesReport); None without the database.
     reports: ReportRepository | None = None
+    #: Every token or secret check reports to it (see `web.auth_limiter`).
+    auth: AuthGuard = field(default_factory=NoLimit)
     #: ProductInfo payloads this app built recently (see `ProductInfoMemo`).
     product_infos: ProductInfoMemo = field(default_factory=ProductInfoMemo)
     #: Refuses cross-site calls of the cookie-identified methods; warns once per worker.

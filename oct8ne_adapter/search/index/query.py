@@ -123,7 +123,7 @@ class IndexedSearch:
     ) -> list[int]:
         """The primary keys of the requested page, in the SQL search's order."""
         start, stop = self.query.offset, self.query.offset + self.query.limit
-        if start >= len(ids):
+        if start >= len(ids) or start >= stop:  # past the end, or a count-only query (limit 0)
             return []
         descending = self.query.descending
         sort = self.query.sort

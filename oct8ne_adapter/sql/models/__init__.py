@@ -13,6 +13,7 @@ from oct8ne_adapter.sql.models import (
     orders,
     platform,
     reports,
+    security,
 )
 from oct8ne_adapter.sql.models.base import *  # noqa: F403
 from oct8ne_adapter.sql.models.catalog import *  # noqa: F403
@@ -22,6 +23,7 @@ from oct8ne_adapter.sql.models.events import *  # noqa: F403
 from oct8ne_adapter.sql.models.orders import *  # noqa: F403
 from oct8ne_adapter.sql.models.platform import *  # noqa: F403
 from oct8ne_adapter.sql.models.reports import *  # noqa: F403
+from oct8ne_adapter.sql.models.security import *  # noqa: F403
 
 __all__ = []
 __all__ += base.__all__
@@ -32,3 +34,4 @@ __all__ += events.__all__
 __all__ += orders.__all__
 __all__ += platform.__all__
 __all__ += reports.__all__
+__all__ += security.__all__
