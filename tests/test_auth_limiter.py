@@ -166,7 +166,7 @@ def test_every_token_check_reports_to_the_limiter(database_file: Path, apps) -> 
     app = make_app(
         database_file,
         OCT8NE_AUTH_FAILURE_LIMIT="4/minute",
-        OCT8NE_EVENTS_SECRET="s" * 40,
+        OCT8NE_EVENTS_SECRET="a-strong-events-secret-0123456789abcdefXYZ",
     )
     apps.append(app)
     client = app.test_client()

@@ -79,15 +79,15 @@ def test_a_body_over_the_cap_is_a_fault_not_read_into_memory() -> None:
 
 
 def test_fail_on_sets_the_threshold_and_the_exit_status() -> None:
-    faults = GALLERY["issue 17 rules"].faults
+    faults = Faults(cart_amount_strings=True, report_to_exclusive=True, serve_extras=True)
     with serving(FakeAdapter(faults)) as url:
         default = CliRunner().invoke(cli, ["check", url, "--email", EMAIL], env={})
         strict = CliRunner().invoke(cli, ["check", url, "--fail-on", "compatibility"])
     assert default.exit_code == 0, default.output
-    assert "  WARN     errors.jsonp" in default.output
+    assert "  WARN     getCart.present" in default.output
     assert "Causes, most severe first:" in default.output
     assert strict.exit_code == 1
-    assert "  FAIL     errors.jsonp" in strict.output
+    assert "  FAIL     getCart.present" in strict.output
 
 
 def test_the_token_comes_from_the_environment_and_argv_warns() -> None:

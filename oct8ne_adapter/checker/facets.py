@@ -19,9 +19,9 @@ from oct8ne_adapter.checker.search import RESERVED, total_of
 MAX_SINGLE_OPTIONS = 14
 MAX_COMBINED = 3
 NO_SUCH_VALUE = "oct8ne-check-no-such-value"
-#: Where "the active filter's group offered again" is rated until our own demo leaves the
-#: group out (issue 17); the document makes it a protocol rule.
-ACTIVE_GROUP_LEVEL = results.Level.COMPATIBILITY
+#: "The collection of available filters must include neither the active filter nor those for
+#: which no products exist" (API 2.4, search): a protocol rule.
+ACTIVE_GROUP_LEVEL = results.Level.PROTOCOL
 
 
 def available(result: Any) -> list[tuple[str, list[dict[str, Any]]]]:

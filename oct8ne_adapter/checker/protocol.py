@@ -29,8 +29,8 @@ HOSTILE_CALLBACKS = (
 #: Not part of the protocol, but served by official modules to change their configuration
 #: (the PrestaShop and WooCommerce connectors' back-office actions): never to an anonymous call.
 STATE_CHANGING = ("unlink", "changeConfiguration")
-#: Where a JSONP error is rated until our own demo answers it inside the callback (issue 17).
-JSONP_ERROR_LEVEL = Level.COMPATIBILITY
+#: A JSONP error with a non-2xx status never reaches the widget: the browser does not run it.
+JSONP_ERROR_LEVEL = Level.PROTOCOL
 
 
 def _summary(payload: Any) -> str:
