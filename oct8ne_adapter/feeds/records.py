@@ -13,9 +13,9 @@ A line looks like this (only `id`, `title`, `url` and one price are required)::
      "variants": true, "stock": 12, "active": true, "related": ["1002"], "group": "shoe-1"}
 
 `group` plays Merchant Center's item_group_id: lines of one group are variants of one product, and
-the catalog gets that product (id: the group) instead of one product per line; see
-`sql/writer/groups.py`. A plain string where a translated text is expected is taken as the
-default language's text.
+the catalog gets that product (id: the group), each line kept as a variant under its own id; see
+`sql/writer/groups.py` and `feeds/variants.py`. A plain string where a translated text is
+expected is taken as the default language's text.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.errors import ImportFailed, Oct8neError
+from oct8ne_adapter.feeds.variants import VariantRecord
 
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
@@ -98,6 +99,8 @@ class ProductRecord:
     related: tuple[str, ...] = ()
     #: The variant group (Merchant Center item_group_id) the record is one variant of.
     group: str | None = None
+    #: A group's rows, each under its own id (set by the writer when it merges a group).
+    variants: tuple[VariantRecord, ...] = ()
 
 
 class InvalidRecord(Oct8neError, ValueError):

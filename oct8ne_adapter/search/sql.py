@@ -37,8 +37,9 @@ from oct8ne_adapter.search.rules import (
     resolve_filters,
 )
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog import language_rank, load_products_by_pk
+from oct8ne_adapter.sql.catalog import load_products_by_pk
 from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.localized import language_rank
 from oct8ne_adapter.sql.models import (
     Attribute,
     AttributeValue,

@@ -24,7 +24,7 @@ from oct8ne_adapter.search.rules import (
     resolve_filters,
 )
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog import translation_rank
+from oct8ne_adapter.sql.localized import translation_rank
 
 #: A missing price or name sorts after every present one, in both directions.
 MISSING = np.inf

@@ -6,7 +6,8 @@ such as size or color", and whose `productUrl` is the page "from which it can be
 shopping cart by selecting the necessary attributes". So the catalog stores one product per
 group, under the group's id: the visitor sees one jacket (in every size and color it comes in,
 from its lowest price) instead of one search result per size and color, and picks the variant on
-the product page.
+the product page. Each row is kept too, as a variant under its own id (`writer/variants`), since
+the shop's carts, orders and events name rows.
 
 A group's rows may be anywhere in the feed, so they are staged, with the digest and the recipe of
 each row, in a private temporary SQLite file (constant memory, whatever the backend) and merged
@@ -25,6 +26,7 @@ from functools import partial
 
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.feeds.records import AttributeValueRef, ProductRecord
+from oct8ne_adapter.feeds.variants import VariantRecord
 
 #: How a staged row is turned into its record (a feed reader's `build`).
 Build = Callable[[], ProductRecord]
@@ -148,7 +150,8 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
     Jacket - L" give "Rain Jacket"), else the first title; the first description, URL, brand
     and category. Prices: per currency the lowest, with its previous price. Images, attribute
     values and related products: all of them, without repeats. Stock: the sum (0 when every
-    variant is out of stock), unknown if one is unknown.
+    variant is out of stock), unknown if one is unknown. Each active row is kept as a variant
+    under its own id (see `variant_records`).
     """
     first = variants[0]
     titles: dict[str, str] = {}
@@ -194,6 +197,36 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
         active=any(variant.active for variant in variants),
         related=tuple(related),
         group=None,
+        variants=variant_records(variants),
+    )
+
+
+def variant_records(rows: Sequence[ProductRecord]) -> tuple[VariantRecord, ...]:
+    """The active rows as variants, each with the values that tell it from the other rows.
+
+    An attribute tells the rows apart when they do not all have the same values of it (a jacket
+    in Red and Blue, sizes M and L: color and size; all of it wool: not material).
+    """
+    codes: dict[str, set[tuple[str, ...]]] = {}
+    for row in rows:
+        for code in row.attributes:
+            codes.setdefault(code, set())
+    for row in rows:
+        for code, seen in codes.items():
+            seen.add(tuple(ref.code for ref in row.attributes.get(code, ())))
+    telling = [code for code, seen in codes.items() if len(seen) > 1]
+    return tuple(
+        VariantRecord(
+            id=row.id,
+            url=row.url,
+            prices=row.prices,
+            stock=row.stock,
+            values=tuple(
+                (code, ref.code) for code in telling for ref in row.attributes.get(code, ())
+            ),
+        )
+        for row in rows
+        if row.active
     )
 
 
