@@ -293,18 +293,17 @@ def test_the_migration_keeps_cart_lines_and_wishlist_items_under_their_product_i
     try:
         upgrade(engine, "0006")
         with engine.begin() as connection:
-            product = connection.execute(
-                insert(Product.__table__).values(
-                    external_id="OLD-1",
-                    url="/p/old-1",
-                    thumbnail_url=None,
-                    has_variants=False,
-                    stock=None,
-                    active=True,
-                    position=0,
-                    updated_at=datetime(2026, 1, 1),
+            # Named by the columns revision 0006 has (the models have more).
+            for external_id, stock in (("OLD-1", None), ("OLD-0", 0)):
+                connection.exec_driver_sql(
+                    "INSERT INTO products (external_id, url, has_variants, stock, active, "
+                    "position, updated_at) VALUES "
+                    f"('{external_id}', '/p/x', false, {'NULL' if stock is None else stock}, "
+                    "true, 0, '2026-01-01 00:00:00')"
                 )
-            ).inserted_primary_key[0]
+            product = connection.execute(
+                select(Product.pk).where(Product.external_id == "OLD-1")
+            ).scalar_one()
             customer = connection.execute(
                 insert(Customer.__table__).values(
                     external_id="C-9", email="c9@example.com", first_name="", last_name=""
@@ -315,7 +314,6 @@ def test_the_migration_keeps_cart_lines_and_wishlist_items_under_their_product_i
                     customer_pk=customer, currency="USD", updated_at=datetime(2026, 1, 1)
                 )
             ).inserted_primary_key[0]
-            # Named by the columns revision 0006 has.
             connection.exec_driver_sql(
                 "INSERT INTO cart_lines (cart_pk, product_pk, quantity, position) "
                 f"VALUES ({cart}, {product}, 4, 0)"
@@ -333,6 +331,13 @@ def test_the_migration_keeps_cart_lines_and_wishlist_items_under_their_product_i
             ).all() == [("OLD-1", product, None, 4)]
             assert session.execute(select(WishlistItem.item_id)).scalars().all() == ["OLD-1"]
             assert session.scalar(select(func.count()).select_from(ProductVariant)) == 0
+            # What the stock said becomes the availability.
+            assert dict(
+                session.execute(select(Product.external_id, Product.availability)).all()
+            ) == {
+                "OLD-1": "in_stock",
+                "OLD-0": "out_of_stock",
+            }
         assert current_revision(engine) == head_revision()
     finally:
         engine.dispose()

@@ -21,5 +21,7 @@ class VariantRecord:
     url: str
     prices: Mapping[str, ProductPrice] = field(default_factory=dict)
     stock: int | None = None
+    #: A `domain.Availability` value, never None (the row's, else from its stock).
+    availability: str = "in_stock"
     #: (attribute code, value code) of the values that tell it from its siblings, in title order.
     values: tuple[tuple[str, str], ...] = ()

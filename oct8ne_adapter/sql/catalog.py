@@ -35,6 +35,7 @@ _HEAD_COLUMNS = (
     _products.c.thumbnail_url,
     _products.c.has_variants,
     _products.c.stock,
+    _products.c.availability,
 )
 
 
@@ -121,6 +122,7 @@ def _complete(
             prices=MappingProxyType(prices.get(pk, {})),
             has_variants=head.has_variants,
             stock=head.stock,
+            availability=domain.Availability(head.availability),
         )
     return products
 

@@ -50,6 +50,7 @@ _VARIANTS = (
         _variants.c.product_pk,
         _variants.c.url,
         _variants.c.stock,
+        _variants.c.availability,
     )
     .join(_products, _products.c.pk == _variants.c.product_pk)
     .where(_variants.c.external_id.in_(bindparam("ids", expanding=True)))
@@ -130,6 +131,7 @@ def _view(
         title=title,
         url=row.url,
         stock=row.stock,
+        availability=domain.Availability(row.availability),
         prices=MappingProxyType({**product.prices, **prices}),
         # The variant is the choice the product page would make: it can go to the cart as is.
         has_variants=False,

@@ -1,4 +1,5 @@
-"""product variants: every feed row of a group keeps its own id; carts and wishlists name items
+"""product variants: every feed row of a group keeps its own id; carts and wishlists name items;
+products and variants say whether they can be bought now (availability)
 
 Revision ID: 0007
 Revises: 0006
@@ -83,6 +84,12 @@ _TABLES = (
 
 def upgrade() -> None:
     """Create the variant tables and rebuild cart_lines and wishlist_items keyed by item id."""
+    with op.batch_alter_table("products") as batch:
+        batch.add_column(
+            sa.Column("availability", exact(16), nullable=False, server_default="in_stock")
+        )
+    # What the stock said until now: none left is out of stock.
+    op.execute("UPDATE products SET availability = 'out_of_stock' WHERE stock <= 0")
     op.create_table(
         "product_variants",
         sa.Column("pk", sa.Integer(), nullable=False),
@@ -90,6 +97,7 @@ def upgrade() -> None:
         sa.Column("external_id", exact(64), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=False),
         sa.Column("stock", sa.Integer(), nullable=True),
+        sa.Column("availability", exact(16), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["product_pk"], ["products.pk"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("pk"),
@@ -144,3 +152,5 @@ def downgrade() -> None:
     with op.batch_alter_table("product_variants") as batch:
         batch.drop_index(batch.f("ix_product_variants_product_pk"))
     op.drop_table("product_variants")
+    with op.batch_alter_table("products") as batch:
+        batch.drop_column("availability")

@@ -121,6 +121,10 @@ class Product(Base):
     thumbnail_url: Mapped[str | None] = mapped_column(String(2000))
     has_variants: Mapped[bool] = mapped_column(Boolean, default=False)
     stock: Mapped[int | None] = mapped_column(Integer)
+    #: A domain.Availability value: out_of_stock products are shown, never added to a cart.
+    availability: Mapped[str] = mapped_column(
+        exact(16), default="in_stock", server_default="in_stock"
+    )
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -201,6 +205,7 @@ class ProductVariant(Base):
     external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
     stock: Mapped[int | None] = mapped_column(Integer)
+    availability: Mapped[str] = mapped_column(exact(16), default="in_stock")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.domain import Availability, ProductPrice
 from oct8ne_adapter.feeds.records import AttributeValueRef, ProductRecord
 from oct8ne_adapter.feeds.variants import VariantRecord
 
@@ -150,7 +150,8 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
     Jacket - L" give "Rain Jacket"), else the first title; the first description, URL, brand
     and category. Prices: per currency the lowest, with its previous price. Images, attribute
     values and related products: all of them, without repeats. Stock: the sum (0 when every
-    variant is out of stock), unknown if one is unknown. Each active row is kept as a variant
+    variant is out of stock), unknown if one is unknown; availability: the best of the rows'.
+    Each active row is kept as a variant
     under its own id (see `variant_records`).
     """
     first = variants[0]
@@ -179,6 +180,7 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
                 values.setdefault(ref.code, ref)
         related.update(dict.fromkeys(variant.related))
     stocks = [variant.stock for variant in variants]
+    kept = variant_records(variants)
     return replace(
         first,
         id=group_id,
@@ -194,11 +196,22 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
         attributes={code: tuple(values.values()) for code, values in attributes.items()},
         has_variants=True,
         stock=None if None in stocks else sum(stock for stock in stocks if stock is not None),
+        availability=group_availability(kept),
         active=any(variant.active for variant in variants),
         related=tuple(related),
         group=None,
-        variants=variant_records(variants),
+        variants=kept,
     )
+
+
+#: A group is as available as its most available row.
+_AVAILABILITY_ORDER = ("in_stock", "preorder", "backorder", "out_of_stock")
+
+
+def group_availability(variants: Sequence[VariantRecord]) -> str | None:
+    """The best availability among the rows (None without rows: from the stock)."""
+    found = {variant.availability for variant in variants}
+    return next((value for value in _AVAILABILITY_ORDER if value in found), None)
 
 
 def variant_records(rows: Sequence[ProductRecord]) -> tuple[VariantRecord, ...]:
@@ -221,6 +234,7 @@ def variant_records(rows: Sequence[ProductRecord]) -> tuple[VariantRecord, ...]:
             url=row.url,
             prices=row.prices,
             stock=row.stock,
+            availability=Availability.of(row.availability, row.stock).value,
             values=tuple(
                 (code, ref.code) for code in telling for ref in row.attributes.get(code, ())
             ),

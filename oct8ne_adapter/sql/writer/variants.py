@@ -24,7 +24,7 @@ from oct8ne_adapter.sql.writer.reference import ReferenceData
 _variants = table_of(ProductVariant)
 _prices = table_of(ProductVariantPrice)
 _values = table_of(ProductVariantValue)
-_COLUMNS = ("product_pk", "url", "stock", "position")
+_COLUMNS = ("product_pk", "url", "stock", "availability", "position")
 
 
 def _stored(session: Session, column: Any, keys: Sequence[Any]) -> dict[str, tuple[int, int]]:
@@ -61,7 +61,7 @@ def write_variants(
     inserts: list[tuple[Any, ...]] = []
     for product_pk, record in items:
         for position, variant in enumerate(record.variants):
-            values = (product_pk, variant.url, variant.stock, position)
+            values = (product_pk, variant.url, variant.stock, variant.availability, position)
             found = stored.get(variant.id)
             if found is None:
                 inserts.append((variant.id, *values))
