@@ -122,9 +122,8 @@ class Product(Base):
     has_variants: Mapped[bool] = mapped_column(Boolean, default=False)
     stock: Mapped[int | None] = mapped_column(Integer)
     #: A domain.Availability value: out_of_stock products are shown, never added to a cart.
-    availability: Mapped[str] = mapped_column(
-        exact(16), default="in_stock", server_default="in_stock"
-    )
+    #: A server default only: older revisions' statements (tests, migrations) name no value.
+    availability: Mapped[str] = mapped_column(exact(16), server_default="in_stock")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
