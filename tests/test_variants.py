@@ -30,7 +30,7 @@ from oct8ne_adapter.sql.models import (
     WishlistItem,
 )
 from oct8ne_adapter.sql.schema import current_revision, head_revision, upgrade
-from oct8ne_adapter.sql.sessions import create_session
+from oct8ne_adapter.sql.sessions import create_session, hash_token
 from oct8ne_adapter.web.state import adapter_state
 
 JACKET = {
@@ -347,6 +347,10 @@ def test_recorded_cart_events_name_rows_and_getcart_answers_them(imported: str) 
     secret = "variant-events-secret-0123456789"
     config = adapter_config(imported, OCT8NE_EVENTS_SECRET=secret)
     with adapter_app(config) as application:
+        database = adapter_state(application).database
+        assert database is not None
+        with database.transaction() as session:
+            token = create_session(session, None)
         client = application.test_client()
         lines = [
             {"product_id": "STORM-RED-L", "name": "Storm Jacket Red L", "quantity": 1},
@@ -360,6 +364,8 @@ def test_recorded_cart_events_name_rows_and_getcart_answers_them(imported: str) 
             "total": "450.00",
             "occurred_at": datetime.now().astimezone().isoformat(),
             "visitor": {"oct8ne_session": "OS-7"},
+            # The guest's cart key, standalone: the recorded cart answers its shop session only.
+            "shop_session": hash_token(token),
         }
         response = client.post(
             "/oct8ne/events/cart-updated",
@@ -367,7 +373,7 @@ def test_recorded_cart_events_name_rows_and_getcart_answers_them(imported: str) 
             headers={"Authorization": f"Bearer {secret}"},
         )
         assert response.status_code == 202, response.get_json()
-        client.set_cookie("oct8ne-session", "OS-7")
+        client.set_cookie("shop_session", token)
         cart = client.get("/oct8ne/frame/getCart").get_json()["cart"]
         assert [(line["internalId"], line["qty"]) for line in cart] == [
             ("STORM-RED-L", 1),
