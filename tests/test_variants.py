@@ -291,9 +291,9 @@ def test_the_migration_keeps_cart_lines_and_wishlist_items_under_their_product_i
 ) -> None:
     engine = create_database_engine(empty_database_url)
     try:
-        upgrade(engine, "0007")
+        upgrade(engine, "0008")
         with engine.begin() as connection:
-            # Named by the columns revision 0007 has (the models have more).
+            # Named by the columns revision 0008 has (the models have more).
             for external_id, stock in (("OLD-1", None), ("OLD-0", 0)):
                 connection.exec_driver_sql(
                     "INSERT INTO products (external_id, url, has_variants, stock, active, "
@@ -322,7 +322,7 @@ def test_the_migration_keeps_cart_lines_and_wishlist_items_under_their_product_i
                 "INSERT INTO wishlist_items (customer_pk, product_pk, added_at) "
                 f"VALUES ({customer}, {product}, '2026-01-02 00:00:00')"
             )
-        assert upgrade(engine) == ("0007", head_revision())
+        assert upgrade(engine) == ("0008", head_revision())
         with Database(engine).transaction() as session:
             assert session.execute(
                 select(

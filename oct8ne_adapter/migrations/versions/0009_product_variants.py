@@ -1,8 +1,8 @@
 """product variants: every feed row of a group keeps its own id; carts and wishlists name items;
 products and variants say whether they can be bought now (availability)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 10:00:00
 
 Cart lines and wishlist items are keyed by the id the shop named (a product's or a variant's),
@@ -19,14 +19,14 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql, postgresql
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def exact(length: int) -> sa.String:
-    """A string compared byte for byte on every backend (as models.exact was at 0008)."""
+    """A string compared byte for byte on every backend (as models.exact was at 0009)."""
     return (
         sa.String(length)
         .with_variant(
