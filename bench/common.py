@@ -201,11 +201,15 @@ def add_bench_customers(database: Path) -> None:
         count = session.scalar(select(func.count()).select_from(Product)) or 0
         # Spread over the catalog, so the pages touched are not all in one corner of the file.
         step = max(1, count // (WISHLIST_SIZE + CART_LINES + 1))
-        pks = list(
-            session.scalars(
-                select(Product.pk).order_by(Product.pk).limit(WISHLIST_SIZE + CART_LINES)
+        rows = list(
+            session.execute(
+                select(Product.pk, Product.external_id)
+                .order_by(Product.pk)
+                .limit(WISHLIST_SIZE + CART_LINES)
                 if step == 1
-                else select(Product.pk).where(Product.pk % step == 0).order_by(Product.pk)
+                else select(Product.pk, Product.external_id)
+                .where(Product.pk % step == 0)
+                .order_by(Product.pk)
             )
         )[: WISHLIST_SIZE + CART_LINES]
         customer = Customer(
@@ -216,10 +220,11 @@ def add_bench_customers(database: Path) -> None:
         )
         session.add(customer)
         session.flush()
-        for offset, pk in enumerate(pks[:WISHLIST_SIZE]):
+        for offset, (pk, item_id) in enumerate(rows[:WISHLIST_SIZE]):
             session.add(
                 WishlistItem(
                     customer_pk=customer.pk,
+                    item_id=item_id,
                     product_pk=pk,
                     added_at=now - timedelta(minutes=WISHLIST_SIZE - offset),
                 )
@@ -227,8 +232,16 @@ def add_bench_customers(database: Path) -> None:
         cart = Cart(customer_pk=customer.pk, currency="USD", updated_at=now)
         session.add(cart)
         session.flush()
-        for position, pk in enumerate(pks[WISHLIST_SIZE:]):
-            session.add(CartLine(cart_pk=cart.pk, product_pk=pk, quantity=1 + position % 3))
+        for position, (pk, item_id) in enumerate(rows[WISHLIST_SIZE:]):
+            session.add(
+                CartLine(
+                    cart_pk=cart.pk,
+                    item_id=item_id,
+                    product_pk=pk,
+                    quantity=1 + position % 3,
+                    position=position,
+                )
+            )
     engine.dispose()
 
 

@@ -25,6 +25,22 @@ class ProductPrice:
     previous_amount: Decimal | None = None
 
 
+class Availability(enum.Enum):
+    """Whether a product can be bought now (Merchant Center's `availability` values)."""
+
+    IN_STOCK = "in_stock"
+    OUT_OF_STOCK = "out_of_stock"
+    PREORDER = "preorder"
+    BACKORDER = "backorder"
+
+    @classmethod
+    def of(cls, given: str | None, stock: int | None) -> Availability:
+        """The stated availability, else out of stock when a known stock is not positive."""
+        if given is not None:
+            return cls(given)
+        return cls.OUT_OF_STOCK if stock is not None and stock <= 0 else cls.IN_STOCK
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     """A catalog product with its texts already chosen for the requested languages."""
@@ -38,6 +54,18 @@ class Product:
     prices: Mapping[str, ProductPrice]
     has_variants: bool = False
     stock: int | None = None
+    #: None: from `stock` alone (a shop's own repository may know only that).
+    availability: Availability | None = None
+
+    @property
+    def sold_out(self) -> bool:
+        """Out of stock: the visitor must see the product page (preorder, backorder: addable)."""
+        return (
+            Availability.of(
+                None if self.availability is None else self.availability.value, self.stock
+            )
+            is Availability.OUT_OF_STOCK
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +125,8 @@ class SearchQuery:
     descending: bool = False
     offset: int = 0
     limit: int = 10
+    #: Leave out-of-stock products out; else they come after the others in relevance order.
+    hide_out_of_stock: bool = False
 
 
 class FacetKind(enum.Enum):
@@ -106,6 +136,7 @@ class FacetKind(enum.Enum):
     BRAND = "brand"
     PRICE = "price"
     ATTRIBUTE = "attribute"
+    AVAILABILITY = "availability"
 
 
 @dataclass(frozen=True, slots=True)

@@ -290,6 +290,7 @@ def _write_cart(session: Session, customer_pk: int, product_pks: dict[str, int])
     session.add_all(
         CartLine(
             cart_pk=cart.pk,
+            item_id=product_id,
             product_pk=product_pks[product_id],
             quantity=quantity,
             position=position,
@@ -302,6 +303,7 @@ def _write_wishlist(session: Session, customer_pk: int, product_pks: dict[str, i
     session.add_all(
         WishlistItem(
             customer_pk=customer_pk,
+            item_id=product_id,
             product_pk=product_pks[product_id],
             added_at=datetime(2026, 3, 20 + position, 19, 0),
         )

@@ -289,7 +289,20 @@ def check_mapped_catalog(client: FlaskClient) -> None:
             {"url": "https://cdn.example/jacket-l.jpg"},
         ],
     }
-    assert frame(client, "productInfo", productIds="JKT-M,JKT-L") == []
+    # Each row keeps its own id: the jacket as seen through that size, under the asked id.
+    large, medium = frame(client, "productInfo", productIds="JKT-L,JKT-M")
+    assert (large["internalId"], large["title"], large["productUrl"]) == (
+        "JKT-L",
+        "Granite Rain Jacket – L",
+        "https://shop.example/p/jacket?size=L",
+    )
+    assert (large["formattedPrice"], large["formattedPrevPrice"]) == ("$125.00", "$130.00")
+    assert (medium["internalId"], medium["title"], medium["formattedPrice"]) == (
+        "JKT-M",
+        "Granite Rain Jacket – M",
+        "$120.00",
+    )
+    assert medium["productUrl"] == "https://shop.example/p/jacket?size=M"
     assert mug["description"] == ""
     assert facet_counts(client) == {
         "category": {"camping": 2, "apparel-accessories": 1},

@@ -330,7 +330,9 @@ def test_anonymous_guest_keeps_a_cart(client: FlaskClient, app):
         session.add(cart)
         session.flush()
         pk = session.scalars(select(Product.pk).where(Product.external_id == "1002")).one()
-        session.add(CartLine(cart_pk=cart.pk, product_pk=pk, quantity=3, position=0))
+        session.add(
+            CartLine(cart_pk=cart.pk, item_id="1002", product_pk=pk, quantity=3, position=0)
+        )
     client.set_cookie("shop_session", token)
     data = frame(client, "customerData")
     assert data["id"] is None and data["email"] is None

@@ -34,10 +34,10 @@ from oct8ne_adapter.search.index.snapshot import build_snapshot
 from oct8ne_adapter.search.index.sql_reader import SqlCatalogReader
 from oct8ne_adapter.search.rules import parse_price_range
 from oct8ne_adapter.sql import models
-from oct8ne_adapter.sql.catalog import translation_rank
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder, catalog_version
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.fulltext import TOKEN_WEIGHTS, tokens, words
+from oct8ne_adapter.sql.localized import translation_rank
 from oct8ne_adapter.sql.schema import create_schema
 
 VOCABULARY = ["alpha", "alpine", "alp", "beta", "bet", "gamma", "delta", "omega", "Ómega", "rojo"]

@@ -2,7 +2,7 @@
 
 Mapping: id, title, description, link -> url; image_link + additional_image_link -> images;
 price and sale_price ("15.00 USD") -> the price in that currency (sale_price is the price and
-price the previous one); availability out_of_stock -> stock 0; brand; product_type (else
+price the previous one); availability (out_of_stock also -> stock 0); brand; product_type (else
 google_product_category as text) -> category path; color, size, material, gender, age_group,
 pattern -> attributes; item_group_id -> group: the items of a group are the variants of one
 product, which the writer stores under the group's id with useProductUrl true (the visitor picks
@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.feeds.records import (
+    AVAILABILITIES,
     KNOWN_CURRENCIES,
     AttributeValueRef,
     CategoryRef,
@@ -31,7 +32,7 @@ from oct8ne_adapter.feeds.records import (
 )
 
 ATTRIBUTE_FIELDS = ("color", "size", "material", "gender", "age_group", "pattern")
-AVAILABILITY = frozenset({"in_stock", "out_of_stock", "preorder", "backorder"})
+AVAILABILITY = AVAILABILITIES
 _PRICE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]{3})\s*$")
 _CATEGORY_SEPARATOR = re.compile(r"\s*>\s*")
 _ID_LIMIT = 64
@@ -153,4 +154,5 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
         has_variants=bool(group),
         group=group or None,
         stock=0 if availability == "out_of_stock" else None,
+        availability=availability or None,
     )

@@ -10,12 +10,13 @@ A line looks like this (only `id`, `title`, `url` and one price are required)::
                   {"id": "trail", "name": {"en": "Trail", "es": "Montaña"}}],
      "attributes": {"color": [{"value": "red", "label": {"en": "Red", "es": "Rojo"}}],
                     "size": ["42", "43"]},
-     "variants": true, "stock": 12, "active": true, "related": ["1002"], "group": "shoe-1"}
+     "variants": true, "stock": 12, "availability": "in_stock", "active": true,
+     "related": ["1002"], "group": "shoe-1"}
 
 `group` plays Merchant Center's item_group_id: lines of one group are variants of one product, and
-the catalog gets that product (id: the group) instead of one product per line; see
-`sql/writer/groups.py`. A plain string where a translated text is expected is taken as the
-default language's text.
+the catalog gets that product (id: the group), each line kept as a variant under its own id; see
+`sql/writer/groups.py` and `feeds/variants.py`. A plain string where a translated text is
+expected is taken as the default language's text.
 """
 
 from __future__ import annotations
@@ -31,13 +32,15 @@ from typing import Any
 
 from babel.numbers import get_currency_precision, list_currencies
 
-from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.domain import Availability, ProductPrice
 from oct8ne_adapter.errors import ImportFailed, Oct8neError
+from oct8ne_adapter.feeds.variants import VariantRecord
 
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
 MAX_TEXT = 100_000
+AVAILABILITIES = frozenset(availability.value for availability in Availability)
 _SPACE = re.compile(r"\s")
 #: Names reserved by the search method; an attribute cannot use them as its filter name.
 RESERVED_ATTRIBUTE_CODES = frozenset(
@@ -55,6 +58,7 @@ RESERVED_ATTRIBUTE_CODES = frozenset(
         "category",
         "brand",
         "price",
+        "availability",
         "_",
     }
 )
@@ -94,10 +98,14 @@ class ProductRecord:
     attributes: Mapping[str, tuple[AttributeValueRef, ...]] = field(default_factory=dict)
     has_variants: bool = False
     stock: int | None = None
+    #: A `domain.Availability` value; None: from `stock` (out of stock when not positive).
+    availability: str | None = None
     active: bool = True
     related: tuple[str, ...] = ()
     #: The variant group (Merchant Center item_group_id) the record is one variant of.
     group: str | None = None
+    #: A group's rows, each under its own id (set by the writer when it merges a group).
+    variants: tuple[VariantRecord, ...] = ()
 
 
 class InvalidRecord(Oct8neError, ValueError):
@@ -151,6 +159,7 @@ def parse_product(data: Any, default_language: str) -> ProductRecord:
         attributes=_attributes(data.get("attributes"), default_language),
         has_variants=_bool(data.get("variants", False), "variants"),
         stock=_stock(data.get("stock")),
+        availability=_availability(data.get("availability")),
         active=_bool(data.get("active", True), "active"),
         related=tuple(_code(item, "related[]") for item in _list(data, "related")),
         group=None if data.get("group") is None else _code(data["group"], "group"),
@@ -171,6 +180,7 @@ _FIELDS = frozenset(
         "attributes",
         "variants",
         "stock",
+        "availability",
         "active",
         "related",
         "group",
@@ -338,6 +348,14 @@ def _bool(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidRecord(f"{name} must be true or false")
     return value
+
+
+def _availability(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value in AVAILABILITIES:
+        return value
+    raise InvalidRecord(f"availability must be one of {', '.join(sorted(AVAILABILITIES))}")
 
 
 def _stock(value: Any) -> int | None:

@@ -16,6 +16,9 @@ from oct8ne_adapter.domain import Facet, FacetKind, FacetOption, PriceRange
 CATEGORY_PARAM = "category"
 BRAND_PARAM = "brand"
 PRICE_PARAM = "price"
+AVAILABILITY_PARAM = "availability"
+#: Availability options, most available first (labels come from the serializer).
+AVAILABILITY_ORDER = ("in_stock", "preorder", "backorder", "out_of_stock")
 #: Price facets aim at about this many ranges of a round width.
 PRICE_BUCKETS = 5
 MAX_OPTIONS_PER_FACET = 50
@@ -44,6 +47,18 @@ def brand_facet(counts: Sequence[BrandCount]) -> Facet:
         FacetOption(value=value, label=name, count=count) for value, name, count in counts if count
     ]
     return Facet(FacetKind.BRAND, BRAND_PARAM, None, best_first(options))
+
+
+def availability_facet(counts: Mapping[str, int]) -> Facet | None:
+    """The availability facet, offered only when it can narrow (two kinds among the products)."""
+    options = [
+        FacetOption(value=value, label=value, count=counts[value])
+        for value in AVAILABILITY_ORDER
+        if counts.get(value)
+    ]
+    if len(options) < 2:
+        return None
+    return Facet(FacetKind.AVAILABILITY, AVAILABILITY_PARAM, None, tuple(options))
 
 
 def attribute_facets(

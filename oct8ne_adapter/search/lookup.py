@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.catalog import pick_translation
+from oct8ne_adapter.sql.localized import pick_translation
 from oct8ne_adapter.sql.models import (
     Attribute,
     AttributeTranslation,

@@ -14,6 +14,8 @@
   one of its values is applied, since the 2.4 document says "The collection of available filters
   must include neither the active filter nor those for which no products exist", and options
   without products never are.
+  Availability (in stock, preorder, backorder, out of stock) is offered when the products have
+  two kinds or more, and not once applied.
 
 Each engine matches and counts its own way (SQL, bitmaps) and hands the counts to
 `offered_facets`, so both present the same answer.
@@ -38,6 +40,8 @@ from oct8ne_adapter.domain import (
     PriceRange,
 )
 from oct8ne_adapter.search.facets import (
+    AVAILABILITY_ORDER,
+    AVAILABILITY_PARAM,
     BRAND_PARAM,
     CATEGORY_PARAM,
     PRICE_PARAM,
@@ -45,6 +49,7 @@ from oct8ne_adapter.search.facets import (
     CategoryCount,
     ValueCount,
     attribute_facets,
+    availability_facet,
     brand_facet,
     category_facet,
     price_facet,
@@ -168,6 +173,8 @@ class ResolvedFilters:
     price_applied: bool = False
     #: Attributes with an applied value: their whole facet is left out.
     applied_attributes: frozenset[int] = frozenset()
+    #: Availability values asked for (None: not one: matches nothing).
+    availabilities: tuple[str | None, ...] = ()
 
 
 @dataclass
@@ -182,6 +189,7 @@ class _Resolution:
     price_bounds: list[PriceBounds | None] = field(default_factory=list)
     value_pks: list[int | None] = field(default_factory=list)
     attribute_pks: list[int] = field(default_factory=list)
+    availabilities: list[str | None] = field(default_factory=list)
     category_parent: int | None = None
     category_depth: int = -1
 
@@ -216,6 +224,13 @@ class _Resolution:
             )
             self.applied.append(
                 AppliedFilter(FacetKind.PRICE, PRICE_PARAM, None, value, value, price_range)
+            )
+
+    def availability(self, values: list[str]) -> None:
+        for value in values:
+            self.availabilities.append(value if value in AVAILABILITY_ORDER else None)
+            self.applied.append(
+                AppliedFilter(FacetKind.AVAILABILITY, AVAILABILITY_PARAM, None, value, value)
             )
 
     def attributes(self, by_param: dict[str, list[str]]) -> None:
@@ -256,6 +271,9 @@ def resolve_filters(
     prices = by_param.pop(PRICE_PARAM, None)
     if prices is not None:
         resolution.prices(prices)
+    availability = by_param.pop(AVAILABILITY_PARAM, None)
+    if availability is not None:
+        resolution.availability(availability)
     if by_param:
         resolution.attributes(by_param)
     return ResolvedFilters(
@@ -270,6 +288,7 @@ def resolve_filters(
         brand_applied=brands is not None,
         price_applied=prices is not None,
         applied_attributes=frozenset(resolution.attribute_pks),
+        availabilities=tuple(resolution.availabilities),
     )
 
 
@@ -299,6 +318,10 @@ class FacetCounts(Protocol):
         """Counts per attribute value."""
         ...
 
+    def availabilities(self) -> Mapping[str, int]:
+        """Counts per availability (`domain.Availability` values)."""
+        ...
+
 
 def offered_facets(
     filters: ResolvedFilters, counts: FacetCounts, lookup: CatalogLookup
@@ -318,6 +341,8 @@ def offered_facets(
     value_labels = lookup.value_labels([row[2] for row in values])
     attribute_labels = lookup.attribute_labels(list({row[0] for row in values}))
     facets.extend(attribute_facets(values, attribute_labels, value_labels))
+    if not filters.availabilities:
+        facets.append(availability_facet(counts.availabilities()))
     return tuple(facet for facet in facets if facet is not None and facet.options)
 
 

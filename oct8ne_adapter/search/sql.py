@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     Select,
     and_,
+    case,
     cast,
     false,
     func,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.domain import Facet, SearchQuery, SearchResult, SortField
+from oct8ne_adapter.domain import Availability, Facet, SearchQuery, SearchResult, SortField
 from oct8ne_adapter.search.facets import BrandCount, CategoryCount, ValueCount
 from oct8ne_adapter.search.lookup import SqlCatalogLookup, category_level
 from oct8ne_adapter.search.rules import (
@@ -37,8 +38,9 @@ from oct8ne_adapter.search.rules import (
     resolve_filters,
 )
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog import language_rank, load_products_by_pk
+from oct8ne_adapter.sql.catalog import load_products_by_pk
 from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.localized import language_rank
 from oct8ne_adapter.sql.models import (
     Attribute,
     AttributeValue,
@@ -50,6 +52,8 @@ from oct8ne_adapter.sql.models import (
     ProductPrice,
     ProductTranslation,
 )
+
+OUT_OF_STOCK = Availability.OUT_OF_STOCK.value
 
 
 def price_minor_units(rule: PriceRule) -> ColumnElement[Any]:
@@ -92,6 +96,10 @@ def filter_conditions(
     conditions += [
         linked(ProductAttributeValue, ProductAttributeValue.value_pk, pk)
         for pk in filters.value_pks
+    ]
+    conditions += [
+        false() if value is None else Product.availability == value
+        for value in filters.availabilities
     ]
     return conditions
 
@@ -136,6 +144,8 @@ class CatalogSearch:
 
     def _matched(self, conditions: Sequence[ColumnElement[bool]]) -> Select[Any]:
         statement = select(Product.pk).where(Product.active.is_(True), *conditions)
+        if self.query.hide_out_of_stock:
+            statement = statement.where(Product.availability != OUT_OF_STOCK)
         if self.text_match is not None:
             statement = statement.join(self.text_match, self.text_match.c.product_pk == Product.pk)
         return statement
@@ -153,6 +163,9 @@ class CatalogSearch:
         else:
             keys = [Product.position]
         ordering: list[ColumnElement[Any]] = []
+        if sort is SortField.RELEVANCE:
+            # Out of stock after the others, whichever the direction.
+            ordering.append(case((Product.availability == OUT_OF_STOCK, 1), else_=0))
         for key in keys:
             # Products without a value (no price, no title) come last in both directions.
             ordering.append(key.is_(None))
@@ -244,6 +257,15 @@ class SqlFacetCounts:
             .group_by(Attribute.pk, Attribute.code, AttributeValue.pk, AttributeValue.code)
         )
         return [(a, b, c, d, e) for a, b, c, d, e in rows]
+
+    def availabilities(self) -> dict[str, int]:
+        """Counts per availability."""
+        rows = self.session.execute(
+            select(Product.availability, func.count())
+            .where(Product.pk.in_(self.matched_pks))
+            .group_by(Product.availability)
+        )
+        return {availability: count for availability, count in rows}
 
 
 class SqlSearchEngine:

@@ -65,13 +65,19 @@ class SearchSettings:
     max_page_size: int = keyed("max_page_size", 100)
     max_product_ids: int = keyed("max_product_ids", 100)
     related_limit: int = keyed("related_limit", 10)
+    #: "last": out-of-stock products after the others in relevance order; "hide": left out.
+    out_of_stock: str = keyed("search_out_of_stock", "last")
 
     def check(self) -> None:
-        """Refuse a default page larger than the largest, or an unknown engine."""
+        """Refuse a default page larger than the largest, or an unknown engine or policy."""
         if self.default_page_size > self.max_page_size:
             raise ConfigError("OCT8NE_DEFAULT_PAGE_SIZE must not exceed OCT8NE_MAX_PAGE_SIZE")
         if self.engine not in {"index", "sql"}:
             raise ConfigError(f"OCT8NE_SEARCH_ENGINE must be index or sql, not {self.engine!r}")
+        if self.out_of_stock not in {"last", "hide"}:
+            raise ConfigError(
+                f"OCT8NE_SEARCH_OUT_OF_STOCK must be last or hide, not {self.out_of_stock!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

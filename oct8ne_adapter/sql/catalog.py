@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
-from babel.numbers import get_currency_precision
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Select,
-    SQLColumnExpression,
-    Table,
-    bindparam,
-    case,
-    select,
-)
+from sqlalchemy import BindParameter, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
+from oct8ne_adapter.sql.localized import from_minor_units, pick_translation
 from oct8ne_adapter.sql.models import (
     Product,
     ProductMedia,
@@ -30,9 +20,7 @@ from oct8ne_adapter.sql.models import (
     ProductTranslation,
 )
 from oct8ne_adapter.sql.product_cache import product_cache
-
-K = TypeVar("K")
-V = TypeVar("V")
+from oct8ne_adapter.sql.variants import variant_keys, variant_views
 
 # Statements built once: building a SELECT with its IN list cost more than running it (about
 # 120 of 160 us per statement on SQLite), and these run several times per request.
@@ -47,6 +35,7 @@ _HEAD_COLUMNS = (
     _products.c.thumbnail_url,
     _products.c.has_variants,
     _products.c.stock,
+    _products.c.availability,
 )
 
 
@@ -69,53 +58,6 @@ _HEADS_BY_EXTERNAL_ID = select(*_HEAD_COLUMNS).where(
 _TEXTS = _by_product(_translations, "language", "title", "description")
 _PRICES = _by_product(_prices, "currency", "amount_minor", "previous_amount_minor")
 _MEDIA = _by_product(_media, "url").order_by(_media.c.product_pk, _media.c.position)
-
-
-def from_minor_units(amount_minor: int, currency: str) -> Decimal:
-    """1990 USD -> Decimal('19.90')."""
-    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
-
-
-def _sibling_rank(languages: Sequence[str]) -> tuple[str, int] | None:
-    """Texts in another region of the visitor's language (es-ES for es-MX) rank just after the
-    bare language (`es`) and before the shop's default: (language prefix, rank)."""
-    if not languages:
-        return None
-    base = languages[0].split("-")[0]
-    return f"{base}-", 2 * languages.index(base) + 1 if base in languages else 1
-
-
-def language_rank(column: SQLColumnExpression[str], languages: Sequence[str]) -> ColumnElement[int]:
-    """The SQL form of `translation_rank`: lower is a better language for the visitor."""
-    sibling = _sibling_rank(languages)
-    whens: list[tuple[ColumnElement[bool], int]] = [
-        (column == language, 2 * rank) for rank, language in enumerate(languages)
-    ]
-    if sibling is not None:
-        whens.append((column.startswith(sibling[0], autoescape=True), sibling[1]))
-    return case(*whens, else_=2 * len(languages))
-
-
-def translation_rank(language: str, languages: Sequence[str]) -> int:
-    """Chain position x 2; a sibling region of the visitor's language between; others last."""
-    if language in languages:
-        return 2 * languages.index(language)
-    sibling = _sibling_rank(languages)
-    if sibling is not None and language.startswith(sibling[0]):
-        return sibling[1]
-    return 2 * len(languages)
-
-
-def pick_translation(rows: Iterable[tuple[K, str, V]], languages: Sequence[str]) -> dict[K, V]:
-    """Of (key, language, text) rows, the text in the best available language per key."""
-    best: dict[K, tuple[int, str, V]] = {}
-    for key, language, text in rows:
-        score = translation_rank(language, languages)
-        current = best.get(key)
-        # Ties outside the chain go to the alphabetically first language: stable answers.
-        if current is None or (score, language) < (current[0], current[1]):
-            best[key] = (score, language, text)
-    return {key: text for key, (_, _, text) in best.items()}
 
 
 def load_products_by_pk(
@@ -180,25 +122,19 @@ def _complete(
             prices=MappingProxyType(prices.get(pk, {})),
             has_variants=head.has_variants,
             stock=head.stock,
+            availability=domain.Availability(head.availability),
         )
     return products
-
-
-def pks_for_external_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
-    """Primary keys of the products with these shop ids."""
-    if not external_ids:
-        return {}
-    return dict(
-        session.execute(
-            select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
-        ).all()
-    )
 
 
 def get_products(
     session: Session, external_ids: Sequence[str], languages: Sequence[str]
 ) -> list[domain.Product]:
-    """Active products for these shop ids in the requested order; unknown ids are skipped."""
+    """Active products for these shop ids in the requested order; unknown ids are skipped.
+
+    An id of no product may be a variant's: its product answers as seen through it (under the
+    asked id, see `sql/variants`).
+    """
     if not external_ids:
         return []
     wanted = list(dict.fromkeys(external_ids))
@@ -206,6 +142,8 @@ def get_products(
     cache = product_cache(session)
     cache.follow(session)
     pks, unknown = cache.pks(wanted)
+    views = cache.variant_views(unknown, chain)
+    unknown = [external for external in unknown if external not in views]
     products, missing = cache.products(pks.values(), chain)
     if unknown:
         # Looked up by shop id directly: one query fewer than resolving the ids to keys first.
@@ -221,13 +159,37 @@ def get_products(
         cache.store(loaded, chain)
         products.update(loaded)
         pks.update((product.id, pk) for pk, product in loaded.items())
-    return [products[pks[external]] for external in wanted if pks.get(external) in products]
+    rest = [external for external in unknown if pks.get(external) not in products]
+    if rest:
+        views.update(variant_views(session, rest, chain, cache, load_product_map))
+    answered: list[domain.Product] = []
+    for external in wanted:
+        product = products.get(pks[external]) if external in pks else views.get(external)
+        if product is not None:
+            answered.append(product)
+    return answered
+
+
+def pks_for_external_ids(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+    """Primary keys of the products with these shop ids, or of the products of these variants."""
+    if not external_ids:
+        return {}
+    found = dict(
+        session.execute(
+            select(Product.external_id, Product.pk).where(Product.external_id.in_(external_ids))
+        ).all()
+    )
+    rest = [external for external in external_ids if external not in found]
+    found.update(
+        (external, keys.product_pk) for external, keys in variant_keys(session, rest).items()
+    )
+    return found
 
 
 def related_products(
     session: Session, external_id: str, languages: Sequence[str], limit: int
 ) -> list[domain.Product]:
-    """Related products in their stored order."""
+    """Related products (of a variant's product, for a variant id) in their stored order."""
     pks = pks_for_external_ids(session, [external_id])
     if not pks:
         return []

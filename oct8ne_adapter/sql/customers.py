@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.catalog import load_product_map, load_products_by_pk
+from oct8ne_adapter.sql.catalog import get_products
 from oct8ne_adapter.sql.models import Cart, CartLine, Customer, Product, WishlistItem
+from oct8ne_adapter.sql.variants import variant_keys
 
 # customerData runs all of these on every call: statements built once (see catalog.py).
 _customers: Table = Customer.__table__  # type: ignore[assignment]
@@ -38,16 +39,17 @@ _GUEST_CART = (
     .order_by(*_NEWEST_FIRST)
     .limit(1)
 )
+# Lines name the shop's id, a product's or a variant's: read back through get_products.
 _CART_LINES = (
-    select(_cart_lines.c.product_pk, _cart_lines.c.quantity)
+    select(_cart_lines.c.item_id, _cart_lines.c.quantity)
     .where(_cart_lines.c.cart_pk == bindparam("cart_pk"), _cart_lines.c.quantity > 0)
-    .order_by(_cart_lines.c.position, _cart_lines.c.product_pk)
+    .order_by(_cart_lines.c.position, _cart_lines.c.item_id)
 )
 _WISHLIST = (
-    select(_wishlist.c.product_pk)
+    select(_wishlist.c.item_id)
     .join(_customers, _customers.c.pk == _wishlist.c.customer_pk)
     .where(_customers.c.external_id == bindparam("customer_id"))
-    .order_by(_wishlist.c.added_at, _wishlist.c.product_pk)
+    .order_by(_wishlist.c.added_at, _wishlist.c.item_id)
 )
 
 
@@ -77,12 +79,15 @@ def get_cart(session: Session, visitor: domain.Visitor, languages: Sequence[str]
     if cart is None:
         return domain.Cart()
     lines = session.execute(_CART_LINES, {"cart_pk": cart.pk}).all()
-    products = load_product_map(session, [pk for pk, _ in lines], languages)
+    products = {
+        product.id: product
+        for product in get_products(session, [item_id for item_id, _ in lines], languages)
+    }
     return domain.Cart(
         lines=tuple(
-            domain.CartLine(product=products[pk], quantity=quantity)
-            for pk, quantity in lines
-            if pk in products
+            domain.CartLine(product=products[item_id], quantity=quantity)
+            for item_id, quantity in lines
+            if item_id in products
         ),
         currency=cart.currency,
     )
@@ -92,38 +97,57 @@ def get_wishlist(
     session: Session, customer_id: str, languages: Sequence[str]
 ) -> list[domain.Product]:
     """The customer's wishlist, oldest first."""
-    pks = session.scalars(_WISHLIST, {"customer_id": customer_id}).all()
-    return load_products_by_pk(session, pks, languages)
+    return get_products(
+        session, session.scalars(_WISHLIST, {"customer_id": customer_id}).all(), languages
+    )
+
+
+def item_keys(session: Session, item_ids: Sequence[str]) -> dict[str, tuple[int, int | None]]:
+    """(product pk, variant pk or None) of the ids naming an active product or a variant of one."""
+    found: dict[str, tuple[int, int | None]] = {
+        external: (pk, None)
+        for external, pk in session.execute(
+            select(Product.external_id, Product.pk).where(
+                Product.external_id.in_(item_ids), Product.active.is_(True)
+            )
+        )
+    }
+    rest = [item_id for item_id in item_ids if item_id not in found]
+    for item_id, keys in variant_keys(session, rest).items():
+        found[item_id] = (keys.product_pk, keys.variant_pk)
+    return found
 
 
 def add_to_wishlist(session: Session, customer_id: str, product_ids: Sequence[str]) -> int:
-    """Add known, active products not yet in the wishlist; returns how many were added."""
+    """Add known, active products (or variants) not yet in the wishlist; returns how many."""
     customer_pk = _customer_pk(session, customer_id)
     if customer_pk is None or not product_ids:
         return 0
-    known = session.execute(
-        select(Product.external_id, Product.pk).where(
-            Product.external_id.in_(product_ids), Product.active.is_(True)
-        )
-    ).all()
+    known = item_keys(session, list(dict.fromkeys(product_ids)))
     present = set(
         session.scalars(
-            select(WishlistItem.product_pk).where(WishlistItem.customer_pk == customer_pk)
+            select(WishlistItem.item_id).where(WishlistItem.customer_pk == customer_pk)
         ).all()
     )
     now = datetime.now(UTC).replace(tzinfo=None)
     added = 0
-    for _, product_pk in known:
-        if product_pk in present:
+    for item_id, (product_pk, variant_pk) in known.items():
+        if item_id in present:
             continue
         try:
-            # A concurrent request may add the same product: the primary key refuses the copy.
+            # A concurrent request may add the same item: the primary key refuses the copy.
             with session.begin_nested():
                 session.add(
-                    WishlistItem(customer_pk=customer_pk, product_pk=product_pk, added_at=now)
+                    WishlistItem(
+                        customer_pk=customer_pk,
+                        item_id=item_id,
+                        product_pk=product_pk,
+                        variant_pk=variant_pk,
+                        added_at=now,
+                    )
                 )
             added += 1
         except IntegrityError:
             continue
-        present.add(product_pk)
+        present.add(item_id)
     return added

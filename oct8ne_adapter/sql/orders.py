@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.catalog import from_minor_units, pick_translation
+from oct8ne_adapter.sql.localized import from_minor_units, pick_translation
 from oct8ne_adapter.sql.models import Customer, Order, OrderComment, OrderLine, OrderStateLabel
 
 

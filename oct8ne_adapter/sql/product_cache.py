@@ -55,6 +55,10 @@ class ProductCache:
         self._read_at = -float("inf")
         self._products: OrderedDict[Key, domain.Product] = OrderedDict()
         self._pks: dict[str, int] = {}
+        #: Products as seen through a variant id, by (variant id, language chain).
+        self._variant_views: OrderedDict[tuple[str, tuple[str, ...]], domain.Product] = (
+            OrderedDict()
+        )
 
     def __len__(self) -> int:
         return len(self._products)
@@ -69,6 +73,7 @@ class ProductCache:
             if version != self._version:
                 self._products.clear()
                 self._pks.clear()
+                self._variant_views.clear()
             self._version, self._read_at = version, now
 
     def products(
@@ -106,6 +111,29 @@ class ProductCache:
             # An id whose product was dropped still names the same key until the log moves.
             if len(self._pks) > 4 * self.max_products:
                 self._pks.clear()
+
+    def variant_views(
+        self, variant_ids: Iterable[str], languages: tuple[str, ...]
+    ) -> dict[str, domain.Product]:
+        """The cached products as seen through these variant ids."""
+        found: dict[str, domain.Product] = {}
+        with self._lock:
+            for variant_id in variant_ids:
+                view = self._variant_views.get((variant_id, languages))
+                if view is not None:
+                    self._variant_views.move_to_end((variant_id, languages))
+                    found[variant_id] = view
+        return found
+
+    def store_variant_views(
+        self, views: dict[str, domain.Product], languages: tuple[str, ...]
+    ) -> None:
+        """Keep products seen through variant ids, least recently used out beyond the limit."""
+        with self._lock:
+            for variant_id, view in views.items():
+                self._variant_views[(variant_id, languages)] = view
+            while len(self._variant_views) > self.max_products:
+                self._variant_views.popitem(last=False)
 
 
 #: Where a session keeps its database's cache (`Session.info`).

@@ -19,8 +19,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.catalog import from_minor_units
 from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.localized import from_minor_units
 from oct8ne_adapter.sql.models import RecordedCart, RecordedOrder
 from oct8ne_adapter.sql.sessions import hash_token
 

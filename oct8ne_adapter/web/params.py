@@ -18,7 +18,7 @@ from oct8ne_adapter.web.pricing import language_chain, parse_locale, price_basis
 
 #: Parameters of the search method itself; every other one is a filter. They are the names
 #: reserved for a feed's attributes, less the built-in filters.
-SEARCH_PARAMETERS = RESERVED_ATTRIBUTE_CODES - {"category", "brand", "price"}
+SEARCH_PARAMETERS = RESERVED_ATTRIBUTE_CODES - {"category", "brand", "price", "availability"}
 
 MAX_ID_LENGTH = 64
 MAX_SEARCH_TEXT = 10_000
@@ -191,6 +191,7 @@ def parse_search(args: MultiDict[str, str], settings: Settings) -> tuple[SearchQ
         descending=descending,
         offset=paging.offset,
         limit=paging.limit,
+        hide_out_of_stock=settings.search.out_of_stock == "hide",
     )
     return query, presentation
 

@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 from pyroaring import AbstractBitMap, BitMap
 
-from oct8ne_adapter.domain import SearchQuery, SearchResult, SortField
+from oct8ne_adapter.domain import Availability, SearchQuery, SearchResult, SortField
 from oct8ne_adapter.search.facets import BrandCount, CategoryCount, ValueCount
 from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, FloatArray, IntArray
 from oct8ne_adapter.search.index.source import CatalogReader
@@ -24,10 +24,11 @@ from oct8ne_adapter.search.rules import (
     resolve_filters,
 )
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.catalog import translation_rank
+from oct8ne_adapter.sql.localized import translation_rank
 
 #: A missing price or name sorts after every present one, in both directions.
 MISSING = np.inf
+OUT_OF_STOCK = Availability.OUT_OF_STOCK.value
 
 
 class IndexedSearch:
@@ -71,11 +72,17 @@ class IndexedSearch:
         ]
         sets += [snapshot.members(snapshot.brand_members, pk) for pk in filters.brand_pks]
         sets += [snapshot.members(snapshot.value_members, pk) for pk in filters.value_pks]
+        sets += [
+            snapshot.availability_members.get(value, BitMap()) if value is not None else BitMap()
+            for value in filters.availabilities
+        ]
         word_fields = [snapshot.word_fields(word) for word in self.search_words]
         sets += [BitMap.union(*(products for _, products in fields)) for fields in word_fields]
         # Smallest first: each intersection is then as cheap as it can be.
         sets.sort(key=len)
         matched = BitMap(snapshot.active)
+        if self.query.hide_out_of_stock:
+            matched -= snapshot.availability_members.get(OUT_OF_STOCK, BitMap())
         for products in sets:
             matched &= products
             if not matched:
@@ -138,8 +145,18 @@ class IndexedSearch:
             keys = [self.snapshot.position[ids]]
         ascending: list[FloatArray | IntArray] = [_ascending(key, descending) for key in keys]
         ascending.append(-ids if descending else ids)
+        if sort is SortField.RELEVANCE:
+            # Out of stock after the others, whichever the direction (as the SQL search).
+            ascending.insert(0, self.snapshot.cached(("sold out",), self._sold_out)[ids])
         order = _top(ascending, stop)
         return [int(pk) for pk in ids[order[start:stop]]]
+
+    def _sold_out(self) -> FloatArray:
+        """1 for each out-of-stock product's key, else 0."""
+        column = np.zeros(self.snapshot.size, dtype=np.float64)
+        products = self.snapshot.availability_members.get(OUT_OF_STOCK, BitMap())
+        column[np.frombuffer(products.to_array(), dtype=np.uint32)] = 1.0
+        return column
 
     def _scores(
         self, ids: IntArray, matched: BitMap, word_fields: list[list[tuple[int, BitMap]]]
@@ -226,6 +243,14 @@ class SnapshotFacetCounts:
             if value_pk in members
             and (count := self.matched.intersection_cardinality(members[value_pk]))
         ]
+
+    def availabilities(self) -> dict[str, int]:
+        """Counts per availability."""
+        return {
+            availability: count
+            for availability, products in self.snapshot.availability_members.items()
+            if (count := self.matched.intersection_cardinality(products))
+        }
 
 
 def _number(value: np.float64) -> float | int:

@@ -77,6 +77,8 @@ class CatalogSnapshot:
     category_members: dict[int, BitMap] = field(default_factory=dict)
     value_members: dict[int, BitMap] = field(default_factory=dict)
     values: dict[int, AttributeValueInfo] = field(default_factory=dict)
+    #: Availability (`domain.Availability` value) -> its products.
+    availability_members: dict[str, BitMap] = field(default_factory=dict)
     #: Brand key -> (external id, name), for the brand facet.
     brands: dict[int, tuple[str, str]] = field(default_factory=dict)
     #: Currency -> price in minor units per product (NaN where the product has none).
@@ -146,7 +148,11 @@ class CatalogSnapshot:
             self.brand_members[brand_pk].difference_update(changed)
         self.brand_of[keys] = -1
         self.position[keys] = 0
-        for members in (*self.category_members.values(), *self.value_members.values()):
+        for members in (
+            *self.category_members.values(),
+            *self.value_members.values(),
+            *self.availability_members.values(),
+        ):
             members.difference_update(changed)
         self.titles.remove(changed)
         self.descriptions.remove(changed)
@@ -155,9 +161,10 @@ class CatalogSnapshot:
                 column[keys] = np.nan
 
     def _read_products(self, rows: Iterable[Any]) -> None:
-        for pk, is_active, brand_pk, product_position in rows:
+        for pk, is_active, brand_pk, product_position, availability in rows:
             if is_active:
                 self.active.add(pk)
+            self.availability_members.setdefault(availability, BitMap()).add(pk)
             self.position[pk] = product_position
             if brand_pk is not None:
                 self.brand_of[pk] = brand_pk

@@ -5,7 +5,7 @@ The index (snapshot, query, engine) touches no table. Everything it reads comes 
 `CatalogReaders`; `sql_reader` implements both over the SQL catalog and its change log and is the
 only module of the index that imports SQLAlchemy or the SQL models. (Two pure rules are shared
 with the SQL search rather than copied: `sql.fulltext`'s tokens and field weights, so the index
-matches words as the SQL backends do, and `sql.catalog.translation_rank` for name order.)
+matches words as the SQL backends do, and `sql.localized.translation_rank` for name order.)
 
 The seam is cut for two later pieces of work:
 - feeding the index from any catalog: a `CatalogSource` (a shop's own catalog, listing its products
@@ -50,8 +50,8 @@ class CatalogReader(Protocol):
         """One more than the largest product key."""
         ...
 
-    def products(self, keys: Keys = None) -> Iterable[tuple[int, bool, int | None, int]]:
-        """(product, active, brand or None, position) rows."""
+    def products(self, keys: Keys = None) -> Iterable[tuple[int, bool, int | None, int, str]]:
+        """(product, active, brand or None, position, availability) rows."""
         ...
 
     def texts(self, keys: Keys = None) -> Iterable[tuple[int, str | None, str | None]]:

@@ -31,7 +31,9 @@ KEYS_PER_QUERY = 500
 
 _product = models.Product
 _text = models.ProductTranslation
-_PRODUCTS: Rows = select(_product.pk, _product.active, _product.brand_pk, _product.position)
+_PRODUCTS: Rows = select(
+    _product.pk, _product.active, _product.brand_pk, _product.position, _product.availability
+)
 _TEXTS: Rows = select(_text.product_pk, _text.title, _text.description)
 _CATEGORY_LINKS: Rows = select(
     models.ProductCategory.category_pk, models.ProductCategory.product_pk
@@ -68,7 +70,7 @@ class SqlCatalogReader:
         return int(self.session.scalar(select(func.max(_product.pk))) or 0) + 1
 
     def products(self, keys: Iterable[int] | None = None) -> Iterator[Any]:
-        """(product, active, brand, position) rows."""
+        """(product, active, brand, position, availability) rows."""
         return self._read(_PRODUCTS, _product.pk, keys)
 
     def texts(self, keys: Iterable[int] | None = None) -> Iterator[Any]:

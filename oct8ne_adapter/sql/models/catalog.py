@@ -38,6 +38,9 @@ __all__ = [
     "ProductCategory",
     "ProductAttributeValue",
     "ProductRelation",
+    "ProductVariant",
+    "ProductVariantPrice",
+    "ProductVariantValue",
 ]
 
 
@@ -118,6 +121,9 @@ class Product(Base):
     thumbnail_url: Mapped[str | None] = mapped_column(String(2000))
     has_variants: Mapped[bool] = mapped_column(Boolean, default=False)
     stock: Mapped[int | None] = mapped_column(Integer)
+    #: A domain.Availability value: out_of_stock products are shown, never added to a cart.
+    #: A server default only: older revisions' statements (tests, migrations) name no value.
+    availability: Mapped[str] = mapped_column(exact(16), server_default="in_stock")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
@@ -179,4 +185,43 @@ class ProductRelation(Base):
 
     product_pk: Mapped[int] = owner_key("products")
     related_pk: Mapped[int] = owner_key("products")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProductVariant(Base):
+    """A feed row (size, color, SKU) of a product: its own id, link, stock and prices.
+
+    Kept by its shop id across imports (updated in place, never deleted and re-inserted), so the
+    carts and wishlists naming it stay.
+    """
+
+    __tablename__ = "product_variants"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_pk: Mapped[int] = mapped_column(
+        ForeignKey("products.pk", ondelete="CASCADE"), index=True
+    )
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    stock: Mapped[int | None] = mapped_column(Integer)
+    availability: Mapped[str] = mapped_column(exact(16), default="in_stock")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProductVariantPrice(Base):
+    __tablename__ = "product_variant_prices"
+
+    variant_pk: Mapped[int] = owner_key("product_variants")
+    currency: Mapped[str] = mapped_column(exact(3), primary_key=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ProductVariantValue(Base):
+    """A value that tells the variant from its siblings ("Red", "M"), in title order."""
+
+    __tablename__ = "product_variant_values"
+
+    variant_pk: Mapped[int] = owner_key("product_variants")
+    value_pk: Mapped[int] = owner_key("attribute_values")
     position: Mapped[int] = mapped_column(Integer, default=0)

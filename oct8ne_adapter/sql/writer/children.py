@@ -110,8 +110,15 @@ def delete_children(
         )
 
 
-def delete_pairs(session: Session, table: Any, column: str, pairs: list[tuple[int, str]]) -> None:
-    """Delete the rows of `table` keyed by these (product_pk, `column`) pairs.
+def delete_pairs(
+    session: Session,
+    table: Any,
+    column: str,
+    pairs: list[tuple[int, str]],
+    *,
+    key: str = "product_pk",
+) -> None:
+    """Delete the rows of `table` keyed by these (`key`, `column`) pairs.
 
     One `column = value AND product_pk IN (...)` per value: SQLite scans the whole table for a
     `(product_pk, column) IN (VALUES ...)` (a feed has one currency and one language, so there
@@ -122,9 +129,7 @@ def delete_pairs(session: Session, table: Any, column: str, pairs: list[tuple[in
         by_value.setdefault(value, []).append(pk)
     for value, pks in by_value.items():
         for chunk in chunks(pks):
-            session.execute(
-                delete(table).where(table.c[column] == value, table.c.product_pk.in_(chunk))
-            )
+            session.execute(delete(table).where(table.c[column] == value, table.c[key].in_(chunk)))
 
 
 def write_relations(session: Session, pending: list[tuple[int, tuple[str, ...]]]) -> None:

@@ -17,8 +17,8 @@ from oct8ne_adapter.feeds import Accepted, FeedRow
 from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
-from oct8ne_adapter.sql.models import Product, ProductAttributeValue, ProductCategory
-from oct8ne_adapter.sql.writer.bulk import chunks, stored_products
+from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.sql.writer.bulk import stored_products
 from oct8ne_adapter.sql.writer.children import (
     Written,
     delete_children,
@@ -41,9 +41,10 @@ from oct8ne_adapter.sql.writer.products import (
     update_products,
 )
 from oct8ne_adapter.sql.writer.prune import PRUNE_MAX_SHARE, prune_unseen
-from oct8ne_adapter.sql.writer.reference import ReferenceData
+from oct8ne_adapter.sql.writer.reference import ReferenceData, reindex_renamed
 from oct8ne_adapter.sql.writer.summary import ImportSummary
 from oct8ne_adapter.sql.writer.translations import NOT_IN_CATALOG, write_translations
+from oct8ne_adapter.sql.writer.variants import write_variants
 
 BATCH_SIZE = 1000
 DUPLICATE = "the product id appears more than once in the feed"
@@ -243,7 +244,7 @@ class CatalogWriter:
                 max_share=None if force_prune else prune_max_share,
             )
             self.pruned += pruned
-        self._reindex_renamed()
+        reindex_renamed(self._session, self._reference)
         self.recorder.write(self._session)
         return self.summary()
 
@@ -350,6 +351,14 @@ class CatalogWriter:
                 keep_other_currencies=self._merge_prices,
             )
         insert_children(session, inserted + updated)
+        # An updated product may have lost its variants; a new one without any has none.
+        write_variants(
+            session,
+            reference,
+            [(pk, record) for pk, record, _ in inserted if record.variants]
+            + [(pk, record) for pk, record, _ in updated],
+            keep_other_currencies=self._merge_prices,
+        )
         set_mark(session, kept, mark)
         self.inserted += len(inserted)
         self.updated += len(updated)
@@ -380,18 +389,3 @@ class CatalogWriter:
         write_translations(self._session, language, items)
         self.updated += len(items)
         self.recorder.add(pk for pk, _ in items)
-
-    def _reindex_renamed(self) -> None:
-        """Re-index the products using a category or value whose names this import changed."""
-        reference = self._reference
-        pks: set[int] = set()
-        for column, keys in (
-            (ProductCategory.category_pk, reference.renamed_categories),
-            (ProductAttributeValue.value_pk, reference.relabelled_values),
-        ):
-            model = (
-                ProductCategory if column is ProductCategory.category_pk else ProductAttributeValue
-            )
-            for chunk in chunks(sorted(keys)):
-                pks.update(self._session.scalars(select(model.product_pk).where(column.in_(chunk))))
-        fulltext.refresh(self._session, sorted(pks))

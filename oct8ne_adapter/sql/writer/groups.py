@@ -6,7 +6,8 @@ such as size or color", and whose `productUrl` is the page "from which it can be
 shopping cart by selecting the necessary attributes". So the catalog stores one product per
 group, under the group's id: the visitor sees one jacket (in every size and color it comes in,
 from its lowest price) instead of one search result per size and color, and picks the variant on
-the product page.
+the product page. Each row is kept too, as a variant under its own id (`writer/variants`), since
+the shop's carts, orders and events name rows.
 
 A group's rows may be anywhere in the feed, so they are staged, with the digest and the recipe of
 each row, in a private temporary SQLite file (constant memory, whatever the backend) and merged
@@ -23,8 +24,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
-from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.domain import Availability, ProductPrice
 from oct8ne_adapter.feeds.records import AttributeValueRef, ProductRecord
+from oct8ne_adapter.feeds.variants import VariantRecord
 
 #: How a staged row is turned into its record (a feed reader's `build`).
 Build = Callable[[], ProductRecord]
@@ -148,7 +150,9 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
     Jacket - L" give "Rain Jacket"), else the first title; the first description, URL, brand
     and category. Prices: per currency the lowest, with its previous price. Images, attribute
     values and related products: all of them, without repeats. Stock: the sum (0 when every
-    variant is out of stock), unknown if one is unknown.
+    variant is out of stock), unknown if one is unknown; availability: the best of the rows'.
+    Each active row is kept as a variant
+    under its own id (see `variant_records`).
     """
     first = variants[0]
     titles: dict[str, str] = {}
@@ -176,6 +180,7 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
                 values.setdefault(ref.code, ref)
         related.update(dict.fromkeys(variant.related))
     stocks = [variant.stock for variant in variants]
+    kept = variant_records(variants)
     return replace(
         first,
         id=group_id,
@@ -191,9 +196,51 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
         attributes={code: tuple(values.values()) for code, values in attributes.items()},
         has_variants=True,
         stock=None if None in stocks else sum(stock for stock in stocks if stock is not None),
+        availability=group_availability(kept),
         active=any(variant.active for variant in variants),
         related=tuple(related),
         group=None,
+        variants=kept,
+    )
+
+
+#: A group is as available as its most available row.
+_AVAILABILITY_ORDER = ("in_stock", "preorder", "backorder", "out_of_stock")
+
+
+def group_availability(variants: Sequence[VariantRecord]) -> str | None:
+    """The best availability among the rows (None without rows: from the stock)."""
+    found = {variant.availability for variant in variants}
+    return next((value for value in _AVAILABILITY_ORDER if value in found), None)
+
+
+def variant_records(rows: Sequence[ProductRecord]) -> tuple[VariantRecord, ...]:
+    """The active rows as variants, each with the values that tell it from the other rows.
+
+    An attribute tells the rows apart when they do not all have the same values of it (a jacket
+    in Red and Blue, sizes M and L: color and size; all of it wool: not material).
+    """
+    codes: dict[str, set[tuple[str, ...]]] = {}
+    for row in rows:
+        for code in row.attributes:
+            codes.setdefault(code, set())
+    for row in rows:
+        for code, seen in codes.items():
+            seen.add(tuple(ref.code for ref in row.attributes.get(code, ())))
+    telling = [code for code, seen in codes.items() if len(seen) > 1]
+    return tuple(
+        VariantRecord(
+            id=row.id,
+            url=row.url,
+            prices=row.prices,
+            stock=row.stock,
+            availability=Availability.of(row.availability, row.stock).value,
+            values=tuple(
+                (code, ref.code) for code in telling for ref in row.attributes.get(code, ())
+            ),
+        )
+        for row in rows
+        if row.active
     )
 
 

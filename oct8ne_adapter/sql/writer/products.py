@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from oct8ne_adapter.domain import Availability
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql.models import Product
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
@@ -24,6 +25,7 @@ COLUMNS = (
     "thumbnail_url",
     "has_variants",
     "stock",
+    "availability",
     "active",
     "updated_at",
     "content_hash",
@@ -42,6 +44,7 @@ def product_values(
         record.thumbnail or (record.images[0] if record.images else None),
         record.has_variants,
         record.stock,
+        Availability.of(record.availability, record.stock).value,
         record.active,
         now,
         digest,

@@ -15,6 +15,7 @@ from sqlalchemy import Insert, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.records import AttributeValueRef, CategoryRef, ProductRecord, slug
+from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.models import (
     Attribute,
@@ -23,8 +24,10 @@ from oct8ne_adapter.sql.models import (
     Brand,
     Category,
     CategoryTranslation,
+    ProductAttributeValue,
+    ProductCategory,
 )
-from oct8ne_adapter.sql.writer.bulk import table_of
+from oct8ne_adapter.sql.writer.bulk import chunks, table_of
 
 _categories = table_of(Category)
 _category_names = table_of(CategoryTranslation)
@@ -244,3 +247,15 @@ def _new_pk(session: Session, statement: Insert) -> int:
     key = session.connection().execute(statement).inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def reindex_renamed(session: Session, reference: ReferenceData) -> None:
+    """Re-index the products using a category or value whose names this import changed."""
+    pks: set[int] = set()
+    for model, column, keys in (
+        (ProductCategory, ProductCategory.category_pk, reference.renamed_categories),
+        (ProductAttributeValue, ProductAttributeValue.value_pk, reference.relabelled_values),
+    ):
+        for chunk in chunks(sorted(keys)):
+            pks.update(session.scalars(select(model.product_pk).where(column.in_(chunk))))
+    fulltext.refresh(session, sorted(pks))

@@ -16,6 +16,7 @@ from oct8ne_adapter.sql.writer.children import (
     price_rows,
     translation_row,
 )
+from oct8ne_adapter.sql.writer.variants import stored_variants, write_variant_prices
 
 NOT_IN_CATALOG = "not in the catalog: import the shop's main feed before a localized one"
 
@@ -43,6 +44,14 @@ def write_translations(session: Session, language: str, items: list[Written]) ->
         ],
     )
     insert_rows(session, prices, PRICE_COLUMNS, price_rows(items))
+    # A localized feed's group rows carry their variants' prices in its currency too.
+    variants = [variant for _, record in items for variant in record.variants]
+    pks = stored_variants(session, [variant.id for variant in variants])
+    write_variant_prices(
+        session,
+        [(pks[variant.id], variant) for variant in variants if variant.id in pks],
+        keep_other_currencies=True,
+    )
     fulltext.refresh(session, [pk for pk, _ in items])
 
 

@@ -65,6 +65,8 @@ class Serializer:
         if not medias and product.thumbnail:
             medias = [self.absolute_url(product.thumbnail)]
         add_to_cart = self.settings.widget.add_to_cart_path.format(id=quote(product.id, safe=""))
+        # Out of stock: no one-click add; the visitor sees the product page (and its stock).
+        sold_out = product.sold_out
         return {
             "internalId": product.id,
             "title": product.title,
@@ -72,9 +74,9 @@ class Serializer:
             "formattedPrice": price,
             "formattedPrevPrice": previous,
             "productUrl": self.absolute_url(product.url),
-            "addToCartUrl": self.absolute_url(add_to_cart),
+            "addToCartUrl": "" if sold_out else self.absolute_url(add_to_cart),
             # Products with options (size, color) must be chosen on the product page.
-            "useProductUrl": product.has_variants,
+            "useProductUrl": product.has_variants or sold_out,
             "thumbnail": self._thumbnail(product),
             "medias": [{"url": url} for url in medias],
         }

@@ -13,6 +13,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "category": "Category",
         "brand": "Brand",
         "price": "Price",
+        "availability": "Availability",
+        "in_stock": "In stock",
+        "out_of_stock": "Out of stock",
+        "preorder": "Preorder",
+        "backorder": "Backorder",
         "color": "Color",
         "size": "Size",
         "material": "Material",
@@ -24,6 +29,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "category": "Categoría",
         "brand": "Marca",
         "price": "Precio",
+        "availability": "Disponibilidad",
+        "in_stock": "En stock",
+        "out_of_stock": "Agotado",
+        "preorder": "Reserva",
+        "backorder": "Bajo pedido",
         "color": "Color",
         "size": "Talla",
         "material": "Material",
@@ -35,6 +45,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "category": "Catégorie",
         "brand": "Marque",
         "price": "Prix",
+        "availability": "Disponibilité",
+        "in_stock": "En stock",
+        "out_of_stock": "En rupture de stock",
+        "preorder": "Précommande",
+        "backorder": "Sur commande",
         "color": "Couleur",
         "size": "Taille",
         "material": "Matière",
@@ -43,6 +58,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "category": "Kategorie",
         "brand": "Marke",
         "price": "Preis",
+        "availability": "Verfügbarkeit",
+        "in_stock": "Auf Lager",
+        "out_of_stock": "Nicht auf Lager",
+        "preorder": "Vorbestellung",
+        "backorder": "Nachbestellung",
         "color": "Farbe",
         "size": "Größe",
         "material": "Material",
@@ -51,6 +71,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "category": "Categoria",
         "brand": "Marca",
         "price": "Prezzo",
+        "availability": "Disponibilità",
+        "in_stock": "Disponibile",
+        "out_of_stock": "Esaurito",
+        "preorder": "Preordine",
+        "backorder": "Su ordinazione",
         "color": "Colore",
         "size": "Taglia",
         "material": "Materiale",
@@ -59,6 +84,11 @@ _LABELS: dict[str, dict[str, str]] = {
         "category": "Categoria",
         "brand": "Marca",
         "price": "Preço",
+        "availability": "Disponibilidade",
+        "in_stock": "Em estoque",
+        "out_of_stock": "Esgotado",
+        "preorder": "Pré-venda",
+        "backorder": "Sob encomenda",
         "color": "Cor",
         "size": "Tamanho",
         "material": "Material",
@@ -81,7 +111,11 @@ def _param_label(serializer: Serializer, kind: FacetKind, param: str, label: str
     return _label(serializer, key) or param.replace("_", " ").capitalize()
 
 
-def _range_label(serializer: Serializer, price_range: PriceRange | None, fallback: str) -> str:
+def _range_label(
+    serializer: Serializer, price_range: PriceRange | None, fallback: str, kind: FacetKind
+) -> str:
+    if kind is FacetKind.AVAILABILITY:
+        return _label(serializer, fallback) or fallback.replace("_", " ").capitalize()
     if price_range is None:
         return fallback
     presentation = serializer.presentation
@@ -93,7 +127,9 @@ def _applied(serializer: Serializer, applied: AppliedFilter) -> Json:
         "param": applied.param,
         "paramLabel": _param_label(serializer, applied.kind, applied.param, applied.label),
         "value": applied.value,
-        "valueLabel": _range_label(serializer, applied.price_range, applied.value_label),
+        "valueLabel": _range_label(
+            serializer, applied.price_range, applied.value_label, applied.kind
+        ),
     }
 
 
@@ -104,7 +140,9 @@ def _available(serializer: Serializer, facet: Facet) -> Json:
         "options": [
             {
                 "value": option.value,
-                "valueLabel": _range_label(serializer, option.price_range, option.label),
+                "valueLabel": _range_label(
+                    serializer, option.price_range, option.label, facet.kind
+                ),
                 "count": option.count,
             }
             for option in facet.options

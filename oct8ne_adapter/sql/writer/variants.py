@@ -1,0 +1,151 @@
+"""The variants of written products: upserted by their shop ids, so carts naming them stay.
+
+A variant keeps its primary key across imports (a cart line or wishlist item naming it is
+deleted with it): a row still in the feed is updated in place, one that moved to another group
+follows it, and only the rows gone from a product's group are deleted. Prices and the telling
+attribute values are child rows, replaced each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
+from oct8ne_adapter.feeds.records import ProductRecord
+from oct8ne_adapter.feeds.variants import VariantRecord
+from oct8ne_adapter.sql.models import ProductVariant, ProductVariantPrice, ProductVariantValue
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
+from oct8ne_adapter.sql.writer.children import delete_pairs, to_minor_units
+from oct8ne_adapter.sql.writer.reference import ReferenceData
+
+_variants = table_of(ProductVariant)
+_prices = table_of(ProductVariantPrice)
+_values = table_of(ProductVariantValue)
+_COLUMNS = ("product_pk", "url", "stock", "availability", "position")
+
+
+def _stored(session: Session, column: Any, keys: Sequence[Any]) -> dict[str, tuple[int, int]]:
+    """external id -> (variant pk, product pk) of the variants whose `column` is in `keys`."""
+    found: dict[str, tuple[int, int]] = {}
+    for chunk in chunks(keys):
+        rows = session.execute(
+            select(_variants.c.external_id, _variants.c.pk, _variants.c.product_pk).where(
+                column.in_(chunk)
+            )
+        )
+        found.update((external, (pk, product_pk)) for external, pk, product_pk in rows)
+    return found
+
+
+def write_variants(
+    session: Session,
+    reference: ReferenceData,
+    items: Sequence[tuple[int, ProductRecord]],
+    *,
+    keep_other_currencies: bool,
+) -> None:
+    """Make these products' variants those of their records (none for a product without)."""
+    if not items:
+        return
+    existing = _stored(session, _variants.c.product_pk, [pk for pk, _ in items])
+    wanted = {variant.id for _, record in items for variant in record.variants}
+    moved = _stored(session, _variants.c.external_id, sorted(wanted - set(existing)))
+    gone = [pk for external, (pk, _) in existing.items() if external not in wanted]
+    for chunk in chunks(gone):
+        session.execute(delete(_variants).where(_variants.c.pk.in_(chunk)))
+    stored = {**existing, **moved}
+    updates: list[dict[str, Any]] = []
+    inserts: list[tuple[Any, ...]] = []
+    for product_pk, record in items:
+        for position, variant in enumerate(record.variants):
+            values = (product_pk, variant.url, variant.stock, variant.availability, position)
+            found = stored.get(variant.id)
+            if found is None:
+                inserts.append((variant.id, *values))
+            else:
+                updates.append({"b_pk": found[0], **dict(zip(_COLUMNS, values, strict=True))})
+    if updates:
+        session.execute(update(_variants).where(_variants.c.pk == bindparam("b_pk")), updates)
+    insert_rows(session, _variants, ("external_id", *_COLUMNS), inserts)
+    pks = {external: pk for external, (pk, _) in stored.items() if external in wanted}
+    pks.update(
+        (external, pk)
+        for external, (pk, _) in _stored(
+            session, _variants.c.external_id, [row[0] for row in inserts]
+        ).items()
+    )
+    _write_children(session, reference, items, pks, keep_other_currencies)
+
+
+def stored_variants(session: Session, external_ids: Sequence[str]) -> dict[str, int]:
+    """external id -> pk of the variants that exist."""
+    return {
+        external: pk
+        for external, (pk, _) in _stored(session, _variants.c.external_id, external_ids).items()
+    }
+
+
+def write_variant_prices(
+    session: Session, written: Sequence[tuple[int, VariantRecord]], *, keep_other_currencies: bool
+) -> None:
+    """Replace the prices of these (variant pk, record)s; when merging feeds, only their own
+    currencies (a Merchant Center feed has one)."""
+    variant_pks = [pk for pk, _ in written]
+    if keep_other_currencies:
+        delete_pairs(
+            session,
+            _prices,
+            "currency",
+            [(pk, currency) for pk, variant in written for currency in variant.prices],
+            key="variant_pk",
+        )
+    else:
+        for chunk in chunks(variant_pks):
+            session.execute(delete(_prices).where(_prices.c.variant_pk.in_(chunk)))
+    insert_rows(
+        session,
+        _prices,
+        ("variant_pk", "currency", "amount_minor", "previous_amount_minor"),
+        [
+            (
+                pk,
+                currency,
+                to_minor_units(price.amount, currency),
+                None
+                if price.previous_amount is None
+                else to_minor_units(price.previous_amount, currency),
+            )
+            for pk, variant in written
+            for currency, price in variant.prices.items()
+        ],
+    )
+
+
+def _write_children(
+    session: Session,
+    reference: ReferenceData,
+    items: Sequence[tuple[int, ProductRecord]],
+    pks: dict[str, int],
+    keep_other_currencies: bool,
+) -> None:
+    """Replace the variants' prices and their telling values."""
+    written = [(pks[variant.id], variant) for _, record in items for variant in record.variants]
+    for chunk in chunks([pk for pk, _ in written]):
+        session.execute(delete(_values).where(_values.c.variant_pk.in_(chunk)))
+    write_variant_prices(session, written, keep_other_currencies=keep_other_currencies)
+    rows: list[tuple[int, int, int]] = []
+    for _, record in items:
+        refs = {
+            code: {ref.code: ref for ref in values} for code, values in record.attributes.items()
+        }
+        for variant in record.variants:
+            seen: set[int] = set()
+            for position, (code, value) in enumerate(variant.values):
+                value_pk = reference.value(reference.attribute(code), refs[code][value])
+                if value_pk not in seen:
+                    seen.add(value_pk)
+                    rows.append((pks[variant.id], value_pk, position))
+    insert_rows(session, _values, ("variant_pk", "value_pk", "position"), rows)
