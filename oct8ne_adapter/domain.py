@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -204,18 +204,50 @@ class Customer:
 
 @dataclass(frozen=True, slots=True)
 class CartLine:
-    """A product in a cart and how many of it."""
+    """A product in a cart, how many of it, and the unit price charged (None: unknown)."""
 
     product: Product
     quantity: int
+    unit_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Cart:
-    """A visitor's cart in the currency it was filled in."""
+    """A visitor's cart in the currency it was filled in, with its totals in that currency.
+
+    `subtotal` is the sum of the lines at the prices charged, before cart-level discounts;
+    `total` the grand total after them. None means the repository does not know them: the
+    adapter then sums the lines at the catalog prices, with no cart-level discount.
+    """
 
     lines: tuple[CartLine, ...] = ()
     currency: str | None = None
+    subtotal: Decimal | None = None
+    total: Decimal | None = None
+
+
+def charged_cart(
+    lines: Sequence[tuple[Product, int]], currency: str, discount: Decimal = Decimal(0)
+) -> Cart:
+    """A cart charged at the products' own prices in `currency`, less a cart-level discount.
+
+    When a product has no price stored in `currency` the totals are unknown (None) and the
+    adapter prices the lines itself, converting as it does for any product.
+    """
+    charged = tuple(
+        CartLine(product, quantity, _stored_price(product, currency)) for product, quantity in lines
+    )
+    if any(line.unit_price is None for line in charged):
+        return Cart(charged, currency)
+    subtotal = sum(
+        ((line.unit_price or Decimal(0)) * line.quantity for line in charged), Decimal(0)
+    )
+    return Cart(charged, currency, subtotal, max(subtotal - discount, Decimal(0)))
+
+
+def _stored_price(product: Product, currency: str) -> Decimal | None:
+    price = product.prices.get(currency)
+    return None if price is None else price.amount
 
 
 @dataclass(frozen=True, slots=True)

@@ -236,14 +236,15 @@ def test_get_sales_report_lists_the_carts_and_orders_of_oct8ne_visitors(events_a
             "orderId": "O-1",
             "sessionId": "OS-1",
             "customerId": "382442",
-            "price": "25.00",
-            "finalPrice": "30.25",
+            "price": 25,
+            "finalPrice": 30.25,
             "currency": "EUR",
             "productsCount": 1,
             "itemsCount": 2,
             "lastAction": "C",
-            "utcCreated": NOW.replace(tzinfo=None).isoformat() + "Z",
-            "utcLastUpdated": (NOW + timedelta(minutes=5)).replace(tzinfo=None).isoformat() + "Z",
+            # UTC `YYYY-MM-DD HH:MM:SS`, as PrestaShop, WooCommerce and Magento 2 send them.
+            "utcCreated": NOW.strftime("%Y-%m-%d %H:%M:%S"),
+            "utcLastUpdated": (NOW + timedelta(minutes=5)).strftime("%Y-%m-%d %H:%M:%S"),
         }
     ]
     later = client.get(
@@ -314,13 +315,14 @@ def test_get_cart_shows_the_recorded_cart_to_its_shop_session(events_app: Flask)
     _record(client, "cart-updated", cart_json(customer_id=None, shop_session=key))
     client.set_cookie("shop_session", token)
     assert client.get("/oct8ne/frame/getCart").get_json() == {
-        "price": "30.00",
-        "finalPrice": "27.00",
+        # The subtotal the shop recorded, then its total after the cart's discount: numbers.
+        "price": 30,
+        "finalPrice": 27,
         "currency": "EUR",
         "totalItems": 3,
         "cart": [
-            {"internalId": "P-1", "title": "Lamp", "qty": 2, "price": "12.50"},
-            {"internalId": "P-2", "title": "Shade", "qty": 1, "price": "5"},
+            {"internalId": "P-1", "title": "Lamp", "qty": 2, "price": 12.5},
+            {"internalId": "P-2", "title": "Shade", "qty": 1, "price": 5},
         ],
     }
     _record(client, "order-placed", order_json())

@@ -6,6 +6,7 @@ the ones that hold for any repository run there on `[memory]` too. Nothing here 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import jsonschema
@@ -14,7 +15,7 @@ from conftest import API_TOKEN, adapter_config, frame
 from flask import Flask
 from flask.testing import FlaskClient
 
-from oct8ne_adapter import create_app
+from oct8ne_adapter import create_app, domain
 from oct8ne_adapter.repository import (
     AdapterRepository,
     ReportRepository,
@@ -182,7 +183,7 @@ def test_anonymous_guest_keeps_a_cart(client: FlaskClient):
     assert data["id"] is None and data["email"] is None
     assert [(line["internalId"], line["qty"]) for line in data["cart"]] == [("1002", 3)]
     cart = frame(client, "getCart")
-    assert (cart["totalItems"], cart["finalPrice"]) == (3, "900.00")
+    assert (cart["totalItems"], cart["price"], cart["finalPrice"]) == (3, 900, 900)
 
 
 def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: InMemoryRepository):
@@ -194,18 +195,54 @@ def test_add_to_wishlist_without_duplicates(ada: FlaskClient, fake: InMemoryRepo
 
 
 def test_get_cart_for_the_signed_in_customer(ada: FlaskClient):
+    # As the platform adapters send it: numbers; `price` the sum of the lines at the prices
+    # charged (2 x 120.00 + 12.50, not the 150.00 before the jacket's sale), `finalPrice` after
+    # the cart's 20.00 coupon.
     cart = frame(ada, "getCart")
     assert cart == {
-        "price": "312.50",
-        "finalPrice": "252.50",
+        "price": 252.5,
+        "finalPrice": 232.5,
         "currency": "USD",
         "totalItems": 3,
         "cart": [
-            {"internalId": "1001", "title": "Harbour Rain Jacket", "qty": 2, "price": "120.00"},
-            {"internalId": "1003", "title": "Enamel Trail Mug", "qty": 1, "price": "12.50"},
+            {"internalId": "1001", "title": "Harbour Rain Jacket", "qty": 2, "price": 120},
+            {"internalId": "1003", "title": "Enamel Trail Mug", "qty": 1, "price": 12.5},
         ],
     }
-    assert frame(ada, "getCart", currency="EUR")["finalPrice"] == "231.50"
+    assert all(type(cart[name]) is float for name in ("price", "finalPrice"))
+    # The totals are what the shop charges, in the cart's currency: never converted.
+    assert frame(ada, "getCart", currency="EUR") == cart
+
+
+class UntotalledRepository(InMemoryRepository):
+    """A shop repository whose carts carry no totals and no unit prices."""
+
+    def get_cart(self, visitor: domain.Visitor, languages: Sequence[str]) -> domain.Cart:
+        cart = super().get_cart(visitor, languages)
+        lines = tuple(domain.CartLine(line.product, line.quantity) for line in cart.lines)
+        return domain.Cart(lines, cart.currency)
+
+
+def test_get_cart_without_the_repositorys_totals_sums_the_lines_in_the_requested_currency(
+    adapter_tables_url: str,
+):
+    app = create_app(memory_config(adapter_tables_url), repository=UntotalledRepository())
+    ada = app.test_client()
+    ada.set_cookie("shop_session", ADA_SESSION)
+    # The lines at the catalog's EUR prices (2 x 110.00 + 11.50); no cart-level discount known.
+    cart = frame(ada, "getCart", currency="EUR")
+    assert (cart["currency"], cart["price"], cart["finalPrice"]) == ("EUR", 231.5, 231.5)
+    assert [line["price"] for line in cart["cart"]] == [110, 11.5]
+
+
+def test_an_empty_cart_is_zero(client: FlaskClient):
+    assert frame(client, "getCart") == {
+        "price": 0,
+        "finalPrice": 0,
+        "currency": "USD",
+        "totalItems": 0,
+        "cart": [],
+    }
 
 
 @pytest.fixture
@@ -223,11 +260,11 @@ def test_get_cart_and_the_sales_report_go_through_the_report_repository(
     assert frame(reports_client, "getCart")["cart"] == []
     reports_client.set_cookie("shop_session", GUEST_SESSION)
     assert frame(reports_client, "getCart") == {
-        "price": "80.00",
-        "finalPrice": "72.00",
+        "price": 80,
+        "finalPrice": 72,
         "currency": "USD",
         "totalItems": 2,
-        "cart": [{"internalId": "1006", "title": "Folding Camp Stool", "qty": 2, "price": "40.00"}],
+        "cart": [{"internalId": "1006", "title": "Folding Camp Stool", "qty": 2, "price": 40}],
     }
     period = {"from": "2026-05-01", "to": "2026-05-03"}
     assert frame(reports_client, "getSalesReport", **period, apiToken="wrong") == []
@@ -237,14 +274,14 @@ def test_get_cart_and_the_sales_report_go_through_the_report_repository(
         "orderId": None,
         "sessionId": "oct8ne-session-1",
         "customerId": None,
-        "price": "80.00",
-        "finalPrice": "72.00",
+        "price": 80,
+        "finalPrice": 72,
         "currency": "USD",
         "productsCount": 1,
         "itemsCount": 2,
         "lastAction": "C",
-        "utcCreated": "2026-05-02T10:00:00Z",
-        "utcLastUpdated": "2026-05-02T10:30:00Z",
+        "utcCreated": "2026-05-02 10:00:00",
+        "utcLastUpdated": "2026-05-02 10:30:00",
     }
     later = {"from": "2026-05-02T10:15:00Z", "to": "2026-05-03", "apiToken": API_TOKEN}
     assert frame(reports_client, "getSalesReport", **later)[0]["lastAction"] == "U"

@@ -70,8 +70,9 @@ _DOCUMENT_REQUIRES: dict[str, list[str]] = {
     "FilterInfo": ["available"],
     "AdapterInfo": ["platform", "adapterVersion", "developedBy", "apiVersion"],
 }
-#: Amounts the platform adapters send as JSON numbers (DESIGN §3 for getCart) and ours, until
-#: issue 17, as strings: either type is valid here; extras.cart reports strings on their own.
+#: Amounts the platform adapters (and ours) send as JSON numbers (DESIGN §3); some adapters
+#: send strings: either type is valid here, and extras.cart rates getCart's strings on their own
+#: (compatibility), so one such answer is not also a schema failure.
 _AMOUNTS: dict[str, tuple[str, ...]] = {
     "Cart": ("price", "finalPrice"),
     "SalesReportRow": ("price", "finalPrice"),

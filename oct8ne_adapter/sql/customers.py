@@ -83,13 +83,11 @@ def get_cart(session: Session, visitor: domain.Visitor, languages: Sequence[str]
         product.id: product
         for product in get_products(session, [item_id for item_id, _ in lines], languages)
     }
-    return domain.Cart(
-        lines=tuple(
-            domain.CartLine(product=products[item_id], quantity=quantity)
-            for item_id, quantity in lines
-            if item_id in products
-        ),
-        currency=cart.currency,
+    # Our carts table keeps no cart-level discount: the lines at the catalog prices are the
+    # subtotal and the total.
+    return domain.charged_cart(
+        [(products[item_id], quantity) for item_id, quantity in lines if item_id in products],
+        cart.currency,
     )
 
 

@@ -226,6 +226,21 @@ class RepositoryContract:
         assert cart.currency, "a cart with lines must say its currency"
         for line in cart.lines:
             assert line.quantity > 0, f"cart line {line.product.id} has quantity {line.quantity}"
+        if cart.subtotal is not None:
+            # getCart's `price` is the sum of the lines at the prices charged (DESIGN §3).
+            units = [line.unit_price for line in cart.lines]
+            if all(unit is not None for unit in units):
+                summed = sum(
+                    (
+                        (unit or 0) * line.quantity
+                        for unit, line in zip(units, cart.lines, strict=True)
+                    ),
+                    Decimal(0),
+                )
+                assert cart.subtotal == summed, (
+                    f"Cart.subtotal {cart.subtotal} is not its lines at their unit prices, {summed}"
+                )
+            assert cart.total is None or cart.total >= 0, f"Cart.total {cart.total} is negative"
         empty = repository.get_cart(domain.ANONYMOUS, contract_data.languages)
         stray = [line.product.id for line in empty.lines]
         assert not stray, f"an anonymous visitor without a cart key has no cart, got {stray}"

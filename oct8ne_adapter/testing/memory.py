@@ -224,6 +224,8 @@ class InMemoryRepository:
     carts: dict[str, list[tuple[str, int]]] = field(
         default_factory=lambda: {ADA.id: [("1001", 2), ("1003", 1)], "guest": [("1002", 3)]}
     )
+    #: Cart-level discounts (a coupon, say) by cart owner, in the cart's currency.
+    cart_discounts: dict[str, Decimal] = field(default_factory=lambda: {ADA.id: Decimal("20.00")})
     sessions: dict[str, domain.Visitor] = field(
         default_factory=lambda: {
             ADA_SESSION: domain.Visitor(customer_id=ADA.id),
@@ -304,10 +306,13 @@ class InMemoryRepository:
         """The customer's cart if signed in, else the guest cart."""
         owner = visitor.customer_id or visitor.cart_key
         lines = self.carts.get(owner, []) if owner else []
+        if not owner or not lines:
+            return domain.Cart()
         products = {p.id: p for p in self.get_products([pid for pid, _ in lines], languages)}
-        return domain.Cart(
-            tuple(domain.CartLine(products[pid], qty) for pid, qty in lines if pid in products),
-            "USD" if lines else None,
+        return domain.charged_cart(
+            [(products[pid], qty) for pid, qty in lines if pid in products],
+            "USD",
+            self.cart_discounts.get(owner, Decimal(0)),
         )
 
     def get_wishlist(self, customer_id: str, languages: Sequence[str]) -> list[domain.Product]:

@@ -36,6 +36,10 @@ NULLABLE_STRING: Schema = {"type": ["string", "null"]}
 INTEGER: Schema = {"type": "integer", "minimum": 0}
 DATE_TIME: Schema = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$"}
 OPTIONAL_DATE_TIME: Schema = {"anyOf": [DATE_TIME, {"const": ""}]}
+#: A UTC time as the platform adapters send getSalesReport's: `2026-11-26 13:07:06`.
+UTC_TIME: Schema = {**DATE_TIME, "description": "UTC"}
+#: getCart's and getSalesReport's amounts: JSON numbers, as the platform adapters send them.
+AMOUNT: Schema = {"type": "number", "minimum": 0}
 
 SUMMARY_FIELDS: dict[str, Schema] = {
     "internalId": STRING,
@@ -109,14 +113,16 @@ SCHEMAS: dict[str, Schema] = {
     "WishlistResult": _object({"result": {"enum": ["true", "false"]}}),
     "Cart": _object(
         {
-            "price": STRING,
-            "finalPrice": STRING,
+            # As the platform adapters send them: numbers, the subtotal before cart-level
+            # discounts and the grand total after them; 0 for an empty cart.
+            "price": AMOUNT,
+            "finalPrice": AMOUNT,
             "currency": STRING,
             "totalItems": INTEGER,
             "cart": {
                 "type": "array",
                 "items": _object(
-                    {"internalId": STRING, "title": STRING, "qty": INTEGER, "price": STRING}
+                    {"internalId": STRING, "title": STRING, "qty": INTEGER, "price": AMOUNT}
                 ),
             },
         }
@@ -157,14 +163,14 @@ SCHEMAS: dict[str, Schema] = {
             "orderId": NULLABLE_STRING,
             "sessionId": STRING,
             "customerId": NULLABLE_STRING,
-            "price": STRING,
-            "finalPrice": STRING,
+            "price": AMOUNT,
+            "finalPrice": AMOUNT,
             "currency": STRING,
             "productsCount": INTEGER,
             "itemsCount": INTEGER,
             "lastAction": {"enum": ["C", "U"]},
-            "utcCreated": STRING,
-            "utcLastUpdated": STRING,
+            "utcCreated": UTC_TIME,
+            "utcLastUpdated": UTC_TIME,
         }
     ),
     "Error": _object(

@@ -20,6 +20,7 @@ from oct8ne_adapter.web.serializers.formats import (
     absolute_url,
     description_html,
     format_date,
+    json_amount,
     plain_amount,
     utc_timestamp,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "customer_data",
     "description_html",
     "format_date",
+    "json_amount",
     "order_details",
     "order_summary",
     "plain_amount",

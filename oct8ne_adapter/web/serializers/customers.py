@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from oct8ne_adapter.domain import Cart, Customer, Money, Order, OrderDetails, Product
+from oct8ne_adapter.domain import Cart, Customer, Order, OrderDetails, PriceBasis, Product
 from oct8ne_adapter.web.pricing import display_price, format_money, price_basis
-from oct8ne_adapter.web.serializers.formats import Json, format_date, plain_amount
+from oct8ne_adapter.web.serializers.formats import Json, format_date, json_amount
 from oct8ne_adapter.web.serializers.products import Serializer
 
 
@@ -28,36 +28,49 @@ def customer_data(
 
 
 def cart_totals(serializer: Serializer, cart: Cart) -> Json:
-    """The getCart structure: totals before and after discounts, as plain amounts."""
-    settings = serializer.settings
-    basis = serializer.presentation.basis
-    shown = [display_price(line.product, basis) for line in cart.lines]
-    if any(prices is not None and prices[0].currency != basis.currency for prices in shown):
-        # Some product cannot be priced in the requested currency: total in the shop's.
-        basis = price_basis(settings.default_currency, settings)
-        shown = [display_price(line.product, basis) for line in cart.lines]
-    zero = Money(Decimal(0), basis.currency)
-    price = final = Decimal(0)
+    """The getCart structure (DESIGN §3): subtotal, grand total and lines, as JSON numbers."""
+    if cart.currency is not None and cart.subtotal is not None:
+        # The repository knows what it charges: answer in the cart's own currency, as the
+        # platform adapters do; a conversion would misstate what the visitor pays.
+        basis = price_basis(cart.currency, serializer.settings)
+    else:
+        basis = _requested_basis(serializer, cart)
     items = []
-    for line, prices in zip(cart.lines, shown, strict=True):
-        current, previous = prices or (zero, zero)
-        price += previous.amount * line.quantity
-        final += current.amount * line.quantity
+    summed = Decimal(0)
+    for line in cart.lines:
+        unit = line.unit_price if basis.currency == cart.currency else None
+        if unit is None:
+            shown = display_price(line.product, basis)
+            unit = shown[0].amount if shown else Decimal(0)
+        summed += unit * line.quantity
         items.append(
             {
                 "internalId": line.product.id,
                 "title": line.product.title,
                 "qty": line.quantity,
-                "price": plain_amount(current.amount),
+                "price": json_amount(unit),
             }
         )
+    known = cart.subtotal is not None and basis.currency == cart.currency
+    subtotal = cart.subtotal if known and cart.subtotal is not None else summed
+    # Without the repository's totals no cart-level discount is known: the total is the sum.
+    total = cart.total if known and cart.total is not None else subtotal
     return {
-        "price": plain_amount(price),
-        "finalPrice": plain_amount(final),
+        "price": json_amount(subtotal),
+        "finalPrice": json_amount(total),
         "currency": basis.currency,
         "totalItems": sum(line.quantity for line in cart.lines),
         "cart": items,
     }
+
+
+def _requested_basis(serializer: Serializer, cart: Cart) -> PriceBasis:
+    """The requested currency, or the shop's when some line cannot be priced in it."""
+    basis = serializer.presentation.basis
+    shown = [display_price(line.product, basis) for line in cart.lines]
+    if any(prices is not None and prices[0].currency != basis.currency for prices in shown):
+        return price_basis(serializer.settings.default_currency, serializer.settings)
+    return basis
 
 
 def order_summary(serializer: Serializer, order: Order) -> Json:

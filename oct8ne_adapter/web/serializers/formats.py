@@ -37,13 +37,22 @@ def format_date(moment: datetime | None) -> str:
 
 
 def utc_timestamp(moment: datetime) -> str:
-    """A naive UTC time as ISO 8601 with `Z`: `2026-11-26T13:07:06Z`."""
-    return moment.replace(microsecond=0).isoformat() + "Z"
+    """A naive UTC time as the platform adapters send it: `2026-11-26 13:07:06`."""
+    return moment.strftime(DATE_FORMAT)
 
 
 def plain_amount(amount: Decimal) -> str:
     """A machine-readable amount: `1500.00`."""
     return format(amount, "f")
+
+
+def json_amount(amount: Decimal) -> float:
+    """An amount as a JSON number, as the platform adapters send cart and report amounts.
+
+    Amounts of up to 15 significant digits survive the float: orjson writes its shortest text,
+    which reads back as the same decimal (`179.8` for `179.80`).
+    """
+    return float(amount)
 
 
 def absolute_url(base: str, url: str) -> str:

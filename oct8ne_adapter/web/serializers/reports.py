@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from oct8ne_adapter.domain import RecordedCart, SalesReportRow
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.web.serializers.formats import Json, plain_amount, utc_timestamp
+from oct8ne_adapter.web.serializers.formats import Json, json_amount, utc_timestamp
 
 API_VERSION = "2.4"
 
@@ -29,8 +29,8 @@ def sales_report_row(row: SalesReportRow) -> Json:
         "orderId": row.order_id,
         "sessionId": row.session_id,
         "customerId": row.customer_id,
-        "price": plain_amount(row.price),
-        "finalPrice": plain_amount(row.final_price),
+        "price": json_amount(row.price),
+        "finalPrice": json_amount(row.final_price),
         "currency": row.currency,
         "productsCount": row.products_count,
         "itemsCount": row.items_count,
@@ -43,8 +43,8 @@ def sales_report_row(row: SalesReportRow) -> Json:
 def recorded_cart(cart: RecordedCart) -> Json:
     """The getCart structure of a cart recorded through commerce events, in its own currency."""
     return {
-        "price": plain_amount(cart.subtotal),
-        "finalPrice": plain_amount(cart.total),
+        "price": json_amount(cart.subtotal),
+        "finalPrice": json_amount(cart.total),
         "currency": cart.currency,
         "totalItems": sum(line.quantity for line in cart.lines),
         "cart": [
@@ -52,7 +52,7 @@ def recorded_cart(cart: RecordedCart) -> Json:
                 "internalId": line.product_id,
                 "title": line.name,
                 "qty": line.quantity,
-                "price": plain_amount(line.unit_price),
+                "price": json_amount(line.unit_price),
             }
             for line in cart.lines
         ],
