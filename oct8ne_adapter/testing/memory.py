@@ -308,7 +308,9 @@ class InMemoryRepository:
         lines = self.carts.get(owner, []) if owner else []
         if not owner or not lines:
             return domain.Cart()
-        products = {p.id: p for p in self.get_products([pid for pid, _ in lines], languages)}
+        # From its own catalog, not through get_products, which a subclass may override.
+        items = self._items(pid for pid, _ in lines)
+        products = {item.id: item.product(languages) for item in items}
         return domain.charged_cart(
             [(products[pid], qty) for pid, qty in lines if pid in products],
             "USD",
