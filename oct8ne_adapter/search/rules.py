@@ -24,7 +24,7 @@ Each engine matches and counts its own way (SQL, bitmaps) and hands the counts t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Protocol
@@ -262,18 +262,17 @@ def resolve_filters(
     for item in requested:
         by_param[item.param].append(item.value)
     resolution = _Resolution(lookup, price_digits)
-    categories = by_param.pop(CATEGORY_PARAM, None)
-    if categories is not None:
-        resolution.categories(categories)
-    brands = by_param.pop(BRAND_PARAM, None)
-    if brands is not None:
-        resolution.brands(brands)
-    prices = by_param.pop(PRICE_PARAM, None)
-    if prices is not None:
-        resolution.prices(prices)
-    availability = by_param.pop(AVAILABILITY_PARAM, None)
-    if availability is not None:
-        resolution.availability(availability)
+
+    def applied(param: str, resolve: Callable[[list[str]], None]) -> bool:
+        values = by_param.pop(param, None)
+        if values is not None:
+            resolve(values)
+        return values is not None
+
+    category_applied = applied(CATEGORY_PARAM, resolution.categories)
+    brand_applied = applied(BRAND_PARAM, resolution.brands)
+    price_applied = applied(PRICE_PARAM, resolution.prices)
+    applied(AVAILABILITY_PARAM, resolution.availability)
     if by_param:
         resolution.attributes(by_param)
     return ResolvedFilters(
@@ -284,9 +283,9 @@ def resolve_filters(
         value_pks=tuple(resolution.value_pks),
         price_digits=price_digits,
         category_parent=resolution.category_parent,
-        offers_categories=categories is None or resolution.category_parent is not None,
-        brand_applied=brands is not None,
-        price_applied=prices is not None,
+        offers_categories=not category_applied or resolution.category_parent is not None,
+        brand_applied=brand_applied,
+        price_applied=price_applied,
         applied_attributes=frozenset(resolution.attribute_pks),
         availabilities=tuple(resolution.availabilities),
     )

@@ -3,15 +3,16 @@ related products."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from babel.numbers import get_currency_precision
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql import fulltext, models
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, stored_products, table_of
@@ -48,8 +49,15 @@ def translation_row(pk: int, language: str, title: str, description: str) -> tup
     return (pk, language, title, fulltext.fold(title)[:500], description)
 
 
-def price_rows(items: Iterable[Written]) -> list[tuple[Any, ...]]:
-    """The product_prices rows of these records."""
+class Priced(Protocol):
+    """A product or variant record: its prices by currency."""
+
+    @property
+    def prices(self) -> Mapping[str, ProductPrice]: ...
+
+
+def price_rows(items: Iterable[tuple[int, Priced]]) -> list[tuple[Any, ...]]:
+    """The price rows (key, currency, amount, previous amount) of these products or variants."""
     return [
         (
             pk,

@@ -18,7 +18,7 @@ from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.feeds.variants import VariantRecord
 from oct8ne_adapter.sql.models import ProductVariant, ProductVariantPrice, ProductVariantValue
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
-from oct8ne_adapter.sql.writer.children import delete_pairs, to_minor_units
+from oct8ne_adapter.sql.writer.children import delete_pairs, price_rows
 from oct8ne_adapter.sql.writer.reference import ReferenceData
 
 _variants = table_of(ProductVariant)
@@ -109,18 +109,7 @@ def write_variant_prices(
         session,
         _prices,
         ("variant_pk", "currency", "amount_minor", "previous_amount_minor"),
-        [
-            (
-                pk,
-                currency,
-                to_minor_units(price.amount, currency),
-                None
-                if price.previous_amount is None
-                else to_minor_units(price.previous_amount, currency),
-            )
-            for pk, variant in written
-            for currency, price in variant.prices.items()
-        ],
+        price_rows(written),
     )
 
 
