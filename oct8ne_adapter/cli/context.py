@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable, Oct8neError
 from oct8ne_adapter.settings import Settings, layered_config
@@ -56,6 +57,14 @@ def migrated_database(settings: Settings) -> Iterator[Database]:
     with open_database(settings) as opened:
         create_schema(opened.engine)
         yield opened
+
+
+@contextmanager
+def migrated_session(settings: Settings, *, write: bool = False) -> Iterator[Session]:
+    """A session on the migrated database; one transaction, committed at the end, if it writes."""
+    with migrated_database(settings) as database:
+        with database.transaction() if write else database.session() as session:
+            yield session
 
 
 @contextmanager

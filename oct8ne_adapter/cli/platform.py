@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from oct8ne_adapter.cli.context import migrated_database, settings_of
+from oct8ne_adapter.cli.context import migrated_session, settings_of
 from oct8ne_adapter.platform.client import LinkupRequest, PlatformClient
 from oct8ne_adapter.platform.credentials import effective_credentials
 from oct8ne_adapter.settings import REGION_HOSTS
@@ -65,9 +65,8 @@ def linkup(
         credentials = client.linkup(request, region)
     finally:
         client.close()
-    with migrated_database(settings) as database:
-        with database.transaction() as session:
-            save_link(session, credentials, email=email, platform=platform_name, shop_url=shop_url)
+    with migrated_session(settings, write=True) as session:
+        save_link(session, credentials, email=email, platform=platform_name, shop_url=shop_url)
     click.echo(
         f"linked to oct8ne: license {credentials.license_id}, server {credentials.server}, "
         f"static {credentials.static_server}, token {_masked(credentials.api_token)}"
@@ -78,10 +77,8 @@ def linkup(
 @click.pass_context
 def unlink(ctx: click.Context) -> None:
     """Forget the stored link-up credentials."""
-    settings = settings_of(ctx)
-    with migrated_database(settings) as database:
-        with database.transaction() as session:
-            existed = clear_link(session)
+    with migrated_session(settings_of(ctx), write=True) as session:
+        existed = clear_link(session)
     click.echo("unlinked from oct8ne" if existed else "the shop was not linked")
 
 
@@ -90,9 +87,8 @@ def unlink(ctx: click.Context) -> None:
 def status(ctx: click.Context) -> None:
     """Show the oct8ne account in force (token masked) and where each value comes from."""
     settings = settings_of(ctx)
-    with migrated_database(settings) as database:
-        with database.session() as session:
-            link = load_link(session)
+    with migrated_session(settings) as session:
+        link = load_link(session)
     stored = link.credentials if link else None
     current = effective_credentials(settings.link, stored)
     if link:

@@ -47,30 +47,30 @@ class Cart(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class CartLine(Base):
+class NamedItem:
+    """The columns of an item a visitor keeps: the id the shop named, its product and variant."""
+
+    item_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), primary_key=True)
+    product_pk: Mapped[int] = mapped_column(ForeignKey("products.pk", ondelete="CASCADE"))
+    variant_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.pk", ondelete="CASCADE")
+    )
+
+
+class CartLine(NamedItem, Base):
     """A product or one of its variants in a cart, under the id the shop named (`item_id`)."""
 
     __tablename__ = "cart_lines"
 
     cart_pk: Mapped[int] = owner_key("carts")
-    item_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), primary_key=True)
-    product_pk: Mapped[int] = mapped_column(ForeignKey("products.pk", ondelete="CASCADE"))
-    variant_pk: Mapped[int | None] = mapped_column(
-        ForeignKey("product_variants.pk", ondelete="CASCADE")
-    )
     quantity: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class WishlistItem(Base):
+class WishlistItem(NamedItem, Base):
     """A product or one of its variants in a wishlist, under the id the shop named."""
 
     __tablename__ = "wishlist_items"
 
     customer_pk: Mapped[int] = owner_key("customers")
-    item_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), primary_key=True)
-    product_pk: Mapped[int] = mapped_column(ForeignKey("products.pk", ondelete="CASCADE"))
-    variant_pk: Mapped[int | None] = mapped_column(
-        ForeignKey("product_variants.pk", ondelete="CASCADE")
-    )
     added_at: Mapped[datetime] = mapped_column(DateTime)
