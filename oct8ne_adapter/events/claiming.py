@@ -36,6 +36,8 @@ class Claim:
 
     pk: int
     event_seq: int
+    #: The event's random id (event_outbox.event_id): what its Idempotency-Keys are built from.
+    event_id: str
     sink: str
     attempts: int
     requests_done: int
@@ -154,6 +156,7 @@ def claim_due(
         select(
             deliveries.c.pk,
             deliveries.c.event_seq,
+            _outbox.c.event_id,
             deliveries.c.sink,
             deliveries.c.attempts,
             deliveries.c.requests_done,
@@ -166,4 +169,4 @@ def claim_due(
         .where(deliveries.c.pk.in_(pks))
         .order_by(deliveries.c.next_attempt_at, deliveries.c.pk)
     ).all()
-    return [Claim(*row) for row in rows]
+    return [Claim(**row._asdict()) for row in rows]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -99,6 +100,11 @@ def dedupe_key(event: CommerceEvent, payload: str) -> str:
     else:
         identity = f"cart_updated\0{payload}"
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()
+
+
+def new_event_id() -> str:
+    """A new event's id: 128 random bits in hex, unique across databases and hosts."""
+    return secrets.token_hex(16)
 
 
 def _lines_json(lines: Sequence[EventLine]) -> str:
@@ -221,6 +227,7 @@ def record(
     recorded_at = utcnow() if now is None else utc_naive(now)
     inserted = session.execute(
         insert(_outbox).values(
+            event_id=new_event_id(),
             kind=kind,
             subject=subject_of(event),
             dedupe_key=key,

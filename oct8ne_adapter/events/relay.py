@@ -22,10 +22,12 @@ delivery of one event.
 
 The remaining duplicate window: a request the vendor stored, whose answer the worker did not
 get to record (killed while waiting for it, or between the answer and the commit), is sent again
-by the next worker. Every request carries `Idempotency-Key: oct8ne-<event>-<sink>-<n>`, the same
-on every resend; a vendor that stores by its own id (Optico's cart/order `id`, Alhena's checkout
-`orderId`) stores it once, the others (Octocom, PA, Alhena cart events, oct8ne's update ping)
-can see that one request twice.
+by the next worker. Every request carries `Idempotency-Key: oct8ne-<event id>-<sink>-<n>`, built
+from the event's random id (chosen when it was recorded, stored in the outbox): the same on every
+resend from every host, and never the same for another event, even one with the same sequence
+number in another database (staging and production, a restored backup). A vendor that stores
+by its own id (Optico's cart/order `id`, Alhena's checkout `orderId`) stores it once, the others
+(Octocom, PA, Alhena cart events, oct8ne's update ping) can see that one request twice.
 """
 
 from __future__ import annotations
@@ -63,13 +65,18 @@ from oct8ne_adapter.events.sinks.common import retry_after_seconds
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import OutboxEvent
 
-__all__ = ["IDEMPOTENCY_HEADER", "Relay", "RelayOptions"]
+__all__ = ["IDEMPOTENCY_HEADER", "Relay", "RelayOptions", "idempotency_key"]
 
 log = logging.getLogger(__name__)
 
 _outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotency_key(claim: Claim, index: int) -> str:
+    """The key of the delivery's `index`-th request: from the event's random id, not its seq."""
+    return f"oct8ne-{claim.event_id}-{claim.sink}-{index}"
 
 
 class Relay:
@@ -282,7 +289,7 @@ class Relay:
     def _send(self, sink: Sink, claim: Claim, index: int, request: OutboundRequest) -> Verdict:
         headers = dict(request.headers)
         if not any(name.lower() == IDEMPOTENCY_HEADER.lower() for name in headers):
-            headers[IDEMPOTENCY_HEADER] = f"oct8ne-{claim.event_seq}-{claim.sink}-{index}"
+            headers[IDEMPOTENCY_HEADER] = idempotency_key(claim, index)
         try:
             response = self._http.request(
                 request.method,

@@ -17,12 +17,21 @@ class OutboxEvent(Base):
 
     `dedupe_key` (a SHA-256) makes recording the same event twice a no-op; `subject` is the cart
     or order id, so a cart's previous snapshot and an order as placed are found for the sinks.
+    `event_id` is 128 random bits chosen when the event is recorded: the relay's
+    `Idempotency-Key` is built from it, because `seq` repeats across databases (staging and
+    production, a restored backup).
     """
 
     __tablename__ = "event_outbox"
-    __table_args__ = (Index("ix_event_outbox_subject", "kind", "subject", "seq"),)
+    __table_args__ = (
+        Index("ix_event_outbox_subject", "kind", "subject", "seq"),
+        Index("uq_event_outbox_event_id", "event_id", unique=True),
+    )
 
     seq: Mapped[int] = serial_key()
+    # The default only served migration 0008 (rows stored before it); the recorder always sets
+    # an id, and the unique index refuses a second row without one.
+    event_id: Mapped[str] = mapped_column(exact(32), server_default="")
     kind: Mapped[str] = mapped_column(exact(32))
     subject: Mapped[str] = mapped_column(exact(EVENT_ID))
     dedupe_key: Mapped[str] = mapped_column(exact(64), unique=True)
