@@ -40,6 +40,8 @@ class RelayOptions:
     #: Deliveries of a batch sent at the same time. Above 1, a worker killed mid-batch can
     #: leave up to this many requests stored by a vendor but not marked (resent on restart).
     concurrency: int = 1
+    #: The longest vendor answer read (bytes, after decompression); longer is retried.
+    max_answer_bytes: int = 1_048_576
 
     @classmethod
     def from_settings(cls, relay: RelaySettings, ratelimit_storage: str) -> RelayOptions:

@@ -10,11 +10,12 @@ What an answer means is the sink's verdict: DELIVERED moves on, RETRY schedules 
 with exponential backoff and jitter (honouring the vendor's `Retry-After` up to `backoff_max`,
 and never past the delivery's `max_age`), REJECTED (and a payload the sink refuses to build,
 InvalidPayload) dead-letters the delivery with the reason. A delivery also goes dead after
-`max_attempts` attempts or `max_age`. Connection errors and timeouts are retried, and so is
-anything else that fails while delivering one event (a sink raising, a hostile answer): it is
-that delivery's last error, never the end of the worker. Each sink's `requests_per_minute` is
-enforced per sink across this worker's requests, and across workers when `rate_limit_storage`
-is shared (Redis).
+`max_attempts` attempts or `max_age`. Connection errors and timeouts are retried (a request has
+`relay_timeout` for its whole answer, headers and body, read up to `max_answer_bytes`: see
+events.transport), and so is anything else that fails while delivering one event (a sink
+raising, a hostile answer): it is that delivery's last error, never the end of the worker.
+Each sink's `requests_per_minute` is enforced per sink across this worker's requests, and across
+workers when `rate_limit_storage` is shared (Redis).
 
 The rules (options, backoff, pacing) are events.policy's; the rows that record claims and
 outcomes are events.ledger's; this module is the worker: its life cycle, its loop, and the
@@ -48,7 +49,7 @@ import requests
 from sqlalchemy import Table, select
 
 from oct8ne_adapter.errors import DataSourceUnavailable
-from oct8ne_adapter.events import codec
+from oct8ne_adapter.events import codec, transport
 from oct8ne_adapter.events.claiming import Claim, SingleWorkerLock, sqlite_path
 from oct8ne_adapter.events.ledger import DeliveryLedger
 from oct8ne_adapter.events.model import (
@@ -101,7 +102,9 @@ class Relay:
         self.options.check_lease()
         self.clock = clock
         self.worker_id = (worker_id or f"{socket.gethostname()}:{os.getpid()}")[:40]
-        self._http = session or requests.Session()
+        # Its own session unless given one: only a watched session's requests can be cut at
+        # their deadline while the vendor is still sending the headers (events.transport).
+        self._http = session or transport.watched_session()
         self._owns_http = session is None
         self._throttle = Throttle(sinks, self.options.rate_limit_storage)
         self._ledger = DeliveryLedger(
@@ -290,24 +293,28 @@ class Relay:
         headers = dict(request.headers)
         if not any(name.lower() == IDEMPOTENCY_HEADER.lower() for name in headers):
             headers[IDEMPOTENCY_HEADER] = idempotency_key(claim, index)
+        # A sink may ask for less time than relay_timeout, never more: the claim's lease is
+        # sized for relay_timeout (RelayOptions.check_lease), and so is this total deadline.
+        deadline = min(request.timeout_seconds or self.options.timeout, self.options.timeout)
         try:
-            response = self._http.request(
+            answer = transport.send(
+                self._http,
                 request.method,
                 request.url,
                 headers=headers,
-                data=request.body,
-                timeout=request.timeout_seconds or self.options.timeout,
-                allow_redirects=False,
+                body=request.body,
+                deadline=deadline,
+                max_body=self.options.max_answer_bytes,
             )
-        except requests.Timeout:
-            seconds = request.timeout_seconds or self.options.timeout
-            return Verdict(Outcome.RETRY, f"no answer within {seconds:g}s")
+        except (transport.AnswerTooSlow, requests.Timeout):
+            return Verdict(Outcome.RETRY, f"no answer within {deadline:g}s")
+        except transport.AnswerTooLarge as error:
+            # Whatever it says, a vendor's answer this long is a fault: try again later.
+            return Verdict(Outcome.RETRY, f"answer too large: {error}")
         except requests.RequestException as error:
             return Verdict(Outcome.RETRY, f"cannot connect: {type(error).__name__}")
         try:
-            verdict = sink.verdict(
-                request, response.status_code, response.headers, response.content
-            )
+            verdict = sink.verdict(request, answer.status, answer.headers, answer.body)
         except Exception as error:
             # A sink bug must not stop the relay: the delivery waits for a fixed sink.
             log.exception("relay: sink %s could not judge an answer", sink.name)
@@ -315,7 +322,7 @@ class Relay:
                 Outcome.RETRY, f"sink {sink.name} failed to read the answer: {error_text(error)}"
             )
         if verdict.outcome is Outcome.RETRY and verdict.retry_after_seconds is None:
-            after = retry_after_seconds(response.headers, self.clock())
+            after = retry_after_seconds(answer.headers, self.clock())
             if after is not None:
                 return Verdict(verdict.outcome, verdict.reason, after)
         return verdict

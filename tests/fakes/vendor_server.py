@@ -4,7 +4,9 @@ Each fake (one module per vendor in this package) checks every request field by 
 its vendor's document, answers as the vendor would (including its documented errors, from its
 own state), and records what it received with the problems it found. A test can also make the
 next answers a documented error (`fail_next`), a 429 with Retry-After (`throttle_next`), any
-status (`answer_next`), or a stall past the client's timeout (`stall_next`). `problems` lists
+status (`answer_next`), a stall past the client's timeout (`stall_next`), an answer sent one
+byte at a time (`drip_next`: each read is quick, the whole answer is not) or an endless body
+(`flood_next`). `problems` lists
 every rule a request broke: a correct client leaves it empty.
 
     with FakeOctocom() as octocom:
@@ -47,6 +49,8 @@ class Received:
     problems: list[str] = field(default_factory=list)
     #: The status the fake answered with.
     status: int = 0
+    #: Bytes of a dripped or flooded answer written before the client hung up.
+    bytes_sent: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,12 @@ class Reply:
 class _Scripted:
     reply: Reply | None
     stall_seconds: float = 0.0
+    #: Send the answer one byte every this many seconds (0: at once).
+    drip_seconds: float = 0.0
+    #: With drip_seconds: send the status line and headers at once, drip only the body.
+    headers_at_once: bool = False
+    #: Answer 200 with a chunked body that never ends (until the client hangs up).
+    flood: bool = False
     #: Only for a request whose path ends with this (None: the next request, whatever it is).
     path: str | None = None
 
@@ -157,20 +167,63 @@ class FakeVendor:
                     headers={key.lower(): value for key, value in self.headers.items()},
                     body=body,
                 )
-                reply = fake._dispatch(request)
+                reply, scripted = fake._dispatch(request)
                 data = reply.encoded()
                 try:
-                    self.send_response(reply.status)
+                    if scripted is not None and scripted.flood:
+                        self._flood(request)
+                        return
                     content_type = "application/json" if reply.body is not None else "text/plain"
-                    if not any(name.lower() == "content-type" for name, _ in reply.headers):
-                        self.send_header("Content-Type", content_type)
-                    for name, value in reply.headers:
+                    headers = list(reply.headers)
+                    if not any(name.lower() == "content-type" for name, _ in headers):
+                        headers.append(("Content-Type", content_type))
+                    headers.append(("Content-Length", str(len(data))))
+                    if scripted is not None and scripted.drip_seconds:
+                        self._drip(request, scripted, reply.status, headers, data)
+                        return
+                    self.send_response(reply.status)
+                    for name, value in headers:
                         self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:
                     self.close_connection = True  # the client gave up (a stall): nobody to answer
+
+            def _drip(
+                self,
+                request: Received,
+                scripted: _Scripted,
+                status: int,
+                headers: list[tuple[str, str]],
+                data: bytes,
+            ) -> None:
+                lines = [f"HTTP/1.1 {status} {self.responses[status][0]}"]
+                lines += [f"{name}: {value}" for name, value in headers]
+                head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+                if scripted.headers_at_once:
+                    self.wfile.write(head)
+                    self.wfile.flush()
+                    head = b""
+                for byte in head + data:
+                    if fake._release.wait(scripted.drip_seconds):
+                        break  # the fake is stopping
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    with fake._lock:
+                        request.bytes_sent += 1
+                self.close_connection = True
+
+            def _flood(self, request: Received) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b" " * 65_536
+                while not fake._release.is_set():
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    with fake._lock:
+                        request.bytes_sent += len(chunk)
+                self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - the http.server API
 
@@ -234,6 +287,22 @@ class FakeVendor:
             429, {"message": "Too many requests"}, [("Retry-After", str(retry_after))], times
         )
 
+    def drip_next(self, seconds_per_byte: float, *, headers_at_once: bool = False) -> None:
+        """The next request is stored and gets its answer one byte every `seconds_per_byte`.
+
+        Each read the client makes succeeds within its timeout; the whole answer takes
+        minutes. `headers_at_once`: the status line and headers go at once, only the body drips.
+        """
+        with self._lock:
+            self._script.append(
+                _Scripted(None, drip_seconds=seconds_per_byte, headers_at_once=headers_at_once)
+            )
+
+    def flood_next(self) -> None:
+        """The next request is stored, then gets 200 and a chunked body that never ends."""
+        with self._lock:
+            self._script.append(_Scripted(None, flood=True))
+
     def stall_next(self, seconds: float, times: int = 1) -> None:
         """The next `times` requests hang for `seconds`, then get 504 (nothing stored)."""
         with self._lock:
@@ -265,7 +334,7 @@ class FakeVendor:
 
     # --- behaviour ---------------------------------------------------------------------------
 
-    def _dispatch(self, request: Received) -> Reply:
+    def _dispatch(self, request: Received) -> tuple[Reply, _Scripted | None]:
         with self._lock:
             self.received.append(request)
             scripted = next(
@@ -281,13 +350,14 @@ class FakeVendor:
         if scripted is not None and scripted.stall_seconds:
             self._release.wait(scripted.stall_seconds)
         with self._lock:
-            reply = self.handle(request, store=scripted is None)
+            # A dripped or flooded answer is the vendor's own: it stored the request first.
+            reply = self.handle(request, store=scripted is None or scripted.reply is None)
             if scripted is not None and scripted.reply is not None:
                 reply = scripted.reply
             elif 200 <= reply.status < 300:
                 self.accepted.append(request)
             request.status = reply.status
-            return reply
+            return reply, scripted
 
     def handle(self, request: Received, *, store: bool) -> Reply:
         """Check the request, and answer (storing what it carries only if `store`)."""
