@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES
 from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord, check_code
 
 FORMATS = ("jsonl", "tsv", "csv", "xml")
@@ -134,11 +135,17 @@ def detect_format(head: bytes) -> str:
 
 
 def read_feed(
-    stream: BinaryIO, feed_format: str, language: str, *, head: bytes | None = None
+    stream: BinaryIO,
+    feed_format: str,
+    language: str,
+    *,
+    head: bytes | None = None,
+    line_limit: int = MAX_LINE_BYTES,
 ) -> Iterator[FeedRow]:
     """Rows of a binary stream in `feed_format` ("auto" detects it from the first bytes).
 
     Texts without a language (every Merchant Center text, plain JSON strings) get `language`.
+    A line of a text format longer than `line_limit` bytes is a bad row (JSON Lines, TSV, CSV).
     """
     if feed_format == "auto":
         if head is None:
@@ -147,11 +154,12 @@ def read_feed(
     if feed_format == "jsonl":
         from oct8ne_adapter.feeds.jsonl import read_jsonl_rows
 
-        return read_jsonl_rows(stream, language)
+        return read_jsonl_rows(stream, language, line_limit=line_limit)
     if feed_format in ("tsv", "csv"):
         from oct8ne_adapter.feeds.tabular import read_tabular
 
-        return read_tabular(stream, language, delimiter="\t" if feed_format == "tsv" else ",")
+        delimiter = "\t" if feed_format == "tsv" else ","
+        return read_tabular(stream, language, delimiter=delimiter, line_limit=line_limit)
     if feed_format == "xml":
         from oct8ne_adapter.feeds.xml import read_xml
 

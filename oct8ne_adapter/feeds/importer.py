@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import detect_format, read_feed
+from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, tune_for_import
 from oct8ne_adapter.sql.writer import CatalogWriter, ImportSummary
@@ -69,6 +70,8 @@ class ImportOptions:
     translation_locale: str | None = None
     #: The first bad row aborts the import (ImportFailed): nothing is written.
     strict: bool = False
+    #: A line longer than this (bytes) is a bad row, skipped without being held in memory.
+    line_limit: int = MAX_LINE_BYTES
     #: Delete the products the feed does not list; skipped after a rejected row or beyond
     #: `prune_max_share` of the catalog, unless `force_prune`.
     prune: bool = False
@@ -138,7 +141,7 @@ def write_feed(
     language = options.translation_locale or options.language
     with closing(writer):
         # A fatal row (the feed broken or cut short) raises: the caller's transaction rolls back.
-        for row in read_feed(stream, feed_format, language):
+        for row in read_feed(stream, feed_format, language, line_limit=options.line_limit):
             writer.add_row(row)
             if on_progress is not None:
                 on_progress(counting.position)

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from functools import partial
 from typing import Any, BinaryIO
 
 from oct8ne_adapter.feeds import FeedRow, Rejected, accepted, row_digest
+from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES, read_lines, too_long
 from oct8ne_adapter.feeds.records import InvalidRecord, parse_product
 
 
-def read_jsonl_rows(stream: BinaryIO, language: str) -> Iterator[FeedRow]:
+def read_jsonl_rows(
+    stream: BinaryIO, language: str, *, line_limit: int = MAX_LINE_BYTES
+) -> Iterator[FeedRow]:
     """Rows of a UTF-8 JSON Lines stream; blank lines are skipped.
 
-    A last line without its line break that is not valid JSON is a feed cut short: fatal.
+    A last line without its line break that is not valid JSON is a feed cut short: fatal. A
+    line longer than `line_limit` bytes is a bad row, skipped without being held in memory.
     """
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline=None)
-    for number, line in enumerate(text, start=1):
-        if line.strip():
-            yield parse_line(number, line, language, complete=line.endswith("\n"))
-    text.detach()
+    for line in read_lines(stream, limit=line_limit):
+        if line.text is None:
+            yield Rejected(line.number, None, too_long(line_limit))
+        elif line.text.strip():
+            yield parse_line(line.number, line.text, language, complete=line.complete)
 
 
 def parse_line(number: int, line: str, language: str, *, complete: bool = True) -> FeedRow:
