@@ -32,6 +32,9 @@ Oct8neError
 ├── EventsUnavailable (RuntimeError)  events need the adapter's SQL database, and there is none
 ├── EventFormatError (ValueError)  events.codec: an event payload is malformed
 ├── InvalidPayload                 events.sinks.base: an event no vendor request can carry
+├── VendorAnswerError              events.transport: a vendor's answer broke the relay's bounds
+│   ├── AnswerTooSlow              events.transport: not whole within the request's deadline
+│   └── AnswerTooLarge             events.transport: a body longer than the cap
 ├── RelayError                     the commerce event relay cannot run as asked
 │   └── RelayBusy                  another worker holds this SQLite database's relay lock
 └── CheckerError                   checker.results: `oct8ne-adapter check` cannot go on as asked

@@ -108,14 +108,14 @@ def test_recording_chooses_a_new_random_id_for_every_event(sqlite_database):
 def test_the_migration_gives_stored_events_distinct_ids_and_keeps_their_deliveries(
     empty_database_url,
 ):
-    """Events recorded before revision 0008 get random ids; no delivery is lost on the way."""
+    """Events recorded before revision 0010 get random ids; no delivery is lost on the way."""
     engine = create_database_engine(empty_database_url)
     try:
-        upgrade(engine, "0007")
+        upgrade(engine, "0009")
         now = datetime(2026, 12, 1, 12, 0)
         with engine.begin() as connection:
             for number in (1, 2, 3):
-                # Core, naming only the columns revision 0007 has.
+                # Core, naming only the columns revision 0009 has.
                 inserted = connection.execute(
                     insert(OutboxEvent.__table__).values(
                         kind="order_placed",

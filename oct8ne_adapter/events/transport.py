@@ -27,17 +27,23 @@ from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from oct8ne_adapter.errors import Oct8neError
+
 #: Bytes read from the socket (or the decoder) at a time.
 _CHUNK = 16_384
 
 _current = threading.local()
 
 
-class AnswerTooSlow(Exception):
+class VendorAnswerError(Oct8neError):
+    """A vendor's answer broke the relay's bounds: the delivery is retried."""
+
+
+class AnswerTooSlow(VendorAnswerError):
     """The whole answer did not arrive within the request's deadline."""
 
 
-class AnswerTooLarge(Exception):
+class AnswerTooLarge(VendorAnswerError):
     """The answer's body is longer than the cap."""
 
 

@@ -29,7 +29,7 @@ class OutboxEvent(Base):
     )
 
     seq: Mapped[int] = serial_key()
-    # The default only served migration 0008 (rows stored before it); the recorder always sets
+    # The default only served migration 0010 (rows stored before it); the recorder always sets
     # an id, and the unique index refuses a second row without one.
     event_id: Mapped[str] = mapped_column(exact(32), server_default="")
     kind: Mapped[str] = mapped_column(exact(32))

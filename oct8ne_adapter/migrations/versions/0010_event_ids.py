@@ -1,7 +1,7 @@
 """event ids: each outbox event gets a random id, from which the relay's Idempotency-Key is built
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql, postgresql
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,7 +24,7 @@ _BATCH = 1_000
 
 
 def exact(length: int) -> sa.String:
-    """A string compared byte for byte on every backend (as models.exact is at 0008)."""
+    """A string compared byte for byte on every backend (as models.exact is at 0010)."""
     return (
         sa.String(length)
         .with_variant(
