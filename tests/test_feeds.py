@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from oct8ne_adapter.cli import cli
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import Accepted, Rejected, detect_format, read_feed
+from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.gmc import category_path, parse_price
-from oct8ne_adapter.feeds.records import InvalidRecord
 from oct8ne_adapter.sql.database import create_database_engine
 from oct8ne_adapter.sql.models import Base, Product, ProductTranslation
 

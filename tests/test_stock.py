@@ -19,7 +19,8 @@ from test_variants import jacket_row
 
 from oct8ne_adapter.domain import Availability, Product
 from oct8ne_adapter.errors import ConfigError
-from oct8ne_adapter.feeds.records import InvalidRecord, parse_product
+from oct8ne_adapter.feeds.fields import InvalidRecord
+from oct8ne_adapter.feeds.records import parse_product
 from oct8ne_adapter.settings import Settings
 
 

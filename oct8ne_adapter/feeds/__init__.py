@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds.fields import InvalidRecord, check_code
 from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES
-from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord, check_code
+from oct8ne_adapter.feeds.records import ProductRecord
 
 FORMATS = ("jsonl", "tsv", "csv", "xml")
 _SNIFF_BYTES = 64 * 1024

@@ -17,18 +17,20 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from oct8ne_adapter.domain import ProductPrice
-from oct8ne_adapter.feeds.records import (
+from oct8ne_adapter.feeds.fields import (
     AVAILABILITIES,
     KNOWN_CURRENCIES,
-    AttributeValueRef,
-    CategoryRef,
     InvalidRecord,
-    ProductRecord,
     check_code,
     check_money,
     check_text,
     check_url,
     slug,
+)
+from oct8ne_adapter.feeds.records import (
+    AttributeValueRef,
+    CategoryRef,
+    ProductRecord,
 )
 
 ATTRIBUTE_FIELDS = ("color", "size", "material", "gender", "age_group", "pattern")

@@ -8,8 +8,9 @@ from functools import partial
 from typing import Any, BinaryIO
 
 from oct8ne_adapter.feeds import FeedRow, Rejected, accepted, row_digest
+from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES, read_lines, too_long
-from oct8ne_adapter.feeds.records import InvalidRecord, parse_product
+from oct8ne_adapter.feeds.records import parse_product
 
 
 def read_jsonl_rows(

@@ -23,25 +23,16 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any
 
-from babel.numbers import get_currency_precision, list_currencies
-
-from oct8ne_adapter.domain import Availability, ProductPrice
-from oct8ne_adapter.errors import ImportFailed, Oct8neError
+from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.errors import ImportFailed
+from oct8ne_adapter.feeds import fields
+from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.variants import VariantRecord
 
-_KNOWN_CURRENCIES = frozenset(list_currencies())
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")
-MAX_TEXT = 100_000
-AVAILABILITIES = frozenset(availability.value for availability in Availability)
-_SPACE = re.compile(r"\s")
 #: Names reserved by the search method; an attribute cannot use them as its filter name.
 RESERVED_ATTRIBUTE_CODES = frozenset(
     {
@@ -108,10 +99,6 @@ class ProductRecord:
     variants: tuple[VariantRecord, ...] = ()
 
 
-class InvalidRecord(Oct8neError, ValueError):
-    """A product line that breaks the format; the message says which field and why."""
-
-
 def read_jsonl(lines: Iterable[str], default_language: str) -> Iterator[tuple[int, ProductRecord]]:
     """Parse JSON Lines into (line number, record); blank lines are skipped.
 
@@ -144,25 +131,32 @@ def parse_product(data: Any, default_language: str) -> ProductRecord:
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
         raise InvalidRecord(f"unknown field {unknown[0]!r}")
-    product_id = _code(data.get("id"), "id")
-    titles = _translations(data.get("title"), "title", default_language, required=True)
+    product_id = fields.check_code(data.get("id"), "id")
+    titles = fields.translations(data.get("title"), "title", default_language, required=True)
     return ProductRecord(
         id=product_id,
         titles=titles,
-        descriptions=_translations(data.get("description"), "description", default_language),
-        url=_url(data.get("url"), "url", required=True) or "",
-        thumbnail=_url(data.get("thumbnail"), "thumbnail"),
-        images=tuple(_url(item, "images[]", required=True) or "" for item in _list(data, "images")),
-        prices=_prices(data.get("prices")),
-        brand=_optional_text(data.get("brand"), "brand", 200),
-        category_path=tuple(_category(item, default_language) for item in _list(data, "category")),
+        descriptions=fields.translations(data.get("description"), "description", default_language),
+        url=fields.check_url(data.get("url"), "url", required=True) or "",
+        thumbnail=fields.check_url(data.get("thumbnail"), "thumbnail"),
+        images=tuple(
+            fields.check_url(item, "images[]", required=True) or ""
+            for item in fields.listed(data, "images")
+        ),
+        prices=fields.prices(data.get("prices")),
+        brand=fields.optional_text(data.get("brand"), "brand", 200),
+        category_path=tuple(
+            _category(item, default_language) for item in fields.listed(data, "category")
+        ),
         attributes=_attributes(data.get("attributes"), default_language),
-        has_variants=_bool(data.get("variants", False), "variants"),
-        stock=_stock(data.get("stock")),
-        availability=_availability(data.get("availability")),
-        active=_bool(data.get("active", True), "active"),
-        related=tuple(_code(item, "related[]") for item in _list(data, "related")),
-        group=None if data.get("group") is None else _code(data["group"], "group"),
+        has_variants=fields.boolean(data.get("variants", False), "variants"),
+        stock=fields.stock(data.get("stock")),
+        availability=fields.availability(data.get("availability")),
+        active=fields.boolean(data.get("active", True), "active"),
+        related=tuple(
+            fields.check_code(item, "related[]") for item in fields.listed(data, "related")
+        ),
+        group=None if data.get("group") is None else fields.check_code(data["group"], "group"),
     )
 
 
@@ -188,122 +182,12 @@ _FIELDS = frozenset(
 )
 
 
-def _code(value: Any, name: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not _CODE.match(value):
-        raise InvalidRecord(
-            f"{name} must be 1-64 letters, digits or _.:/- starting with a letter or digit"
-        )
-    return value
-
-
-def _translations(
-    value: Any, name: str, default_language: str, *, required: bool = False, limit: int = MAX_TEXT
-) -> dict[str, str]:
-    if value is None:
-        if required:
-            raise InvalidRecord(f"{name} is required")
-        return {}
-    if isinstance(value, str):
-        value = {default_language: value}
-    if not isinstance(value, dict):
-        raise InvalidRecord(f"{name} must be a string or an object of language: text")
-    texts: dict[str, str] = {}
-    for language, text in value.items():
-        if not isinstance(language, str) or not _LANGUAGE.match(language):
-            raise InvalidRecord(
-                f"{name}: {language!r} is not a language tag such as 'en' or 'es-ES'"
-            )
-        if not isinstance(text, str) or len(text) > limit:
-            raise InvalidRecord(f"{name}.{language} must be a string of at most {limit} characters")
-        if text.strip():
-            texts[language] = text.strip()
-    if required and not texts:
-        raise InvalidRecord(f"{name} must not be empty")
-    return texts
-
-
-def _url(value: Any, name: str, *, required: bool = False) -> str | None:
-    if value is None or value == "":
-        if required:
-            raise InvalidRecord(f"{name} is required")
-        return None
-    if not isinstance(value, str) or len(value) > 2000 or _SPACE.search(value):
-        raise InvalidRecord(f"{name} must be a URL or path without spaces")
-    if not value.startswith(("http://", "https://", "//", "/")):
-        raise InvalidRecord(f"{name} must be absolute (https://...) or start with /")
-    return value
-
-
-def _list(data: Mapping[str, Any], name: str) -> list[Any]:
-    value = data.get(name, [])
-    if not isinstance(value, list):
-        raise InvalidRecord(f"{name} must be a list")
-    return value
-
-
-@cache
-def _precision(currency: str) -> tuple[int, Decimal]:
-    """The currency's number of decimals and its smallest amount (cached: Babel's lookup is
-    slow, and an import checks a price or two per product)."""
-    digits = get_currency_precision(currency)
-    return digits, Decimal(1).scaleb(-digits)
-
-
-def _money(value: Any, currency: str, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise InvalidRecord(f'{name} must be a decimal string such as "19.90"')
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidRecord(f"{name} is not a number: {value!r}") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise InvalidRecord(f"{name} must be between 0 and 999999999999")
-    digits, quantum = _precision(currency)
-    if amount != amount.quantize(quantum):
-        raise InvalidRecord(f"{name} has more than {digits} decimals for {currency}")
-    return amount
-
-
-def _prices(value: Any) -> dict[str, ProductPrice]:
-    if not isinstance(value, dict) or not value:
-        raise InvalidRecord('prices is required: {"USD": "19.90"} or {"USD": {"price": ...}}')
-    prices: dict[str, ProductPrice] = {}
-    for currency, entry in value.items():
-        if currency not in _KNOWN_CURRENCIES or len(currency) != 3:
-            raise InvalidRecord(f"prices: {currency!r} is not an ISO 4217 currency code")
-        if isinstance(entry, dict):
-            unknown = sorted(set(entry) - {"price", "previous"})
-            if unknown:
-                raise InvalidRecord(f"prices.{currency}: unknown field {unknown[0]!r}")
-            amount = _money(entry.get("price"), currency, f"prices.{currency}.price")
-            previous_raw = entry.get("previous")
-            previous = (
-                None
-                if previous_raw is None
-                else _money(previous_raw, currency, f"prices.{currency}.previous")
-            )
-        else:
-            amount, previous = _money(entry, currency, f"prices.{currency}"), None
-        prices[currency] = ProductPrice(amount=amount, previous_amount=previous)
-    return prices
-
-
-def _optional_text(value: Any, name: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidRecord(f"{name} must be a string of at most {limit} characters")
-    return value.strip() or None
-
-
 def _category(value: Any, default_language: str) -> CategoryRef:
     if not isinstance(value, dict) or set(value) - {"id", "name"}:
         raise InvalidRecord('category must be a list of {"id": ..., "name": ...} from the root')
     return CategoryRef(
-        id=_code(value.get("id"), "category[].id"),
-        names=_translations(
+        id=fields.check_code(value.get("id"), "category[].id"),
+        names=fields.translations(
             value.get("name"), "category[].name", default_language, required=True, limit=200
         ),
     )
@@ -337,62 +221,8 @@ def _attribute_value(item: Any, code: str, default_language: str) -> AttributeVa
         return AttributeValueRef(code=text)
     if isinstance(item, dict) and not set(item) - {"value", "label"}:
         ref = _attribute_value(item.get("value"), code, default_language)
-        labels = _translations(
+        labels = fields.translations(
             item.get("label"), f"attributes.{code}.label", default_language, limit=200
         )
         return AttributeValueRef(code=ref.code, labels=labels)
     raise InvalidRecord(f'attributes.{code}: each value is a string or {{"value", "label"}}')
-
-
-def _bool(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidRecord(f"{name} must be true or false")
-    return value
-
-
-def _availability(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str) and value in AVAILABILITIES:
-        return value
-    raise InvalidRecord(f"availability must be one of {', '.join(sorted(AVAILABILITIES))}")
-
-
-def _stock(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not -(10**9) < value < 10**9:
-        raise InvalidRecord("stock must be a whole number")
-    return value
-
-
-# Validators shared with the Google Merchant Center readers in `feeds/`.
-KNOWN_CURRENCIES = _KNOWN_CURRENCIES
-
-
-def check_code(value: Any, name: str) -> str:
-    """An identifier (product, category) as the catalog accepts it, else InvalidRecord."""
-    return _code(value, name)
-
-
-def check_url(value: Any, name: str, *, required: bool = False) -> str | None:
-    """An absolute URL or a path starting with /, else InvalidRecord."""
-    return _url(value, name, required=required)
-
-
-def check_money(value: str, currency: str, name: str) -> Decimal:
-    """A non-negative amount with at most the currency's decimals, else InvalidRecord."""
-    return _money(value, currency, name)
-
-
-def check_text(value: str, name: str, limit: int = MAX_TEXT) -> str:
-    """A text of at most `limit` characters, stripped, else InvalidRecord."""
-    if len(value) > limit:
-        raise InvalidRecord(f"{name} must be at most {limit} characters")
-    return value.strip()
-
-
-def slug(name: str) -> str:
-    """A stable identifier for a free-text name: `Café Noir` -> `cafe-noir`."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64] or "x"

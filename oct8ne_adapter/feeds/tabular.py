@@ -9,9 +9,10 @@ from typing import BinaryIO
 
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import FeedRow, Rejected, accepted, row_digester
+from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.gmc import normalize_field, to_record
 from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES, read_lines, too_long
-from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord
+from oct8ne_adapter.feeds.records import ProductRecord
 
 #: A cell as long as a whole line is read; only a quoted CSV cell spanning lines can be longer,
 #: and the csv module refuses that (a broken row) instead of filling memory.

@@ -17,7 +17,7 @@ or deleted is noted in the catalog change log in the same transaction.
 
 from __future__ import annotations
 
-from oct8ne_adapter.feeds.records import slug
+from oct8ne_adapter.feeds.fields import slug
 from oct8ne_adapter.sql.writer.children import to_minor_units
 from oct8ne_adapter.sql.writer.core import (
     BATCH_SIZE,

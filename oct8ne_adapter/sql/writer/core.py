@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from oct8ne_adapter.errors import ImportFailed
 from oct8ne_adapter.feeds import Accepted, FeedRow
-from oct8ne_adapter.feeds.records import InvalidRecord, ProductRecord
+from oct8ne_adapter.feeds.fields import InvalidRecord
+from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.models import Product

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import Insert, Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.feeds.records import AttributeValueRef, CategoryRef, ProductRecord, slug
+from oct8ne_adapter.feeds.fields import slug
+from oct8ne_adapter.feeds.records import (
+    AttributeValueRef,
+    CategoryRef,
+    ProductRecord,
+)
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.models import (
