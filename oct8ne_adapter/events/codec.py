@@ -339,20 +339,27 @@ def _promotion_codes(fields: _Fields) -> tuple[PromotionCode, ...]:
     return tuple(codes)
 
 
+def _basket(fields: _Fields, lines: tuple[EventLine, ...]) -> dict[str, Any]:
+    """The keyword arguments a cart snapshot and an order share, decoded once."""
+    return {
+        "currency": fields.currency("currency"),
+        "lines": lines,
+        "subtotal": fields.amount("subtotal"),
+        "total": fields.amount("total"),
+        "occurred_at": fields.time("occurred_at"),
+        "visitor": visitor_from_json(fields.data.get("visitor")),
+        "customer_id": fields.text("customer_id", required=False),
+    }
+
+
 def event_from_json(kind: str, data: object) -> CommerceEvent:
     """A validated event of this kind from a decoded JSON object."""
     fields = _Fields(data, "")
     if kind == "cart_updated":
         return CartUpdated(
             cart_id=fields.required_text("cart_id"),
-            currency=fields.currency("currency"),
             # A cart line with quantity 0 is a removed product: the snapshot just leaves it out.
-            lines=_lines(fields, 1),
-            subtotal=fields.amount("subtotal"),
-            total=fields.amount("total"),
-            occurred_at=fields.time("occurred_at"),
-            visitor=visitor_from_json(fields.data.get("visitor")),
-            customer_id=fields.text("customer_id", required=False),
+            **_basket(fields, _lines(fields, 1)),
             logged_in=fields.flag("logged_in"),
             shop_session=fields.text("shop_session", required=False, max_length=256),
         )
@@ -362,17 +369,11 @@ def event_from_json(kind: str, data: object) -> CommerceEvent:
             raise EventFormatError("lines must list at least one product")
         return OrderPlaced(
             order_id=fields.required_text("order_id"),
-            currency=fields.currency("currency"),
-            lines=lines,
-            subtotal=fields.amount("subtotal"),
-            total=fields.amount("total"),
+            **_basket(fields, lines),
             status=fields.required_text("status", MAX_STATUS_LENGTH),
-            occurred_at=fields.time("occurred_at"),
             cart_id=fields.text("cart_id", required=False),
             tax=fields.amount("tax", default=Decimal(0)),
             delivery_fee=fields.amount("delivery_fee", default=Decimal(0)),
-            visitor=visitor_from_json(fields.data.get("visitor")),
-            customer_id=fields.text("customer_id", required=False),
             customer_email=fields.text("customer_email", required=False, max_length=320),
             page_url=fields.text("page_url", required=False, max_length=MAX_URL_LENGTH),
             promotion_codes=_promotion_codes(fields),
