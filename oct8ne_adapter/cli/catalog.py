@@ -9,11 +9,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 import click
 
+from oct8ne_adapter.cli import arguments
 from oct8ne_adapter.cli.context import migrated_database, settings_of
 from oct8ne_adapter.feeds import FORMATS
 
@@ -21,23 +20,8 @@ from oct8ne_adapter.feeds import FORMATS
 MAX_REPORTED_REJECTIONS = 100
 
 
-def _feed_path(ctx: click.Context, param: click.Parameter, value: str) -> Path:
-    """A path, or a file:// URL naming a local file; remote URLs are refused."""
-    if value.startswith("file://"):
-        parsed = urlparse(value)
-        if parsed.netloc not in ("", "localhost"):
-            raise click.BadParameter("only local file:// URLs are read", ctx, param)
-        value = url2pathname(parsed.path)
-    elif "://" in value:
-        raise click.BadParameter(
-            "download the feed first: only files and file:// URLs are read", ctx, param
-        )
-    path: Path = click.Path(exists=True, dir_okay=False, path_type=Path).convert(value, param, ctx)
-    return path
-
-
 @click.command("import-catalog")
-@click.argument("file", metavar="FILE|file://URL", callback=_feed_path)
+@click.argument("file", metavar="FILE|file://URL", callback=arguments.feed_path)
 @click.option(
     "--format",
     "feed_format",

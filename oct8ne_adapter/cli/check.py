@@ -8,32 +8,18 @@ import sys
 import click
 
 from oct8ne_adapter.checker.context import CheckOptions
-from oct8ne_adapter.checker.http import InvalidBaseUrl, frame_base
+from oct8ne_adapter.checker.http import frame_base
 from oct8ne_adapter.checker.report import TableWriter, as_json
 from oct8ne_adapter.checker.results import Level
 from oct8ne_adapter.checker.runner import CHECKS, run_checks
+from oct8ne_adapter.cli import arguments
 
 #: Where the apiToken comes from: an argument would show in `ps` and in shell history.
 TOKEN_VARIABLE = "OCT8NE_CHECK_TOKEN"
 
 
-def _base_url(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    try:
-        frame_base(value)
-    except InvalidBaseUrl as error:
-        raise click.BadParameter(error.message) from None
-    return value
-
-
-def _product_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
-    ids = tuple(part.strip() for part in (value or "").split(",") if part.strip())
-    if value is not None and not ids:
-        raise click.BadParameter("give comma-separated product ids, e.g. 1001,1002")
-    return ids
-
-
 @click.command("check")
-@click.argument("base_url", metavar="BASE_URL", callback=_base_url)
+@click.argument("base_url", metavar="BASE_URL", callback=arguments.base_url)
 @click.option(
     "--token",
     "argv_token",
@@ -48,7 +34,7 @@ def _product_ids(ctx: click.Context, param: click.Parameter, value: str | None) 
 @click.option("--email", help="A customer with orders, for getOrders.")
 @click.option(
     "--product-ids",
-    callback=_product_ids,
+    callback=arguments.product_ids,
     metavar="ID,ID,...",
     help="Products to ask productInfo/productSummary for (default: the first search results).",
 )
