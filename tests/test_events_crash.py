@@ -16,24 +16,20 @@ worker never saw the answer. After a restart:
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fakes.slow_octocom import SlowOctocom
 from sqlalchemy import select
 
 from oct8ne_adapter.events.model import EventLine, OrderPlaced, VisitorIds
@@ -44,60 +40,6 @@ from oct8ne_adapter.sql.models import EventDelivery
 ORDERS = 12
 #: The request the vendor is holding when the worker is killed (1-based).
 KILL_AT = 5
-ANSWER_DELAY = 0.05
-PATH = re.compile(r"/rest/v1/browser-sessions/([0-9a-f-]{36})/purchases")
-
-
-class SlowOctocom:
-    """Octocom's purchases endpoint: 201 after a delay; holds request KILL_AT until released."""
-
-    def __init__(self, *, idempotent: bool) -> None:
-        self.idempotent = idempotent
-        self.requests: list[tuple[str, str]] = []
-        self.stored: list[str] = []
-        self.in_flight = threading.Event()
-        self.release = threading.Event()
-        self.lock = threading.Lock()
-        vendor = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                assert PATH.fullmatch(self.path), self.path
-                order_id = body["lineItems"][0]["id"]
-                key = self.headers["Idempotency-Key"]
-                with vendor.lock:
-                    vendor.requests.append((order_id, key))
-                    number = len(vendor.requests)
-                    seen = {k for _, k in vendor.requests[:-1]}
-                    # Stored on receipt, as a vendor without idempotency does.
-                    if not (vendor.idempotent and key in seen):
-                        vendor.stored.append(order_id)
-                if number == KILL_AT:
-                    vendor.in_flight.set()
-                    vendor.release.wait(10)
-                time.sleep(ANSWER_DELAY)
-                answer = json.dumps({"success": True, "message": "ok", "id": str(uuid.uuid4())})
-                try:
-                    self.send_response(201)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(answer)))
-                    self.end_headers()
-                    self.wfile.write(answer.encode())
-                except OSError:
-                    pass  # the worker is gone
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def worker_command(config: Path) -> list[str]:
@@ -117,7 +59,7 @@ def worker_command(config: Path) -> list[str]:
 
 @pytest.fixture(params=[False, True], ids=["vendor-without-idempotency", "idempotent-vendor"])
 def vendor(request: pytest.FixtureRequest) -> Iterator[SlowOctocom]:
-    server = SlowOctocom(idempotent=request.param)
+    server = SlowOctocom(idempotent=request.param, hold_at=KILL_AT)
     yield server
     server.close()
 
