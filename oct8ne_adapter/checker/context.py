@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -53,9 +53,11 @@ class Context:
         """One GET of a frame method."""
         return self.client.get(method, params)
 
-    def flag(self, fault: Fault) -> None:
-        """Report `fault` without stopping the check (met already: not repeated)."""
-        self.ledger.record(fault, self.current)
+    def flag(
+        self, message: str, *, level: Level = Level.PROTOCOL, key: Hashable | None = None
+    ) -> None:
+        """Report a fault without stopping the check (met already: not repeated)."""
+        self.ledger.record(Fault(message, level=level, key=key), self.current)
 
     def payload(self, answer: Answer) -> Any:
         """The JSON of a 200 answer whatever its Content-Type; a wrong type is flagged."""
@@ -63,19 +65,19 @@ class Context:
         payload = answer.json()
         if answer.content_type != "application/json":
             self.flag(
-                Fault(
-                    f"{answer.request}: Content-Type {answer.content_type or '(none)'!r}, not "
-                    "'application/json' (the 2.4 document: without a callback, \"raw JSON "
-                    '(content-type "application/json")")',
-                    key=("content-type json", answer.content_type),
-                )
+                f"{answer.request}: Content-Type {answer.content_type or '(none)'!r}, not "
+                "'application/json' (the 2.4 document: without a callback, \"raw JSON "
+                '(content-type "application/json")")',
+                key=("content-type json", answer.content_type),
             )
         return payload
 
-    def typed(self, method: str, answer: Answer, payload: Any) -> Any:
-        """`payload` with each of its schema problems flagged, as a cause of its own."""
-        for fault in schema_faults(method, payload, answer.request):
-            self.flag(fault)
+    def typed(
+        self, method: str, answer: Answer, payload: Any, level: Level = Level.PROTOCOL
+    ) -> Any:
+        """`payload` with each of its schema problems flagged at `level`, as a cause of its own."""
+        for fault in schema_faults(method, payload, answer.request, level):
+            self.ledger.record(fault, self.current)
         return payload
 
     def fetch(self, method: str, params: Params = ()) -> Any:

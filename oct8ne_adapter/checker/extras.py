@@ -13,7 +13,6 @@ from oct8ne_adapter.checker.context import Context
 from oct8ne_adapter.checker.http import Answer, shorten
 from oct8ne_adapter.checker.protocol import _summary
 from oct8ne_adapter.checker.results import Check, Fault, Level, NotApplicable, Verdict, passed
-from oct8ne_adapter.checker.schemas import schema_faults
 
 #: getCart's amounts: "amounts as JSON numbers as the platform adapters send them" (DESIGN §3).
 CART_AMOUNTS = ("price", "finalPrice")
@@ -46,10 +45,7 @@ def _present(ctx: Context, method: str, params: list[tuple[str, str]], why: str)
 
 def _typed(ctx: Context, method: str, answer: Answer) -> Any:
     """The payload, its schema problems flagged at the compatibility level."""
-    payload = ctx.payload(answer)
-    for fault in schema_faults(method, payload, answer.request, Level.COMPATIBILITY):
-        ctx.flag(fault)
-    return payload
+    return ctx.typed(method, answer, ctx.payload(answer), Level.COMPATIBILITY)
 
 
 def related(ctx: Context) -> Verdict:

@@ -125,11 +125,9 @@ def facet_applied(ctx: Context) -> results.Verdict:
         if (param, value) not in applied:
             # The document: "The applied property is optional".
             ctx.flag(
-                results.Fault(
-                    f"{where}: not listed in filters.applied",
-                    level=results.Level.HARDENING,
-                    key=("applied not listed",),
-                )
+                f"{where}: not listed in filters.applied",
+                level=results.Level.HARDENING,
+                key=("applied not listed",),
             )
         group = dict(available(result)).get(param, [])
         values = [str(choice.get("value")) for choice in group]
@@ -141,13 +139,11 @@ def facet_applied(ctx: Context) -> results.Verdict:
             )
         if values and not _is_drill_down(param):
             ctx.flag(
-                results.Fault(
-                    f"{where}: the {param} group is still offered ({', '.join(values[:3])}): "
-                    "DESIGN §3 leaves out the active filter's whole group (only a category "
-                    "drill-down stays)",
-                    level=ACTIVE_GROUP_LEVEL,
-                    key=("active group offered",),
-                )
+                f"{where}: the {param} group is still offered ({', '.join(values[:3])}): "
+                "DESIGN §3 leaves out the active filter's whole group (only a category "
+                "drill-down stays)",
+                level=ACTIVE_GROUP_LEVEL,
+                key=("active group offered",),
             )
     return results.passed(f"{len(picks)} options applied: listed, and their group not offered")
 

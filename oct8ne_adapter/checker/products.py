@@ -69,27 +69,21 @@ def product_urls(ctx: Context) -> Verdict:
                 # what official modules copied); oct8ne's servers and e-mails have no page
                 # whose scheme it could borrow.
                 ctx.flag(
-                    Fault(
-                        f"{where}: {field} {shorten(url)} is protocol-relative: give the scheme",
-                        level=Level.COMPATIBILITY,
-                        key=("protocol-relative url",),
-                    )
+                    f"{where}: {field} {shorten(url)} is protocol-relative: give the scheme",
+                    level=Level.COMPATIBILITY,
+                    key=("protocol-relative url",),
                 )
             elif not re.match(r"^https?://[^/\s]", url, re.IGNORECASE):
                 ctx.flag(
-                    Fault(
-                        f"{where}: {field} {shorten(url)} is not an absolute URL (the 2.4 "
-                        'document: "Absolute URL to the product details page")',
-                        key=("relative url",),
-                    )
+                    f"{where}: {field} {shorten(url)} is not an absolute URL (the 2.4 "
+                    'document: "Absolute URL to the product details page")',
+                    key=("relative url",),
                 )
         if product.get("medias") == []:
             ctx.flag(
-                Fault(
-                    f"{where}: medias is empty (the document asks for at least one)",
-                    level=Level.COMPATIBILITY,
-                    key=("no medias",),
-                )
+                f"{where}: medias is empty (the document asks for at least one)",
+                level=Level.COMPATIBILITY,
+                key=("no medias",),
             )
     return passed(f"{len(products)} products: absolute URLs, addToCartUrl where needed")
 

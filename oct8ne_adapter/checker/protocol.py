@@ -65,11 +65,9 @@ def json_check(method: str) -> Check:
         ctx.payloads[method] = payload
         for reason in unknown_fields(method, payload):
             ctx.flag(
-                Fault(
-                    f"{answer.request}: unknown field, {reason}",
-                    level=Level.HARDENING,
-                    key=("unknown field", method, reason.split(":")[-1]),
-                )
+                f"{answer.request}: unknown field, {reason}",
+                level=Level.HARDENING,
+                key=("unknown field", method, reason.split(":")[-1]),
             )
         if method in ("productInfo", "productSummary") and UNKNOWN_PRODUCT in answer.request:
             return passed("no product id known: only an empty answer was checked")
@@ -90,20 +88,16 @@ def jsonp_check(method: str) -> Check:
             answer.json()  # an empty body: the method's cause, not its Content-Type
         if answer.content_type not in JSONP_CONTENT_TYPES:
             ctx.flag(
-                Fault(
-                    f"{answer.request}: Content-Type {answer.content_type or '(none)'!r} for "
-                    "JSONP, not 'application/javascript' (the 2.4 document: \"always with the "
-                    'content-type set to application/javascript")',
-                    key=("content-type jsonp", answer.content_type),
-                )
+                f"{answer.request}: Content-Type {answer.content_type or '(none)'!r} for "
+                "JSONP, not 'application/javascript' (the 2.4 document: \"always with the "
+                'content-type set to application/javascript")',
+                key=("content-type jsonp", answer.content_type),
             )
         if answer.header("x-content-type-options").lower() != "nosniff":
             ctx.flag(
-                Fault(
-                    f"{answer.request}: no 'X-Content-Type-Options: nosniff' on JSONP",
-                    level=Level.HARDENING,
-                    key=("nosniff",),
-                )
+                f"{answer.request}: no 'X-Content-Type-Options: nosniff' on JSONP",
+                level=Level.HARDENING,
+                key=("nosniff",),
             )
         jsonp = parse_jsonp(answer, CALLBACK)
         if method in ctx.payloads and jsonp.payload != ctx.payloads[method]:
@@ -113,11 +107,9 @@ def jsonp_check(method: str) -> Check:
             )
         if not jsonp.commented:
             ctx.flag(
-                Fault(
-                    f"{answer.request}: no '/**/' before the callback (defence in depth)",
-                    level=Level.HARDENING,
-                    key=("jsonp comment",),
-                )
+                f"{answer.request}: no '/**/' before the callback (defence in depth)",
+                level=Level.HARDENING,
+                key=("jsonp comment",),
             )
         return passed(f"{answer.content_type}, /**/{CALLBACK[:6]}…(…); with nosniff")
 
@@ -230,11 +222,9 @@ def hostile_callbacks(ctx: Context) -> Verdict:
                     key=("callback reflected",),
                 )
             ctx.flag(
-                Fault(
-                    f"{answer.request}: echoed inside a JSON error: {shorten(answer.text)}",
-                    level=Level.HARDENING,
-                    key=("callback echoed",),
-                )
+                f"{answer.request}: echoed inside a JSON error: {shorten(answer.text)}",
+                level=Level.HARDENING,
+                key=("callback echoed",),
             )
         outcomes.append(
             f"HTTP {answer.status}" if answer.status != 200 else "200 with the callback cleaned"
