@@ -40,6 +40,9 @@ class RelayOptions:
     #: Deliveries of a batch sent at the same time. Above 1, a worker killed mid-batch can
     #: leave up to this many requests stored by a vendor but not marked (resent on restart).
     concurrency: int = 1
+    #: Delivered marks written together, in one commit: a worker killed mid-batch can leave up
+    #: to this many delivered but unmarked (resent on restart, with the same Idempotency-Key).
+    mark_batch: int = 1
     #: The longest vendor answer read (bytes, after decompression); longer is retried.
     max_answer_bytes: int = 1_048_576
 
@@ -56,6 +59,7 @@ class RelayOptions:
             poll_interval=relay.poll_ms / 1000,
             rate_limit_storage=relay.ratelimit_storage or ratelimit_storage,
             concurrency=relay.concurrency,
+            mark_batch=relay.mark_batch,
         )
 
     def check_lease(self) -> None:

@@ -28,7 +28,9 @@ from the event's random id (chosen when it was recorded, stored in the outbox): 
 resend from every host, and never the same for another event, even one with the same sequence
 number in another database (staging and production, a restored backup). A vendor that stores
 by its own id (Optico's cart/order `id`, Alhena's checkout `orderId`) stores it once, the others
-(Octocom, PA, Alhena cart events, oct8ne's update ping) can see that one request twice.
+(Octocom, PA, Alhena cart events, oct8ne's update ping) can see that one request twice. With
+`relay_mark_batch` above 1 the delivered marks are written together (events.ledger), and the
+window also holds the deliveries answered since the last written marks.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ from oct8ne_adapter.events.model import (
     OrderStatusChanged,
 )
 from oct8ne_adapter.events.policy import RelayOptions, Throttle, error_text, reason_text
-from oct8ne_adapter.events.recorder import DEAD, DELIVERED, mark_stale_claims_free, utcnow
+from oct8ne_adapter.events.recorder import DEAD, mark_stale_claims_free, utcnow
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
 from oct8ne_adapter.events.sinks.common import retry_after_seconds
 from oct8ne_adapter.sql.database import Database
@@ -171,14 +173,17 @@ class Relay:
             else:
                 self._process(claim, token, throttled)
 
-        if self.options.concurrency > 1 and len(claims) > 1:
-            # A batch never holds two deliveries of one cart or order for one sink (claim_due),
-            # so running them side by side keeps each vendor's order.
-            with ThreadPoolExecutor(self.options.concurrency) as pool:
-                list(pool.map(process, claims))
-        else:
-            for claim in claims:
-                process(claim)
+        try:
+            if self.options.concurrency > 1 and len(claims) > 1:
+                # A batch never holds two deliveries of one cart or order for one sink
+                # (claim_due), so running them side by side keeps each vendor's order.
+                with ThreadPoolExecutor(self.options.concurrency) as pool:
+                    list(pool.map(process, claims))
+            else:
+                for claim in claims:
+                    process(claim)
+        finally:
+            self._ledger.flush()
         if late:
             self._ledger.release(late, token)
         return len(claims)
@@ -259,7 +264,7 @@ class Relay:
             done = index + 1
             if done < len(outbound) and not ledger.progress(claim, token, done):
                 return
-        ledger.finish(claim, token, DELIVERED, max(done, len(outbound)), "")
+        ledger.delivered(claim, token, max(done, len(outbound)))
 
     def _context(self, claim: Claim, event: CommerceEvent) -> EventContext:
         with self.database.session() as session:

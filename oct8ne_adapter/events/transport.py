@@ -14,6 +14,8 @@ connection, when it sends a request, registers itself with the watch of the call
 
 from __future__ import annotations
 
+import heapq
+import os
 import socket
 import threading
 import time
@@ -94,6 +96,45 @@ class _Watch:
             self._finished = True
 
 
+class _Watchdog:
+    """One thread per process that fires each request's watch at its deadline.
+
+    A `threading.Timer` per request started and stopped a thread for every delivery: at a
+    thousand events a second, a tenth of a core. Watches whose answer came in time stay in the
+    heap until their deadline and are skipped then (`fire` after `finish` does nothing).
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._count = 0
+        self._pid = -1  # the thread is started in the process that first needs it
+
+    def watch(self, watch: _Watch, deadline: float) -> None:
+        """Fire `watch` in `deadline` seconds, unless it finished by then."""
+        with self._condition:
+            if self._pid != os.getpid():
+                # A forked child has the parent's heap but not its thread.
+                self._heap.clear()
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="relay-watchdog", daemon=True).start()
+            self._count += 1
+            heapq.heappush(self._heap, (time.monotonic() + deadline, self._count, watch))
+            self._condition.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    wait = self._heap[0][0] - time.monotonic() if self._heap else None
+                    self._condition.wait(wait)
+                _, _, watch = heapq.heappop(self._heap)
+            watch.fire()
+
+
+_watchdog = _Watchdog()
+
+
 def _register(connection: HTTPConnection) -> None:
     watch: _Watch | None = getattr(_current, "watch", None)
     if watch is not None:
@@ -165,10 +206,8 @@ def send(
     """
     started = time.monotonic()
     watch = _Watch()
-    timer = threading.Timer(deadline, watch.fire)
-    timer.daemon = True
     _current.watch = watch
-    timer.start()
+    _watchdog.watch(watch, deadline)
     response: requests.Response | None = None
     try:
         try:
@@ -200,11 +239,9 @@ def send(
         if watch.fired:
             # Cut while reading a body that ends with the connection: it may be truncated.
             raise AnswerTooSlow(f"no complete answer within {deadline:g}s")
-        return Answer(
-            response.status_code, CaseInsensitiveDict(response.headers), bytes(content)
-        )
+        return Answer(response.status_code, CaseInsensitiveDict(response.headers), bytes(content))
     finally:
-        timer.cancel()
+        watch.finish()
         _current.watch = None
         if response is not None:
             # Back to the pool only when read to the end (urllib3 discards it otherwise).

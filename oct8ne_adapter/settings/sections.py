@@ -176,6 +176,7 @@ class RelaySettings:
     poll_ms: int = keyed("relay_poll_ms", 1000)
     batch_size: int = keyed("relay_batch_size", 100)
     concurrency: int = keyed("relay_concurrency", 1)
+    mark_batch: int = keyed("relay_mark_batch", 1)
     #: Empty: the frame methods' `ratelimit_storage`.
     ratelimit_storage: str = keyed("relay_ratelimit_storage", "")
 
