@@ -24,12 +24,12 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "django_shop.settings"
 django.setup()
 
 from django.core.management import call_command  # noqa: E402  (Django is set up first)
-
 from django_shop import models  # noqa: E402
 from django_shop.adapter import adapter_database_url  # noqa: E402
 from django_shop.repository import DjangoShopRepository  # noqa: E402
 from django_shop.search_copy import copy_catalog  # noqa: E402
 from django_shop.seeding import seed  # noqa: E402
+
 from oct8ne_adapter.search.sql import SqlSearchEngine  # noqa: E402
 from oct8ne_adapter.sql.database import Database, create_database_engine  # noqa: E402
 from oct8ne_adapter.sql.schema import upgrade  # noqa: E402
