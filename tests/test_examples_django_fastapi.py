@@ -20,7 +20,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -128,7 +130,7 @@ def oct8ne_adapter_command() -> list[str]:
     return [str(script)]
 
 
-def test_oct8ne_adapter_check_passes_every_check(example: RunningExample):
+def test_oct8ne_adapter_check_passes_every_check(example: RunningExample) -> None:
     environment = {**os.environ, "OCT8NE_CHECK_TOKEN": TOKEN}
     environment["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
@@ -168,7 +170,7 @@ class ShopVisitor:
         self.example = example
         self.http = requests.Session()
 
-    def _post(self, path: str, **kwargs: object) -> requests.Response:
+    def _post(self, path: str, **kwargs: Any) -> requests.Response:
         headers: dict[str, str] = {}
         if self.example.name == "django_shop":
             # Django's CSRF protection: its cookie, sent back in the header.
@@ -193,11 +195,12 @@ class ShopVisitor:
     def add_to_cart(self, sku: str) -> None:
         self._post(f"/cart/add/{sku}")
 
-    def frame(self, method: str) -> dict[str, object]:
-        answer = self.http.get(f"{self.example.url}/oct8ne/frame/{method}", timeout=10)
+    def frame(self, method: str, **params: str) -> Any:
+        answer = self.http.get(
+            f"{self.example.url}/oct8ne/frame/{method}", params=params, timeout=10
+        )
         assert answer.status_code == 200, answer.text
-        data: dict[str, object] = answer.json()
-        return data
+        return answer.json()
 
 
 def cart_ids(answer: dict[str, object]) -> list[tuple[str, int]]:
@@ -206,17 +209,26 @@ def cart_ids(answer: dict[str, object]) -> list[tuple[str, int]]:
     return [(line["internalId"], line["qty"]) for line in lines]
 
 
-def test_the_adapter_sees_the_visitor_of_the_frameworks_session(example: RunningExample):
+def test_the_adapter_sees_the_visitor_of_the_frameworks_session(example: RunningExample) -> None:
     prefix = PREFIX[example.name]
     visitor = ShopVisitor(example)
     anonymous = visitor.frame("customerData")
     assert (anonymous["id"], anonymous["email"], anonymous["cart"]) == (None, None, [])
 
-    # A guest's cart is found through the guest's session.
+    # A guest chatting on oct8ne (its session cookie) fills a cart, found through the guest's
+    # session; the shop records each change, so getSalesReport lists the cart.
+    visitor.http.cookies.set("oct8ne-session", f"OS-{example.name}")
     visitor.add_to_cart(f"{prefix}-105")
     visitor.add_to_cart(f"{prefix}-105")
     assert cart_ids(visitor.frame("getCart")) == [(f"{prefix}-105", 2)]
     assert visitor.frame("customerData")["id"] is None
+    today = datetime.now(UTC).date()
+    period = {"from": f"{today - timedelta(days=1)}", "to": f"{today + timedelta(days=1)}"}
+    assert visitor.frame("getSalesReport", **period, apiToken="wrong") == []
+    (row,) = visitor.frame("getSalesReport", **period, apiToken=TOKEN)
+    framework = example.name.removesuffix("_shop")
+    assert row["quoteId"].startswith(f"{framework}-cart-") and row["orderId"] is None
+    assert (row["sessionId"], row["itemsCount"], row["price"]) == (f"OS-{example.name}", 2, 78.0)
 
     visitor.sign_in(JANE)
     jane = visitor.frame("customerData")
@@ -233,7 +245,7 @@ def test_the_adapter_sees_the_visitor_of_the_frameworks_session(example: Running
     assert visitor.frame("customerData")["id"] is None
 
 
-def test_a_made_up_session_cookie_is_nobody(example: RunningExample):
+def test_a_made_up_session_cookie_is_nobody(example: RunningExample) -> None:
     cookie = "sessionid" if example.name == "django_shop" else "session"
     forged = requests.get(
         f"{example.url}/oct8ne/frame/customerData",
@@ -248,7 +260,7 @@ RULES = sorted(name for name in dir(RepositoryContract) if name.startswith("test
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_contract_kit_passes_on_the_examples_repository(name: str, tmp_path: Path):
+def test_the_contract_kit_passes_on_the_examples_repository(name: str, tmp_path: Path) -> None:
     result = subprocess.run(
         [
             sys.executable,

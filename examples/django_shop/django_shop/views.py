@@ -9,6 +9,8 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from django_shop import models
+from django_shop.adapter import record_cart
+from oct8ne_adapter import Visitor
 
 
 def _page(request: HttpRequest, body: str) -> HttpResponse:
@@ -131,4 +133,9 @@ def add_to_cart(request: HttpRequest, sku: str) -> HttpResponse:
     if not created:
         line.quantity += 1
         line.save(update_fields=["quantity"])
+    visitor = Visitor(
+        customer_id=str(customer.pk) if customer else None,
+        cart_key=request.session.session_key,
+    )
+    record_cart(f"django-cart-{cart.pk}", visitor, request.COOKIES)
     return redirect("/")

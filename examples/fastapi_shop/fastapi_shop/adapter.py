@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask
@@ -10,10 +13,13 @@ from flask import Flask
 from fastapi_shop.models import instance_dir, shop_sessions
 from fastapi_shop.repository import FastapiShopRepository
 from fastapi_shop.visitor import starlette_session_visitor
-from oct8ne_adapter import Oct8neAdapter
+from oct8ne_adapter import Oct8neAdapter, Visitor, record_event
+from oct8ne_adapter.events.model import CartUpdated, EventLine
+from oct8ne_adapter.events.visitor_ids import from_cookies
 from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import layered_config
 from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.web.state import adapter_state
 
 
 def adapter_database_url() -> str:
@@ -56,3 +62,30 @@ def adapter_app() -> Flask:
         app, repository=repository, customer_resolver=starlette_session_visitor, url_prefix=""
     )
     return app
+
+
+def record_cart(adapter: Flask, cart_id: str, visitor: Visitor, cookies: Mapping[str, str]) -> bool:
+    """Record the visitor's cart as it now is (a CartUpdated snapshot) in the adapter's tables.
+
+    getCart then answers it and getSalesReport lists it for a visitor chatting on oct8ne (its
+    `oct8ne-session` cookie); a configured vendor sink would get it through the relay. False
+    when the same snapshot was recorded already.
+    """
+    cart = adapter_state(adapter).repository.get_cart(visitor, ("en",))
+    lines = tuple(
+        EventLine(line.product.id, line.product.title, line.quantity, line.unit_price or Decimal(0))
+        for line in cart.lines
+    )
+    event = CartUpdated(
+        cart_id=cart_id,
+        currency=cart.currency or "USD",
+        lines=lines,
+        subtotal=cart.subtotal or Decimal(0),
+        total=cart.total or Decimal(0),
+        occurred_at=datetime.now(UTC).replace(tzinfo=None),
+        visitor=from_cookies(cookies),
+        customer_id=visitor.customer_id,
+        logged_in=visitor.customer_id is not None,
+        shop_session=visitor.cart_key,
+    )
+    return record_event(event, app=adapter)

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.middleware.sessions import SessionMiddleware
 
-from fastapi_shop.adapter import adapter_app
+from fastapi_shop.adapter import adapter_app, record_cart
 from fastapi_shop.models import Cart, CartLine, Customer, Product, shop_sessions
 from fastapi_shop.visitor import CART_KEY, CUSTOMER_KEY
+from oct8ne_adapter import Visitor
 
 SESSIONS = shop_sessions()
 
@@ -50,7 +51,8 @@ def _secret_key() -> str:
 # Lax: other sites' pages cannot send the visitor's session along with a <script> tag or a form
 # (the adapter answers customerData from it; see the adapter's docs/running.md).
 app.add_middleware(SessionMiddleware, secret_key=_secret_key(), same_site="lax")
-app.mount("/oct8ne", WSGIMiddleware(adapter_app()))  # type: ignore[arg-type]
+ADAPTER = adapter_app()
+app.mount("/oct8ne", WSGIMiddleware(ADAPTER))  # type: ignore[arg-type]
 
 
 def _title(product: Product) -> str:
@@ -136,13 +138,17 @@ def add_to_cart(sku: str, request: Request, session: Database) -> RedirectRespon
     if isinstance(customer_id, int):
         cart = session.scalar(select(Cart).where(Cart.customer_id == customer_id))
         cart = cart or Cart(customer_id=customer_id)
+        visitor = Visitor(customer_id=str(customer_id))
     else:
         key = request.session.setdefault(CART_KEY, secrets.token_urlsafe(24))
         cart = session.scalar(select(Cart).where(Cart.guest_key == key)) or Cart(guest_key=key)
+        visitor = Visitor(cart_key=key)
     session.add(cart)
     line = next((line for line in cart.lines if line.product_id == product.id), None)
     if line is None:
         cart.lines.append(CartLine(product=product, quantity=1))
     else:
         line.quantity += 1
+    session.commit()  # the snapshot below reads the cart as stored
+    record_cart(ADAPTER, f"fastapi-cart-{cart.id}", visitor, request.cookies)
     return RedirectResponse("/", status_code=303)
