@@ -256,6 +256,28 @@ def test_a_made_up_session_cookie_is_nobody(example: RunningExample) -> None:
     assert (forged.json()["id"], forged.json()["cart"]) == (None, [])
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_each_start_seeds_the_data_afresh(name: str, tmp_path: Path) -> None:
+    """What a visitor changed is gone after a restart of run.sh on the same instance directory."""
+    prefix = PREFIX[name]
+    seeded = [(f"{prefix}-100", 1), (f"{prefix}-104", 2)]
+    first = start_example(name, tmp_path)
+    try:
+        visitor = ShopVisitor(first)
+        visitor.sign_in(JANE)
+        visitor.add_to_cart(f"{prefix}-109")
+        assert cart_ids(visitor.frame("getCart")) == [*seeded, (f"{prefix}-109", 1)]
+    finally:
+        first.stop()
+    again = start_example(name, tmp_path)
+    try:
+        visitor = ShopVisitor(again)
+        visitor.sign_in(JANE)
+        assert cart_ids(visitor.frame("getCart")) == seeded
+    finally:
+        again.stop()
+
+
 RULES = sorted(name for name in dir(RepositoryContract) if name.startswith("test_"))
 
 

@@ -16,8 +16,12 @@ if [[ -z "${OCT8NE_API_TOKEN:-}" ]]; then
     echo "warning: OCT8NE_API_TOKEN is not set: getOrders and getOrderDetails answer []" >&2
 fi
 mkdir -p "$SHOP_INSTANCE_DIR"
+if [[ -z "${OCT8NE_DATABASE_URL:-}" ]]; then
+    # Fresh data in the adapter's own file too: no recorded cart of a previous run.
+    rm -f "$SHOP_INSTANCE_DIR"/oct8ne.db "$SHOP_INSTANCE_DIR"/oct8ne.db-wal "$SHOP_INSTANCE_DIR"/oct8ne.db-shm
+fi
 
 "$PYTHON" manage.py migrate --noinput --verbosity 0
 "$PYTHON" manage.py seed
 # WSGI_APPLICATION is the dispatcher (django_shop/wsgi.py): the adapter answers under /oct8ne/.
-exec "$PYTHON" manage.py runserver "127.0.0.1:$PORT" --noreload --skip-checks
+exec "$PYTHON" manage.py runserver "127.0.0.1:$PORT" --noreload

@@ -15,6 +15,10 @@ if [[ -z "${OCT8NE_API_TOKEN:-}" ]]; then
     echo "warning: OCT8NE_API_TOKEN is not set: getOrders and getOrderDetails answer []" >&2
 fi
 mkdir -p "$SHOP_INSTANCE_DIR"
+if [[ -z "${OCT8NE_DATABASE_URL:-}" ]]; then
+    # Fresh data in the adapter's own file too: no recorded cart of a previous run.
+    rm -f "$SHOP_INSTANCE_DIR"/oct8ne.db "$SHOP_INSTANCE_DIR"/oct8ne.db-wal "$SHOP_INSTANCE_DIR"/oct8ne.db-shm
+fi
 
 "$PYTHON" -m fastapi_shop.seeding
 exec "$PYTHON" -m uvicorn fastapi_shop.app:app --host 127.0.0.1 --port "$PORT" --no-access-log
