@@ -3,10 +3,11 @@
 The adapter is a Flask app beside Django in the same process, so a request to /oct8ne/ never
 passes Django's middleware. We do here what `SessionMiddleware.process_request` and
 `AuthenticationMiddleware` do for a Django view: open the session store named by the session
-cookie (`SESSION_ENGINE`, `SESSION_COOKIE_NAME`: the database, cache or signed-cookie backend
-alike), and let `django.contrib.auth.get_user` find the user, which also checks the session's
-auth hash, so a session ended by a password change or a sign-out is nobody here too. The session
-is only read, never saved: the adapter changes nothing in it.
+cookie (`SESSION_ENGINE`, `SESSION_COOKIE_NAME`), and let `django.contrib.auth.get_user` find
+the user, which also checks the session's auth hash, so a session ended by a password change or
+a sign-out is nobody here too. The session is only read, never saved: the adapter changes
+nothing in it. Guest carts are keyed by the session key, which needs a server-side store (the
+database, cache or cached_db engines): a signed-cookie session has no stable key.
 """
 
 from __future__ import annotations
