@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Start the example Django shop with the oct8ne adapter on 127.0.0.1:PORT, with fresh data.
+# Usage: OCT8NE_API_TOKEN=... ./run.sh PORT     (interpreter: $PYTHON, default python3)
+set -euo pipefail
+PORT="${1:?usage: run.sh PORT}"
+PYTHON="${PYTHON:-python3}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$HERE"
+
+export SHOP_INSTANCE_DIR="${SHOP_INSTANCE_DIR:-$HERE/instance}"
+export SHOP_URL="${SHOP_URL:-http://127.0.0.1:$PORT}"
+export DJANGO_SETTINGS_MODULE=django_shop.settings
+# A new secret each start signs out every visitor, which suits fresh example data.
+export DJANGO_SECRET_KEY="${DJANGO_SECRET_KEY:-$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(50))')}"
+if [[ -z "${OCT8NE_API_TOKEN:-}" ]]; then
+    echo "warning: OCT8NE_API_TOKEN is not set: getOrders and getOrderDetails answer []" >&2
+fi
+mkdir -p "$SHOP_INSTANCE_DIR"
+if [[ -z "${OCT8NE_DATABASE_URL:-}" ]]; then
+    # Fresh data in the adapter's own file too: no recorded cart of a previous run.
+    rm -f "$SHOP_INSTANCE_DIR"/oct8ne.db "$SHOP_INSTANCE_DIR"/oct8ne.db-wal "$SHOP_INSTANCE_DIR"/oct8ne.db-shm
+fi
+
+"$PYTHON" manage.py migrate --noinput --verbosity 0
+"$PYTHON" manage.py seed
+# WSGI_APPLICATION is the dispatcher (django_shop/wsgi.py): the adapter answers under /oct8ne/.
+exec "$PYTHON" manage.py runserver "127.0.0.1:$PORT" --noreload
