@@ -8,20 +8,20 @@ records N orders for one sink, then times `Relay.run_once(100)` until the outbox
 The baseline, measured in the same run against the same fake vendor, is N raw POSTs of the same
 bodies with one `requests.Session` and no database. It prints one JSON object per backend.
 
-The fake vendor is a ThreadingHTTPServer on 127.0.0.1 answering 201 at once (HTTP/1.1,
-keep-alive); the sink is a minimal JSON sink of this file (the vendors' own sinks add their
-payload building, which the sink tests measure, and Octocom a 100/min limit).
+The fake vendor is a ThreadingHTTPServer on 127.0.0.1, in a process of its own, answering 201
+at once (HTTP/1.1, keep-alive); the sink is a minimal JSON sink of this file (the vendors' own
+sinks add their payload building, which the sink tests measure, and Octocom a 100/min limit).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import secrets
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -49,36 +49,50 @@ DEFAULT_POSTGRESQL = os.environ.get(
 
 
 class FakeVendor:
-    """201 at once for every POST; counts them."""
+    """201 at once for every POST, in a process of its own (not competing for the relay's GIL)."""
 
     def __init__(self) -> None:
-        self.count = 0
-        vendor = self
+        self._count = multiprocessing.Value("q", 0)
+        ready = multiprocessing.Queue()
+        self._process = multiprocessing.Process(
+            target=_serve_vendor, args=(self._count, ready), daemon=True
+        )
+        self._process.start()
+        port = ready.get(timeout=30)
+        self.url = f"http://127.0.0.1:{port}/purchases"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            # One segment per answer, sent at once: no 40 ms Nagle/delayed-ACK stalls.
-            disable_nagle_algorithm = True
-            wbufsize = 64 * 1024
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                vendor.count += 1
-                self.send_response(201)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/purchases"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def count(self) -> int:
+        """POSTs answered so far."""
+        return int(self._count.value)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._process.terminate()
+        self._process.join(10)
+
+
+def _serve_vendor(count: Any, ready: Any) -> None:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # One segment per answer, sent at once: no 40 ms Nagle/delayed-ACK stalls.
+        disable_nagle_algorithm = True
+        wbufsize = 64 * 1024
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with count.get_lock():
+                count.value += 1
+            self.send_response(201)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ready.put(server.server_port)
+    server.serve_forever()
 
 
 class JsonSink:
@@ -136,7 +150,7 @@ def baseline(vendor: FakeVendor, events: list[OrderPlaced]) -> float:
 
 
 def relay_rate(
-    url: str, vendor: FakeVendor, events: list[OrderPlaced], concurrency: int
+    url: str, vendor: FakeVendor, events: list[OrderPlaced], concurrency: int, mark_batch: int
 ) -> dict[str, float]:
     engine = create_database_engine(url)
     try:
@@ -154,7 +168,7 @@ def relay_rate(
             with engine.begin() as connection:
                 connection.exec_driver_sql("ANALYZE event_deliveries")
         before = vendor.count
-        options = RelayOptions(timeout=10, concurrency=concurrency)
+        options = RelayOptions(timeout=10, concurrency=concurrency, mark_batch=mark_batch)
         with Relay(database, [JsonSink(vendor.url)], options=options) as relay:
             started = time.perf_counter()
             delivered = 0
@@ -188,10 +202,14 @@ def main() -> None:
     parser.add_argument("--postgresql-url", default=DEFAULT_POSTGRESQL)
     parser.add_argument("--skip-postgresql", action="store_true")
     parser.add_argument("--concurrency", type=int, default=1, help="relay_concurrency")
+    parser.add_argument("--mark-batch", type=int, default=1, help="relay_mark_batch")
+    parser.add_argument("--skip-sqlite", action="store_true")
     arguments = parser.parse_args()
     vendor = FakeVendor()
     try:
-        backends = ["sqlite"] + ([] if arguments.skip_postgresql else ["postgresql"])
+        backends = ([] if arguments.skip_sqlite else ["sqlite"]) + (
+            [] if arguments.skip_postgresql else ["postgresql"]
+        )
         for backend in backends:
             warm = orders(200, f"warm-{backend}")
             baseline(vendor, warm)
@@ -207,6 +225,7 @@ def main() -> None:
                     vendor,
                     orders(arguments.events, f"relay-{backend}"),
                     arguments.concurrency,
+                    arguments.mark_batch,
                 )
             finally:
                 if cleanup is not None:
@@ -216,6 +235,7 @@ def main() -> None:
                     {
                         "backend": backend,
                         "concurrency": arguments.concurrency,
+                        "mark_batch": arguments.mark_batch,
                         "events": arguments.events,
                         "baseline_posts_per_s": round(base),
                         "relay_events_per_s": round(figures["delivered_per_s"]),
