@@ -17,7 +17,7 @@ from oct8ne_adapter.testing.contract import (
     RepositoryContract,
 )
 from oct8ne_adapter.testing.memory import ADA, ADA_SESSION, GUEST_SESSION, InMemoryRepository
-from oct8ne_adapter.testing.source import InMemoryCatalogSource
+from oct8ne_adapter.testing.source import InMemoryCatalogSource, sourced_repository
 
 #: What exists in a new InMemoryRepository, for RepositoryContract.
 REFERENCE_DATA = ContractData(
@@ -42,4 +42,5 @@ __all__ = [
     "InMemoryCatalogSource",
     "InMemoryRepository",
     "RepositoryContract",
+    "sourced_repository",
 ]

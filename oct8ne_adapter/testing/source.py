@@ -1,8 +1,10 @@
-"""InMemoryCatalogSource: a `CatalogSource` over plain Python records, the reference one.
+"""InMemoryCatalogSource: a `CatalogSource` over plain Python records, the reference one; and
+`sourced_repository`, a shop's repository with the adapter's search over its source, as the
+adapter serves it (what the contract kit checks for a shop that gives `catalog_source=`).
 
-It keeps its records in a dict and a change log of (version, product id): the version is the
-number of changes made so far, and `changes_since` lists the ids changed after a version from
-the log. A shop's own source does the same over its tables (a revision column, a change table).
+InMemoryCatalogSource keeps its records in a dict and a log of the ids changed: the version is
+the number of changes made so far, and `changes_since` lists the ids changed after a version
+from the log. A shop's own source does the same over its tables (a revision column, a change table).
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import threading
 from collections.abc import Collection, Hashable, Iterable, Iterator, Sequence
 
 from oct8ne_adapter.feeds.records import ProductRecord
+from oct8ne_adapter.repository import AdapterRepository, CatalogSource, ProductReads
+from oct8ne_adapter.search.index import IndexedSearchEngine, RecordCatalog
+from oct8ne_adapter.search.sourced import SourcedRepository
 
 #: Records per batch when the whole catalog is listed.
 BATCH_SIZE = 500
@@ -67,3 +72,9 @@ class InMemoryCatalogSource:
                 listed = [self._records[i] for i in ids if i in self._records]
         for start in range(0, len(listed), self.batch_size):
             yield listed[start : start + self.batch_size]
+
+
+def sourced_repository(shop: ProductReads, source: CatalogSource) -> AdapterRepository:
+    """The shop's repository with the adapter's index searching its source, polled each search."""
+    index = IndexedSearchEngine(RecordCatalog(source), None, poll_seconds=0)
+    return SourcedRepository(shop, index.search)
