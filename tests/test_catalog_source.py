@@ -23,11 +23,12 @@ from test_search_index import QUERIES, RELEVANCE_QUERIES, comparable, query
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.domain import ProductPrice, SearchQuery, SearchResult
-from oct8ne_adapter.errors import ConfigError
+from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
 from oct8ne_adapter.feeds.importer import ImportOptions, write_feed
 from oct8ne_adapter.feeds.records import ProductRecord, parse_product, read_jsonl
 from oct8ne_adapter.repository import CatalogSource
 from oct8ne_adapter.search.index import IndexedSearchEngine, RecordCatalog
+from oct8ne_adapter.search.index.engine import RETRY_SECONDS
 from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.testing import InMemoryCatalogSource, InMemoryRepository
@@ -258,6 +259,29 @@ def test_a_source_that_cannot_be_read_is_a_503_not_a_500(
     answer = app.test_client().get("/oct8ne/frame/search", query_string={"search": "x"})
     assert answer.status_code == 503, answer.get_data(as_text=True)
     assert answer.get_json()["message"] == "the catalog source is unavailable"
+
+
+def test_a_catch_up_that_fails_is_a_503_and_is_tried_again_later(source: InMemoryCatalogSource):
+    failing = [True]
+    whole_reads = source.records
+
+    def records(ids=None):
+        if failing[0]:
+            raise OSError("connection reset")
+        return whole_reads(ids)
+
+    source.records = records  # type: ignore[method-assign]
+    now = [0.0]
+    engine = source_engine(source, clock=lambda: now[0])
+    with pytest.raises(DataSourceUnavailable, match="catalog source is unavailable"):
+        engine.search(query("jacket"))
+    failing[0] = False
+    now[0] = RETRY_SECONDS - 1
+    with pytest.raises(DataSourceUnavailable):
+        engine.search(query("jacket"))  # not hammering a source that just failed
+    now[0] = RETRY_SECONDS + 1
+    assert engine.search(query("jacket")).total == 38
+    assert engine.builds == 1
 
 
 def test_a_repository_without_search_needs_a_source(adapter_tables_url: str):

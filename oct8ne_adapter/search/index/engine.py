@@ -85,7 +85,7 @@ class IndexedSearchEngine:
                     snapshot = self._snapshot
                     if snapshot is not None:
                         return IndexedSearch(reader, query, snapshot).run()
-                raise DataSourceUnavailable("the catalog source cannot be read; search is down")
+                raise DataSourceUnavailable("the catalog source is unavailable")
         return self.fallback.search(query)
 
     def current(self, reader: CatalogReader) -> CatalogSnapshot | None:
