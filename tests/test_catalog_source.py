@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import adapter_config, frame
+from conftest import adapter_config, frame, rename_product
 from flask import Flask
 from test_search_index import QUERIES, RELEVANCE_QUERIES, comparable, query
 
@@ -30,6 +30,7 @@ from oct8ne_adapter.repository import CatalogSource
 from oct8ne_adapter.search.index import IndexedSearchEngine, RecordCatalog
 from oct8ne_adapter.search.index.engine import RETRY_SECONDS
 from oct8ne_adapter.search.sql import SqlSearchEngine
+from oct8ne_adapter.sql.catalog_source import SqlCatalogSource
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.testing import InMemoryCatalogSource, InMemoryRepository
 from oct8ne_adapter_demo.loader import CATALOG_FILE, CATALOG_LANGUAGE
@@ -89,6 +90,24 @@ def test_the_index_over_a_source_answers_as_the_sql_search(
     engine = source_engine(source)
     assert differences(engine, database, backend, QUERIES) == {}
     assert (engine.builds, engine.updates, source.whole_reads) == (1, 0, 1)
+
+
+def test_the_sql_catalog_is_one_source(database: Database, backend: str):
+    """Our own tables through the CatalogSource seam: the change log tells what changed."""
+    source = SqlCatalogSource(database)
+    engine = source_engine(source)
+    assert differences(engine, database, backend, QUERIES) == {}
+    assert (engine.builds, engine.updates) == (1, 0)
+
+
+@pytest.mark.writes_database
+def test_the_sql_source_follows_the_change_log(database: Database):
+    engine = source_engine(SqlCatalogSource(database))
+    word = query("zanzibarquux")
+    assert engine.search(word).total == 0
+    rename_product(database, "1004", "Zanzibarquux lantern")
+    assert ids(engine.search(word)) == ["1004"]
+    assert (engine.builds, engine.updates) == (1, 1)  # only the renamed product read again
 
 
 def test_products_answer_as_the_sql_catalog_loads_them(
