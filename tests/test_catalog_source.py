@@ -190,6 +190,26 @@ def test_a_change_is_seen_at_the_next_poll_not_before(source: InMemoryCatalogSou
     assert (engine.builds, engine.updates, source.whole_reads) == (1, 2, 1)
 
 
+def test_a_category_moved_by_a_change_reads_the_catalog_again(source: InMemoryCatalogSource):
+    """The shop moves rain jackets under footwear: the tree changed, so everything is read."""
+    engine = source_engine(source)
+    engine.search(query())
+    records = demo_records()
+    footwear = next(r.category_path[0] for r in records if r.category_path[0].id == "footwear")
+    moved = [
+        replace(record, category_path=(footwear, record.category_path[1]))
+        for record in records
+        if [ref.id for ref in record.category_path] == ["jackets", "jackets-rain"]
+    ]
+    assert len(moved) > 1
+    source.put(*moved)
+    under_footwear = query("", ("category", "footwear"))
+    followed, fresh = engine.search(under_footwear), source_engine(source).search(under_footwear)
+    assert (followed.total, followed.facets) == (fresh.total, fresh.facets)
+    assert "jackets-rain" in [option.value for option in followed.facets[0].options]
+    assert (engine.builds, engine.updates) == (2, 0)
+
+
 def test_following_changes_equals_reading_the_catalog_again(source: InMemoryCatalogSource):
     """Random puts and deletes, applied one poll at a time, end where a fresh build starts."""
     chance = random.Random(20)

@@ -77,6 +77,10 @@ class RecordState:
     #: (sort key, product key, language) of every product's titles, in sort-key order.
     sort_index: list[tuple[str, int, str]] = field(default_factory=list)
     next_key: int = 1
+    #: A category changed place in the tree while this state was made: the unchanged products
+    #: under it now sit under other ancestors, so the index must read everything again (as
+    #: the SQL writer then marks everything changed).
+    moved: bool = False
 
     # -- making states --------------------------------------------------------------------
 
@@ -121,6 +125,7 @@ class RecordState:
         return replace(
             self,
             version=version,
+            moved=False,
             records=dict(self.records),
             product_keys=dict(self.product_keys),
             brands=dict(self.brands),
@@ -155,6 +160,7 @@ class RecordState:
                 node = CategoryNode(self._new_key(), parent, depth, dict(ref.names))
                 self.category_ids[node.key] = ref.id
             elif (node.parent, node.depth) != (parent, depth) or _adds(node.names, ref.names):
+                self.moved = self.moved or (node.parent, node.depth) != (parent, depth)
                 node = CategoryNode(node.key, parent, depth, {**node.names, **ref.names})
             self.categories[ref.id] = node
             parent = node.key

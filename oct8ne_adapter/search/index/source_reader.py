@@ -65,9 +65,13 @@ class RecordCatalog:
                     if record.id in wanted:
                         wanted[record.id] = record
         with self._publishing:
-            base = self._state if self._state is not None else RecordState(version)
-            self._state, keys = base.updated(wanted, new_version)
-            return self._state, keys, new_version
+            if self._state is None:
+                return None  # nothing read yet: read everything
+            state, keys = self._state.updated(wanted, new_version)
+            if state.moved:
+                return None  # a category moved: products not listed changed ancestors
+            self._state = state
+            return state, keys, new_version
 
 
 class RecordCatalogReader:
