@@ -8,6 +8,8 @@ over its models answers as the SQL search over the same records imported into ou
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -64,6 +66,28 @@ def test_the_example_passes_every_check(name: str, tmp_path: Path):
     assert (status, report["ok"], failing) == (0, True, [])
     # Every check ran: the token and the e-mail opened the order and report checks too.
     assert report["summary"]["checks"]["pass"] == len(report["checks"]) >= 40
+
+
+@pytest.mark.parametrize(
+    ("arguments", "token", "message"),
+    [
+        ([], EXAMPLE_TOKEN, "usage:"),
+        (["eighty"], EXAMPLE_TOKEN, "usage:"),
+        (["8000"], "", "set OCT8NE_API_TOKEN"),
+    ],
+)
+def test_run_sh_refuses_bad_input_in_one_line(arguments, token, message, tmp_path: Path):
+    environment = {**os.environ, "OCT8NE_API_TOKEN": token, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [str(EXAMPLES / "flask_own_schema" / "run.sh"), *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr and len(done.stderr.splitlines()) == 1
 
 
 @pytest.fixture
