@@ -95,6 +95,7 @@ class Oct8neAdapter:
                 None,
                 poll_seconds=settings.search.index_poll_ms / 1000,
             )
+            index.warm()  # each worker reads the source once as it starts, not at a search
             repository = SourcedRepository(shop, index.search)
             database = Database(database_engine(settings.database))
         elif self._catalog_source is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -283,6 +284,18 @@ def test_the_adapter_searches_a_source_for_a_repository_without_search(
     # Methods the shop's object lacks answer as for a shop without them.
     assert frame(client, "customerData")["cart"] == []
     assert frame(client, "getOrders", customerEmail="a@example.com", apiToken="x") == []
+
+
+def test_the_app_reads_the_source_as_it_starts_not_at_a_search(
+    sourced_app: Flask, source: InMemoryCatalogSource
+):
+    index = sourced_app.extensions["oct8ne"].repository.searcher.__self__
+    started = time.monotonic()
+    index.wait(timeout=60)  # the read that init_app started
+    assert time.monotonic() - started < 30
+    assert (source.whole_reads, index.builds) == (1, 1)
+    assert frame(sourced_app.test_client(), "search", search="jacket")["total"] == 38
+    assert (source.whole_reads, index.builds) == (1, 1)
 
 
 def test_a_source_that_cannot_be_read_is_a_503_not_a_500(

@@ -11,7 +11,9 @@ caught up. The catalog is read only through `source.CatalogReaders`.
 Over a shop's `CatalogSource` there is no other engine to fall back to (`fallback=None`): the
 search that finds the index behind catches it up itself (only the changed products are read
 again, milliseconds) and answers from the snapshot just made, which is at least as new as the
-version polled; if the source cannot be read, the search is a 503.
+version polled; if the source cannot be read, the search is a 503. `warm` reads the whole
+catalog in the background when the app starts, so no visitor waits for that (a search that
+comes before it is done waits for it).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ POLL_SECONDS = 1.0
 INCREMENTAL_LIMIT = 5_000
 #: After a failed catch-up, searches stay on the fallback this long before another is tried.
 RETRY_SECONDS = 30.0
+#: Without a fallback, a search waits this long at most for the read `warm` started.
+WARM_WAIT_SECONDS = 120.0
 
 
 class IndexedSearchEngine:
@@ -80,6 +84,9 @@ class IndexedSearchEngine:
                     if snapshot is not None and snapshot.version == self._latest:
                         return IndexedSearch(reader, query, snapshot).run()
             if self.fallback is None:
+                worker = self._worker
+                if worker is not None and worker.is_alive():
+                    worker.join(WARM_WAIT_SECONDS)  # the first read, started with the app
                 with self._reading:
                     # Made by the catch-up just now: the polled version or a newer one.
                     snapshot = self._snapshot
@@ -102,6 +109,15 @@ class IndexedSearchEngine:
         self._catch_up()
         snapshot = self._snapshot
         return snapshot if snapshot is not None and snapshot.version == self._latest else None
+
+    def warm(self) -> None:
+        """Start reading the catalog now, in the background, rather than at the first search."""
+        with self._state:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._run_catch_up, name="oct8ne-search-index", daemon=True
+                )
+                self._worker.start()
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until a running catch-up ends; True if the snapshot is then current."""
