@@ -8,20 +8,26 @@ from oct8ne_adapter.extension import Oct8neAdapter, notify_update, record_event
 from oct8ne_adapter.repository import (
     AdapterRepository,
     CatalogRepository,
+    CatalogSource,
     CustomerRepository,
     OrderRepository,
+    ProductReads,
     ReportRepository,
     SessionRepository,
+    ShopRepository,
 )
 
 __all__ = [
     "AdapterRepository",
     "CatalogRepository",
+    "CatalogSource",
     "CustomerRepository",
     "Oct8neAdapter",
     "OrderRepository",
+    "ProductReads",
     "ReportRepository",
     "SessionRepository",
+    "ShopRepository",
     "Visitor",
     "create_app",
     "notify_update",

@@ -10,14 +10,22 @@ from importlib.metadata import PackageNotFoundError, version
 from flask import Flask, current_app, has_request_context, request
 from flask_cors import CORS
 
-from oct8ne_adapter.errors import EventsUnavailable
+from oct8ne_adapter.errors import ConfigError, EventsUnavailable
 from oct8ne_adapter.events.http_api import events_blueprint
 from oct8ne_adapter.events.model import CartUpdated, CommerceEvent
 from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
 from oct8ne_adapter.platform.credentials import CredentialSource
-from oct8ne_adapter.repository import AdapterRepository, ReportRepository, SessionRepository
-from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog
+from oct8ne_adapter.repository import (
+    AdapterRepository,
+    CatalogRepository,
+    CatalogSource,
+    ProductReads,
+    ReportRepository,
+    SessionRepository,
+)
+from oct8ne_adapter.search.index import IndexedSearchEngine, RecordCatalog, SqlCatalog
+from oct8ne_adapter.search.sourced import SourcedRepository
 from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql.database import Database, database_engine
@@ -58,12 +66,14 @@ class Oct8neAdapter:
         self,
         app: Flask | None = None,
         *,
-        repository: AdapterRepository | None = None,
+        repository: AdapterRepository | ProductReads | None = None,
         customer_resolver: CustomerResolver | None = None,
         reports: ReportRepository | None = None,
+        catalog_source: CatalogSource | None = None,
         url_prefix: str = "/oct8ne",
     ) -> None:
         self._repository = repository
+        self._catalog_source = catalog_source
         self._reports = reports
         self._customer_resolver = customer_resolver
         self._url_prefix = url_prefix
@@ -76,8 +86,24 @@ class Oct8neAdapter:
             raise RuntimeError("Oct8neAdapter is already registered on this app")
         settings = Settings.from_config(app.config)
         index: IndexedSearchEngine | None = None
-        repository = self._repository
-        if repository is None:
+        shop = self._repository
+        repository: AdapterRepository
+        if shop is not None and self._catalog_source is not None:
+            # Our index searches the shop's own catalog; the shop's repository does the rest.
+            index = IndexedSearchEngine(
+                RecordCatalog(self._catalog_source),
+                None,
+                poll_seconds=settings.search.index_poll_ms / 1000,
+            )
+            index.warm()  # each worker reads the source once as it starts, not at a search
+            repository = SourcedRepository(shop, index.search)
+            database = Database(database_engine(settings.database))
+        elif self._catalog_source is not None:
+            raise ConfigError(
+                "catalog_source= needs a repository= with the shop's product reads "
+                "(get_products, related_products)"
+            )
+        elif shop is None:
             # This app's own cache: cached products are trusted this long between two reads of
             # the catalog change log, the interval at which the search index polls it too.
             cache = ProductCache(follow_seconds=settings.search.index_poll_ms / 1000)
@@ -85,16 +111,23 @@ class Oct8neAdapter:
             index = _search_index(settings, database)
             searcher = index.search if index is not None else SqlSearchEngine(database).search
             repository = SqlRepository(database, searcher=searcher)
-        else:
+        elif isinstance(shop, CatalogRepository):
+            repository = shop  # type: ignore[assignment]  # its search is the shop's own
             # A shop's own catalog still gets the adapter's own tables (outbox, recorded carts
             # and orders, stored link-up) in the configured database: events, the relay,
             # getCart and getSalesReport work the same over any repository.
             database = Database(database_engine(settings.database))
+        else:
+            raise ConfigError(
+                "the repository has no search(): pass catalog_source= for the adapter's search "
+                "over the shop's products (docs/repository.md)"
+            )
         resolver = self._customer_resolver
         if resolver is None:
+            session_owner = repository if shop is None else shop
             resolver = (
-                SessionCookieResolver(repository, settings.session_cookie)
-                if isinstance(repository, SessionRepository)
+                SessionCookieResolver(session_owner, settings.session_cookie)
+                if isinstance(session_owner, SessionRepository)
                 else anonymous_resolver
             )
         credential_source = CredentialSource(settings.link, partial(stored_credentials, database))

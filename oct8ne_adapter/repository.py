@@ -1,10 +1,16 @@
-"""The interfaces a shop's data layer implements; structural, so no import of ours is needed."""
+"""The interfaces a shop's data layer implements; structural, so no import of ours is needed.
+
+A shop with its own search engine implements `AdapterRepository` (its `search` answers the
+widget). A shop without one implements `ShopRepository` (everything but `search`) and hands the
+adapter a `CatalogSource`: the adapter's in-memory index then searches its products, with exact
+facets, and follows its changes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from oct8ne_adapter.domain import (
     Cart,
@@ -19,23 +25,61 @@ from oct8ne_adapter.domain import (
     Visitor,
 )
 
+if TYPE_CHECKING:
+    from oct8ne_adapter.feeds.records import ProductRecord
+
 
 @runtime_checkable
-class CatalogRepository(Protocol):
-    """Products and search."""
+class ProductReads(Protocol):
+    """Products by id, and the products related to one."""
 
     def get_products(self, ids: Sequence[str], languages: Sequence[str]) -> list[Product]:
         """Products for these ids in the same order; unknown or inactive ids are left out."""
-        ...
-
-    def search(self, query: SearchQuery) -> SearchResult:
-        """One page of products matching the query, its total and exact facet counts."""
         ...
 
     def related_products(
         self, product_id: str, languages: Sequence[str], limit: int
     ) -> list[Product]:
         """Products related to this one, best first; empty for an unknown id."""
+        ...
+
+
+@runtime_checkable
+class CatalogRepository(ProductReads, Protocol):
+    """Products and search."""
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        """One page of products matching the query, its total and exact facet counts."""
+        ...
+
+
+@runtime_checkable
+class CatalogSource(Protocol):
+    """A shop's catalog as the adapter's search index reads it: records, and what changed.
+
+    Products are `feeds.records.ProductRecord`s, the records our feed importer writes (texts in
+    every language, prices in every currency, brand, category path, attribute values), one per
+    product that search shows (a variant group merged into one record, as
+    `sql/writer/groups.merge_variants` does). A version is any hashable value that changes
+    whenever the catalog does (a change log's last id, a revision counter); the index compares
+    versions for equality only and hands them back to `changes_since`.
+    """
+
+    def version(self) -> Hashable:
+        """Where the catalog stands now; read before the records, so no change is missed."""
+        ...
+
+    def changes_since(
+        self, version: Hashable, limit: int
+    ) -> tuple[Collection[str], Hashable] | None:
+        """The ids of the products changed, added or deleted after `version`, and the version
+        that includes them; None when they cannot be listed (more than `limit`, an unknown
+        version): the index then reads the whole catalog again."""
+        ...
+
+    def records(self, ids: Collection[str] | None = None) -> Iterable[Sequence[ProductRecord]]:
+        """Every product's record, in batches, for None; else those of these ids that still
+        exist (a deleted product's id is left out)."""
         ...
 
 
@@ -104,3 +148,7 @@ class ReportRepository(Protocol):
 
 class AdapterRepository(CatalogRepository, CustomerRepository, OrderRepository, Protocol):
     """Everything the frame methods read and write."""
+
+
+class ShopRepository(ProductReads, CustomerRepository, OrderRepository, Protocol):
+    """Everything but search: what a shop implements beside a `CatalogSource`."""

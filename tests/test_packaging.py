@@ -38,6 +38,8 @@ SDIST_FILES = (
     "tests/conftest.py",
     "tests/backends.py",
     "tests/fakes/vendor_server.py",
+    "tests/examples_support.py",
+    "examples/flask_own_schema/run.sh",
 )
 #: What a working tree holds that is no source: never copied into the tree the sdist is built from.
 LEFTOVERS = (

@@ -138,7 +138,11 @@ def test_index_answers_as_the_sql_search(database: Database, backend: str, name:
 
 
 #: What the index may import from the SQL layer besides its reader: pure rules it shares.
-SHARED_RULES = {"oct8ne_adapter.sql.fulltext", "oct8ne_adapter.sql.localized.translation_rank"}
+SHARED_RULES = {
+    "oct8ne_adapter.sql.fulltext",
+    "oct8ne_adapter.sql.localized.translation_rank",
+    "oct8ne_adapter.sql.localized.pick_translation",
+}
 
 
 def test_the_index_reads_the_catalog_only_through_its_reader():

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Start the example FastAPI shop with the oct8ne adapter on 127.0.0.1:PORT, with fresh data.
-# Usage: OCT8NE_API_TOKEN=... ./run.sh PORT     (interpreter: $PYTHON, default python3)
+# Usage: OCT8NE_API_TOKEN=... ./run.sh PORT     (interpreter: $OCT8NE_EXAMPLE_PYTHON, default python3)
 set -euo pipefail
 PORT="${1:?usage: run.sh PORT}"
-PYTHON="${PYTHON:-python3}"
+PYTHON="${OCT8NE_EXAMPLE_PYTHON:-python3}"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$HERE"
 

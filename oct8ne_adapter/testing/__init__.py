@@ -3,7 +3,9 @@
 `RepositoryContract` is a pytest base class a shop subclasses in its own tests, with a
 `repository` and a `contract_data` fixture (see `oct8ne_adapter.testing.contract`);
 `InMemoryRepository` implements every Protocol of `oct8ne_adapter.repository` in memory and
-passes the contract with `REFERENCE_DATA`. Needs pytest (`pip install oct8ne-adapter[testing]`).
+passes the contract with `REFERENCE_DATA`; `InMemoryCatalogSource` is the reference
+`CatalogSource` (product records and a change log in memory). Needs pytest
+(`pip install oct8ne-adapter[testing]`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from oct8ne_adapter.testing.contract import (
     RepositoryContract,
 )
 from oct8ne_adapter.testing.memory import ADA, ADA_SESSION, GUEST_SESSION, InMemoryRepository
+from oct8ne_adapter.testing.source import InMemoryCatalogSource, sourced_repository
 
 #: What exists in a new InMemoryRepository, for RepositoryContract.
 REFERENCE_DATA = ContractData(
@@ -36,6 +39,8 @@ __all__ = [
     "UNKNOWN_ID",
     "UNKNOWN_LANGUAGE",
     "ContractData",
+    "InMemoryCatalogSource",
     "InMemoryRepository",
     "RepositoryContract",
+    "sourced_repository",
 ]

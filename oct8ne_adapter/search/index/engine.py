@@ -7,6 +7,13 @@ snapshot catches up: by re-reading only the changed products when the catalog li
 thousand at most), else by reading the whole catalog again. So a change made by any process is
 visible to every worker within `poll_seconds`, and the index answers again as soon as it has
 caught up. The catalog is read only through `source.CatalogReaders`.
+
+Over a shop's `CatalogSource` there is no other engine to fall back to (`fallback=None`): the
+search that finds the index behind catches it up itself (only the changed products are read
+again, milliseconds) and answers from the snapshot just made, which is at least as new as the
+version polled; if the source cannot be read, the search is a 503. `warm` reads the whole
+catalog in the background when the app starts, so no visitor waits for that (a search that
+comes before it is done waits for it).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import time
 from collections.abc import Callable, Hashable
 
 from oct8ne_adapter.domain import SearchQuery, SearchResult
+from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.search.engine import SearchEngine
 from oct8ne_adapter.search.index.query import IndexedSearch
 from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, NeedsRebuild, build_snapshot
@@ -30,6 +38,8 @@ POLL_SECONDS = 1.0
 INCREMENTAL_LIMIT = 5_000
 #: After a failed catch-up, searches stay on the fallback this long before another is tried.
 RETRY_SECONDS = 30.0
+#: Without a fallback, a search waits this long at most for the read `warm` started.
+WARM_WAIT_SECONDS = 120.0
 
 
 class IndexedSearchEngine:
@@ -38,17 +48,18 @@ class IndexedSearchEngine:
     def __init__(
         self,
         catalog: CatalogReaders,
-        fallback: SearchEngine,
+        fallback: SearchEngine | None,
         *,
         poll_seconds: float = POLL_SECONDS,
         background: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.catalog = catalog
-        #: Answers while the snapshot is missing or stale; it must be exact on its own.
+        #: Answers while the snapshot is missing or stale; it must be exact on its own. None:
+        #: none, so catching up is the searching request's own work.
         self.fallback = fallback
         self.poll_seconds = poll_seconds
-        self.background = background
+        self.background = background and fallback is not None
         self.clock = clock
         #: The snapshot being kept, current or not; searches use it only when current.
         self._snapshot: CatalogSnapshot | None = None
@@ -72,6 +83,16 @@ class IndexedSearchEngine:
                     snapshot = self._snapshot
                     if snapshot is not None and snapshot.version == self._latest:
                         return IndexedSearch(reader, query, snapshot).run()
+            if self.fallback is None:
+                worker = self._worker
+                if worker is not None and worker.is_alive():
+                    worker.join(WARM_WAIT_SECONDS)  # the first read, started with the app
+                with self._reading:
+                    # Made by the catch-up just now: the polled version or a newer one.
+                    snapshot = self._snapshot
+                    if snapshot is not None:
+                        return IndexedSearch(reader, query, snapshot).run()
+                raise DataSourceUnavailable("the catalog source is unavailable")
         return self.fallback.search(query)
 
     def current(self, reader: CatalogReader) -> CatalogSnapshot | None:
@@ -88,6 +109,15 @@ class IndexedSearchEngine:
         self._catch_up()
         snapshot = self._snapshot
         return snapshot if snapshot is not None and snapshot.version == self._latest else None
+
+    def warm(self) -> None:
+        """Start reading the catalog now, in the background, rather than at the first search."""
+        with self._state:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._run_catch_up, name="oct8ne-search-index", daemon=True
+                )
+                self._worker.start()
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until a running catch-up ends; True if the snapshot is then current."""

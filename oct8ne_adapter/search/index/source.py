@@ -7,12 +7,13 @@ only module of the index that imports SQLAlchemy or the SQL models. (Two pure ru
 with the SQL search rather than copied: `sql.fulltext`'s tokens and field weights, so the index
 matches words as the SQL backends do, and `sql.localized.translation_rank` for name order.)
 
-The seam is cut for two later pieces of work:
-- feeding the index from any catalog: a `CatalogSource` (a shop's own catalog, listing its products
-  in batches as feed records and telling what changed since a version) becomes a reader over the
-  records it lists, numbering products itself; the SQL change log is one such source;
-- persisting the index: a stored snapshot keeps its `version`, and a restarted worker catches up
-  through `changes_since` instead of reading the whole catalog.
+Two catalogs fill it, each following its changes the same way (`version`, `changes_since`):
+- our SQL catalog, through `sql_reader` (the change log says what changed since a version);
+- any shop's catalog, through `source_reader`: a `repository.CatalogSource` lists its products in
+  batches as feed records and tells what changed since a version; the reader keeps the records
+  and numbers products, brands, categories and values itself (`records`).
+A persisted index would use the same seam: a stored snapshot keeps its `version`, and a
+restarted worker catches up through `changes_since` instead of reading the whole catalog.
 
 Products are numbered by integer keys (small, dense: they index numpy arrays and roaring bitmaps);
 brands, categories and attribute values by keys of their own. A version is opaque to the index:
