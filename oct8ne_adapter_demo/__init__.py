@@ -10,27 +10,54 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from oct8ne_adapter import create_app
-from oct8ne_adapter_demo.views import demo_blueprint
+from oct8ne_adapter.web.state import adapter_state
+from oct8ne_adapter_demo import account, views
+from oct8ne_adapter_demo.customers import refuse_foreign_customers
+from oct8ne_adapter_demo.pages import demo_blueprint, demo_state
+from oct8ne_adapter_demo.security import is_demo_answer, secure_answer
 
 __all__ = ["create_demo_app", "install"]
+
+# The views register themselves on the blueprint when imported.
+_VIEW_MODULES = (account, views)
 
 
 def install(app: Flask) -> None:
     """Register the demo pages under /demo/ and send `/` to them (Oct8neAdapter comes first)."""
     app.register_blueprint(demo_blueprint)
     app.add_url_rule("/", "home", _home, methods=["GET"])
+    app.after_request(_secure_demo_answer)
 
 
 def create_demo_app(config: Mapping[str, Any] | str | os.PathLike[str] | None = None) -> Flask:
-    """The standalone adapter app (`create_app(config)`) with the demo pages installed."""
+    """The standalone adapter app (`create_app(config)`) with the demo pages installed.
+
+    Refuses (ConfigError) a database holding customers the demo did
+    not create.
+    """
     app = create_app(config)
+    database = adapter_state(app).database
+    if database is not None:
+        try:
+            with database.session() as session:
+                refuse_foreign_customers(session)
+        except BaseException:
+            database.engine.dispose()
+            raise
     install(app)
     return app
 
 
 def _home() -> Response:
     return redirect(url_for("oct8ne_demo.index"))
+
+
+def _secure_demo_answer(response: Response) -> Response:
+    if not is_demo_answer(request.path):
+        return response
+    state = demo_state()
+    return secure_answer(response, state.settings, state.credentials())

@@ -211,6 +211,8 @@ def driver(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    # The console, where Chromium reports what a Content-Security-Policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SE_OFFLINE", "true")
         browser = webdriver.Chrome(
@@ -230,6 +232,7 @@ def browser(driver: Any, shop: Shop) -> Any:
     driver.get(shop.url("/demo/img/1001.svg?size=16"))  # a page of the shop, to reach its cookies
     driver.delete_all_cookies()
     shop.cdn.script_queries.clear()
+    driver.get_log("browser")  # an earlier test's console messages are not this test's
     return driver
 
 
@@ -341,15 +344,12 @@ def test_product_info_and_search_through_jsonp(browser: Any, shop: Shop) -> None
 
 
 def test_customer_data_after_signing_in_has_her_cart(browser: Any, shop: Shop) -> None:
-    from selenium.webdriver.common.by import By
-
     browser.get(shop.url("/demo/product/1001"))
     seen_by_oct8ne(browser)
     anonymous = jsonp(browser, "customerData")
     assert anonymous["id"] is None and anonymous["cart"] == []
 
-    browser.get(shop.url("/demo/login"))
-    browser.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]").click()
+    sign_in_as_jane(browser, shop)
     wait_for(browser, "return document.querySelector('nav.account .who') ? true : null;")
     seen_by_oct8ne(browser)
     signed_in = jsonp(browser, "customerData", locale="en-US", currency="USD")
@@ -357,8 +357,16 @@ def test_customer_data_after_signing_in_has_her_cart(browser: Any, shop: Shop) -
     assert [(item["internalId"], item["qty"]) for item in signed_in["cart"]] == list(JANE_CART)
 
 
+def sign_in_as_jane(browser: Any, shop: Shop, next_page: str = "") -> None:
+    """Sign in as Jane with the sign-in page's first button (a POST with the page's token)."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(shop.url("/demo/login" + (f"?next={next_page}" if next_page else "")))
+    browser.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]").click()
+
+
 def test_the_order_confirmation_carries_the_sale_notification(browser: Any, shop: Shop) -> None:
-    browser.get(shop.url("/demo/login?email=jane.doe@example.com&next=checkout_success"))
+    sign_in_as_jane(browser, shop, "checkout_success")
     wait_for(browser, "return document.getElementById('oct8ne-sale-notification');")
     src = browser.execute_script(
         "return document.getElementById('oct8ne-sale-notification').getAttribute('src');"
@@ -399,3 +407,37 @@ def test_delayed_load_waits_for_a_first_interaction_unless_a_chat_is_open(
     seen = seen_by_oct8ne(browser)
     assert seen["currentProduct"]["id"] == "1001"
     assert len(shop.cdn.script_queries) == 1
+
+
+def test_the_demo_pages_load_everything_their_security_policy_allows(
+    browser: Any, shop: Shop
+) -> None:
+    # The policy is fitted to what the pages load: the widget snippet (inline, with its nonce),
+    # oct8ne.js from the static host, JSONP from the shop, the sale notification, the images.
+    sign_in_as_jane(browser, shop, "checkout_success")
+    wait_for(browser, "return document.getElementById('oct8ne-sale-notification');")
+    for path in ("/demo/", "/demo/product/1001", "/demo/cart", "/delayed/demo/product/1002"):
+        browser.get(shop.url(path))
+        if path.startswith("/delayed"):
+            from selenium.webdriver.common.action_chains import ActionChains
+
+            ActionChains(browser).send_keys("x").perform()
+        seen_by_oct8ne(browser)
+        jsonp(browser, "productInfo", productIds="1001")
+        assert browser.execute_script(
+            "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0);"
+        )
+    blocked = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
+    assert blocked == []
+    # ...and it does block what it does not list: an inline script without the nonce.
+    browser.get(shop.url("/demo/"))
+    browser.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.__injected = 1;';"
+        "document.body.appendChild(s);"
+    )
+    assert browser.execute_script("return window.__injected || null;") is None
+    assert any("Content Security Policy" in e["message"] for e in browser.get_log("browser"))
