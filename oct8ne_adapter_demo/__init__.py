@@ -14,16 +14,18 @@ from flask import Flask, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from oct8ne_adapter import create_app
+from oct8ne_adapter.settings import layered_config
 from oct8ne_adapter.web.state import adapter_state
-from oct8ne_adapter_demo import account, views
+from oct8ne_adapter_demo import account, cart_api, views
+from oct8ne_adapter_demo.cart_api import DEMO_ADD_TO_CART_PATH
 from oct8ne_adapter_demo.customers import refuse_foreign_customers
 from oct8ne_adapter_demo.pages import demo_blueprint, demo_state
 from oct8ne_adapter_demo.security import is_demo_answer, secure_answer
 
-__all__ = ["create_demo_app", "install"]
+__all__ = ["DEMO_ADD_TO_CART_PATH", "create_demo_app", "install"]
 
 # The views register themselves on the blueprint when imported.
-_VIEW_MODULES = (account, views)
+_VIEW_MODULES = (account, cart_api, views)
 
 
 def install(app: Flask) -> None:
@@ -36,10 +38,11 @@ def install(app: Flask) -> None:
 def create_demo_app(config: Mapping[str, Any] | str | os.PathLike[str] | None = None) -> Flask:
     """The standalone adapter app (`create_app(config)`) with the demo pages installed.
 
-    Refuses (ConfigError) a database holding customers the demo did
+    productInfo's `addToCartUrl` points at the demo's cart unless the configuration names
+    another `add_to_cart_path`. Refuses (ConfigError) a database holding customers the demo did
     not create.
     """
-    app = create_app(config)
+    app = create_app({"OCT8NE_ADD_TO_CART_PATH": DEMO_ADD_TO_CART_PATH, **layered_config(config)})
     database = adapter_state(app).database
     if database is not None:
         try:

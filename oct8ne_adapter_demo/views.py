@@ -3,7 +3,7 @@
 Every page carries the oct8ne widget through the same template helpers a Flask shop uses
 (`oct8ne_widget`, `oct8ne_sale_notification`, ...), so the demo is also their example. Data comes
 from the adapter's repository; the views hold no SQL. Sign-in and sign-out are in `account`,
-what the views share in `pages`.
+the add-to-cart endpoint in `cart_api`, what the views share in `pages`.
 """
 
 from __future__ import annotations
@@ -138,6 +138,13 @@ def product(product_id: str) -> Response:
         price=price,
         previous=previous,
         image=asset_url(picture or url_for(".image", product_id=found.id)),
+        # The product page's button posts to the endpoint the widget's addToCartUrl names.
+        add_to_cart_url=(
+            ""
+            if found.has_variants or found.sold_out
+            else url_for(".add_to_cart_endpoint", item_id=found.id)
+        ),
+        add_to_cart_verb=state.settings.widget.add_to_cart_http_verb,
         related=[_card(item, presentation) for item in related],
     )
 

@@ -76,6 +76,22 @@ STAND_IN_SCRIPT = """
 })();
 """
 
+#: The widget's add to cart: an AJAX request to addToCartUrl with addToCartHttpVerb. An opaque
+#: answer (mode "no-cors", from another site) has no status to show.
+FETCH_CALL = """
+var url = arguments[0], verb = arguments[1], mode = arguments[2];
+var done = arguments[arguments.length - 1];
+fetch(url, {method: verb, mode: mode, credentials: "include"}).then(function (response) {
+  if (response.type === "opaque") { done({status: null, body: null}); return; }
+  return response.json().then(function (body) { done({status: response.status, body: body}); });
+}).catch(function (error) { done({status: null, body: String(error)}); });
+"""
+
+#: Another site's page (`localhost` is another site than `127.0.0.1`).
+OTHER_SITE_PAGE = (
+    "<!doctype html><html><head><title>another site</title></head><body></body></html>"
+)
+
 #: Calls a frame method with JSONP as the widget does: a <script> tag and a global callback.
 JSONP_CALL = """
 var url = arguments[0], done = arguments[arguments.length - 1];
@@ -126,6 +142,8 @@ class Shop:
     base_url: str
     cdn: FakeCdn
     cdn_host: str
+    #: (method, path, Sec-Fetch-Site, status) of every request the shop answered.
+    answers: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         """An absolute URL of the shop."""
@@ -160,9 +178,15 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     cdn_server, cdn_thread = serve(cdn)
     cdn_host = f"127.0.0.1:{cdn_server.server_port}/"
     apps: dict[str, Any] = {}
+    answers: list[tuple[str, str, str, int]] = []
 
     def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return apps["root"](environ, start_response)
+        def record(status: str, headers: Any, *args: Any) -> Any:
+            request = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
+            answers.append((*request, environ.get("HTTP_SEC_FETCH_SITE", ""), int(status[:3])))
+            return start_response(status, headers, *args)
+
+        return apps["root"](environ, record)
 
     shop_server, shop_thread = serve(dispatch)
     base_url = f"http://127.0.0.1:{shop_server.server_port}"
@@ -190,7 +214,7 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     )
     apps["root"] = DispatcherMiddleware(immediate, {"/delayed": delayed})
     try:
-        yield Shop(base_url=base_url, cdn=cdn, cdn_host=cdn_host)
+        yield Shop(base_url=base_url, cdn=cdn, cdn_host=cdn_host, answers=answers)
     finally:
         for server, thread in ((shop_server, shop_thread), (cdn_server, cdn_thread)):
             server.shutdown()
@@ -441,3 +465,57 @@ def test_the_demo_pages_load_everything_their_security_policy_allows(
     )
     assert browser.execute_script("return window.__injected || null;") is None
     assert any("Content Security Policy" in e["message"] for e in browser.get_log("browser"))
+
+
+@pytest.fixture(scope="module")
+def other_site() -> Iterator[str]:
+    """A blank page on `localhost`: another site than the shop on `127.0.0.1`."""
+
+    def page(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return Response(OTHER_SITE_PAGE, mimetype="text/html")(environ, start_response)
+
+    server, thread = serve(page)
+    try:
+        yield f"http://localhost:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def cart_rows(browser: Any, shop: Shop) -> list[tuple[str, str]]:
+    """(product id, quantity) of the rows of the demo's cart page."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(shop.url("/demo/cart"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    found = []
+    for row in rows:
+        link = row.find_element(By.CSS_SELECTOR, "a").get_attribute("href")
+        quantity = row.find_elements(By.CSS_SELECTOR, "td.number")[1].text
+        found.append((link.rsplit("/", 1)[1], quantity))
+    return found
+
+
+def test_the_widgets_add_to_cart_fills_the_cart_and_another_site_cannot(
+    browser: Any, shop: Shop, other_site: str
+) -> None:
+    browser.get(shop.url("/demo/product/1002"))
+    verb = seen_by_oct8ne(browser)["addToCartHttpVerb"]
+    (tent,) = jsonp(browser, "productInfo", productIds="1002", locale="en-US", currency="USD")
+    assert tent["useProductUrl"] is False
+    assert tent["addToCartUrl"] == shop.url("/demo/cart/add/1002")
+    added = browser.execute_async_script(FETCH_CALL, tent["addToCartUrl"], verb, "cors")
+    assert added == {
+        "status": 200,
+        "body": {"result": "true", "productId": "1002", "quantity": 1, "cartItems": 1},
+    }
+    assert cart_rows(browser, shop) == [("1002", "1")]
+    assert browser.find_element("css selector", "nav.account").text.count("Cart (1)") == 1
+
+    # Another site's page makes the same request: the browser says cross-site, the shop refuses.
+    shop.answers.clear()
+    browser.get(other_site)
+    browser.execute_async_script(FETCH_CALL, tent["addToCartUrl"], verb, "no-cors")
+    assert shop.answers == [(verb, "/demo/cart/add/1002", "cross-site", 403)]
+    assert cart_rows(browser, shop) == [("1002", "1")]

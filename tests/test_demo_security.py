@@ -35,7 +35,7 @@ JANE_EMAIL = "jane.doe@example.com"
 #: A customer of a real shop: in the database, but not one the demo created.
 REAL_EMAIL = "maria.real@shop.example"
 #: Every kind of /demo/ answer: pages, an image, a redirect, errors from the blueprint and
-#: from routing, and a refused form.
+#: from routing, a refused form, and the add-to-cart endpoint's JSON.
 ANSWERS = [
     ("GET", "/demo/", 200),
     ("GET", "/demo/product/1001", 200),
@@ -48,6 +48,7 @@ ANSWERS = [
     ("GET", "/demo/no-such-page", 404),
     ("GET", "/demo/logout", 405),
     ("POST", "/demo/login", 403),
+    ("POST", "/demo/cart/add/1004", 200),
 ]
 
 
