@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import test_variants
 from conftest import adapter_app, adapter_config, frame
 from flask import Flask
 from flask.testing import FlaskClient
@@ -27,6 +28,10 @@ SOLD_OUT = "1026"
 SITE = "https://shop.example"
 
 pytestmark = pytest.mark.writes_database
+
+# A database with a feed whose rows are variants of one product (tests/test_variants.py).
+config = test_variants.config
+imported = test_variants.imported
 
 
 def add_to_cart_url(client: FlaskClient, product_id: str) -> str:
@@ -125,10 +130,10 @@ def test_a_same_site_page_may_read_the_answer(client: FlaskClient) -> None:
 
 
 def test_a_site_listed_in_cors_origins_is_trusted(database_file: Path) -> None:
-    config = adapter_config(
+    demo_config = adapter_config(
         f"sqlite:///{database_file}", OCT8NE_CORS_ORIGINS=["https://other.example"]
     )
-    with adapter_app(config, demo=True) as app:
+    with adapter_app(demo_config, demo=True) as app:
         client = app.test_client()
         trusted = add(
             client, TENT, **{"Sec-Fetch-Site": "cross-site", "Origin": "https://other.example"}
@@ -168,8 +173,8 @@ def test_another_verb_than_the_widgets_is_refused(client: FlaskClient) -> None:
 
 
 def test_with_add_to_cart_http_verb_get_a_get_adds(database_file: Path) -> None:
-    config = adapter_config(f"sqlite:///{database_file}", OCT8NE_ADD_TO_CART_HTTP_VERB="GET")
-    with adapter_app(config, demo=True) as app:
+    demo_config = adapter_config(f"sqlite:///{database_file}", OCT8NE_ADD_TO_CART_HTTP_VERB="GET")
+    with adapter_app(demo_config, demo=True) as app:
         by_get = app.test_client()
         assert by_get.get(add_to_cart_url(by_get, TENT)).status_code == 200
         assert by_get.post(f"/demo/cart/add/{TENT}").status_code == 405
@@ -186,7 +191,23 @@ def test_the_product_pages_button_adds_and_shows_the_cart(client: FlaskClient) -
 
 
 def test_an_explicit_add_to_cart_path_wins_over_the_demos(database_file: Path) -> None:
-    config = adapter_config(f"sqlite:///{database_file}", OCT8NE_ADD_TO_CART_PATH="/basket/{id}")
-    with adapter_app(config, demo=True) as app:
+    demo_config = adapter_config(
+        f"sqlite:///{database_file}", OCT8NE_ADD_TO_CART_PATH="/basket/{id}"
+    )
+    with adapter_app(demo_config, demo=True) as app:
         (info,) = frame(app.test_client(), "productInfo", productIds=TENT)
     assert info["addToCartUrl"] == f"{SITE}/basket/{TENT}"
+
+
+def test_a_variant_is_added_under_its_own_id(imported: str) -> None:
+    # The jacket's rows are variants of one product: each row's id adds that size and colour.
+    with adapter_app(adapter_config(imported), demo=True) as app:
+        client = app.test_client()
+        assert client.post("/demo/cart/add/STORM-RED-L").get_json()["quantity"] == 1
+        assert client.post("/demo/cart/add/STORM-BLUE-L").status_code == 200
+        sold_out = client.post("/demo/cart/add/STORM-BLUE-M")
+        assert (sold_out.status_code, sold_out.get_json()["reason"]) == (
+            409,
+            "This product is out of stock.",
+        )
+        assert cart_of(client) == [("STORM-RED-L", 1), ("STORM-BLUE-L", 1)]
