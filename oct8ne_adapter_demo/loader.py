@@ -5,6 +5,7 @@ written by the normal importer. Products 1001 to 1008 were written by hand: the 
 demo customers' carts, wishlists and orders below rely on them; the others were generated once
 from word lists with a fixed seed, and the file is now the catalog's only source.
 
+The customers are `customers.CUSTOMERS`, which also says how the demo tells its own database.
 Loading is idempotent: products and customers are upserted, and the demo customers' carts,
 wishlists and orders are deleted and written again, so running it twice leaves the same data.
 """
@@ -17,7 +18,7 @@ from datetime import datetime
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.importer import ImportOptions, write_feed
@@ -32,12 +33,15 @@ from oct8ne_adapter.sql.models import (
     OrderStateLabel,
     Product,
     ProductTranslation,
-    ShopSession,
     WishlistItem,
 )
-from oct8ne_adapter.sql.sessions import create_session, hash_token
+from oct8ne_adapter_demo.customers import (
+    CUSTOMERS,
+    JANE,
+    DemoCustomer,
+    refuse_foreign_customers,
+)
 
-MAX_EMAIL_LENGTH = 320
 #: The demo catalog, one product per line (package data: it ships in the wheel).
 CATALOG_FILE: Traversable = files("oct8ne_adapter_demo") / "data" / "catalog.jsonl"
 #: The language of the catalog's texts and of the order lines' product names.
@@ -51,14 +55,6 @@ class DemoSummary:
     products: int
     customers: int
     orders: int
-
-
-@dataclass(frozen=True, slots=True)
-class _DemoCustomer:
-    external_id: str
-    first_name: str
-    last_name: str
-    email: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +72,6 @@ class _DemoOrder:
     delivery_date: datetime | None = None
     comments: tuple[tuple[str, bool, datetime], ...] = ()  # (message, from customer, when)
 
-
-JANE = _DemoCustomer("1", "Jane", "Doe", "jane.doe@example.com")
-JOHN = _DemoCustomer("2", "John", "Smith", "john.smith@example.com")
-CUSTOMERS = (JANE, JOHN)
 
 STATE_LABELS: dict[str, dict[str, str]] = {
     "awaiting_payment": {"en": "Awaiting payment", "es": "Pendiente de pago"},
@@ -179,8 +171,13 @@ ORDERS: tuple[_DemoOrder, ...] = (
 
 
 def load_demo(database: Database) -> DemoSummary:
-    """Write the demo catalog, customers, cart, wishlist and orders in one transaction."""
+    """Write the demo catalog, customers, cart, wishlist and orders in one transaction.
+
+    Refused (ConfigError, nothing written) on a database holding customers the demo did not
+    create: it would overwrite a shop's customers 1 and 2, and sign anyone in as them.
+    """
     with database.transaction() as session, CATALOG_FILE.open("rb") as catalog:
+        refuse_foreign_customers(session)
         # Rewrite every product, even one whose row is unchanged: loading the demo resets it,
         # and the change log says anything may have changed (caches rebuild once, not per
         # product). Strict: a bad row in the shipped file is a bug, not a report.
@@ -208,35 +205,13 @@ def load_demo(database: Database) -> DemoSummary:
     )
 
 
-def sign_in_demo_customer(database: Database, email: str) -> str | None:
-    """Start a shop session for the customer with this email; None if there is none."""
-    email = email.strip()
-    if not email or len(email) > MAX_EMAIL_LENGTH:
-        return None
-    with database.transaction() as session:
-        external_id = session.scalars(
-            select(Customer.external_id).where(func.lower(Customer.email) == email.lower())
-        ).first()
-        if external_id is None:
-            return None
-        return create_session(session, external_id)
-
-
-def end_demo_session(database: Database, token: str) -> None:
-    """Forget a shop session, so the cookie stops working even if a copy of it survives."""
-    if not token or len(token) > 256:
-        return
-    with database.transaction() as session:
-        session.execute(delete(ShopSession).where(ShopSession.token_hash == hash_token(token)))
-
-
 def _write_state_labels(session: Session) -> None:
     for state, labels in STATE_LABELS.items():
         for language, label in labels.items():
             session.merge(OrderStateLabel(state=state, language=language, label=label))
 
 
-def _upsert_customer(session: Session, demo: _DemoCustomer) -> int:
+def _upsert_customer(session: Session, demo: DemoCustomer) -> int:
     customer = session.scalars(
         select(Customer).where(Customer.external_id == demo.external_id)
     ).one_or_none()

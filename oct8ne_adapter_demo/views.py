@@ -2,7 +2,8 @@
 
 Every page carries the oct8ne widget through the same template helpers a Flask shop uses
 (`oct8ne_widget`, `oct8ne_sale_notification`, ...), so the demo is also their example. Data comes
-from the adapter's repository and the demo loader's sign-in helpers; the views hold no SQL.
+from the adapter's repository; the views hold no SQL. Sign-in and sign-out are in `account`,
+the add-to-cart endpoint in `cart_api`, what the views share in `pages`.
 """
 
 from __future__ import annotations
@@ -12,29 +13,24 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, abort, redirect, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from oct8ne_adapter.domain import Customer, Money, Product
+from oct8ne_adapter.domain import Money, Product
 from oct8ne_adapter.errors import AdapterError
-from oct8ne_adapter.sql.sessions import SESSION_LIFETIME
-from oct8ne_adapter.web.params import Presentation, parse_presentation, parse_search
-from oct8ne_adapter.web.pricing import display_price, format_money, locale_tag
-from oct8ne_adapter.web.state import AdapterState, adapter_state
-from oct8ne_adapter_demo.loader import JANE, end_demo_session, sign_in_demo_customer
-
-demo_blueprint = Blueprint("oct8ne_demo", __name__, url_prefix="/demo", template_folder="templates")
+from oct8ne_adapter.web.params import Presentation, parse_search
+from oct8ne_adapter.web.pricing import display_price, format_money
+from oct8ne_adapter_demo.customers import CUSTOMERS
+from oct8ne_adapter_demo.pages import (
+    asset_url,
+    current_presentation,
+    demo_blueprint,
+    demo_state,
+    render_page,
+    signed_in_customer,
+)
 
 IMAGE_SIZE_DEFAULT = 400
 IMAGE_SIZE_MIN = 16
@@ -44,8 +40,6 @@ PAGE_SIZE = 12
 RELATED_SHOWN = 4
 #: Orders looked at to find the signed-in customer's confirmation page.
 ORDERS_SHOWN = 20
-#: Pages that sign-in may return to (`next`), by endpoint: never an arbitrary URL.
-RETURN_PAGES = frozenset({"index", "cart", "checkout_success"})
 _PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _SIZE = re.compile(r"[0-9]{1,4}")
 
@@ -70,52 +64,6 @@ FRAME_CALLS = (
 )
 
 
-def _state() -> AdapterState:
-    return adapter_state(current_app)
-
-
-def _presentation() -> Presentation:
-    # `locale` and `currency` in the query string change the shop's (and the widget's) locale.
-    return parse_presentation(request.args, _state().settings)
-
-
-def _signed_in_customer() -> Customer | None:
-    state = _state()
-    customer_id = state.resolve_visitor(request).customer_id
-    return state.repository.get_customer(customer_id) if customer_id else None
-
-
-def _page(template: str, status: int = 200, **context: Any) -> Response:
-    """A demo page: the layout's context (visitor, cart size, widget) and the page's own."""
-    state = _state()
-    presentation: Presentation = context.pop("presentation", None) or _presentation()
-    if "customer" not in context:
-        context["customer"] = _signed_in_customer()
-    if "cart_items" not in context:
-        cart = state.repository.get_cart(state.resolve_visitor(request), presentation.languages)
-        context["cart_items"] = sum(line.quantity for line in cart.lines)
-    credentials = state.credentials()
-    html = render_template(
-        f"oct8ne_demo/{template}",
-        language=presentation.locale.language,
-        locale_tag=locale_tag(presentation.locale),
-        currency=presentation.currency,
-        search_text=context.pop("search_text", ""),
-        current_product=context.pop("current_product", None),
-        widget_licensed=bool(credentials.license_id),
-        static_host=credentials.static_server,
-        **context,
-    )
-    return Response(html, status=status, mimetype="text/html")
-
-
-def _asset_url(url: str) -> str:
-    """A catalog URL for this server's pages: shop-root paths follow the mount point."""
-    if url.startswith("/") and not url.startswith("//"):
-        return request.script_root + url
-    return url
-
-
 def _prices(product: Product, presentation: Presentation) -> tuple[str, str]:
     """The formatted price, and the previous price when the product is discounted."""
     shown = display_price(product, presentation.basis)
@@ -134,7 +82,7 @@ def _card(product: Product, presentation: Presentation) -> dict[str, str]:
     picture = product.medias[0] if product.medias else product.thumbnail
     return {
         "url": url_for(".product", product_id=product.id),
-        "image": _asset_url(picture or url_for(".image", product_id=product.id)),
+        "image": asset_url(picture or url_for(".image", product_id=product.id)),
         "title": product.title,
         "price": price,
         "previous": previous,
@@ -146,8 +94,8 @@ def index() -> Response:
     """The shop's home: a search box and a grid of products, a page at a time."""
     args = request.args.copy()
     args.setdefault("pageSize", str(PAGE_SIZE))
-    query, presentation = parse_search(args, _state().settings)
-    result = _state().repository.search(query)
+    query, presentation = parse_search(args, demo_state().settings)
+    result = demo_state().repository.search(query)
     shown = len(result.products)
 
     def page_url(offset: int) -> str:
@@ -155,7 +103,7 @@ def index() -> Response:
         return url_for(".index", **args)
 
     has_next = query.offset + shown < result.total
-    return _page(
+    return render_page(
         "index.html",
         presentation=presentation,
         search_text=query.text,
@@ -166,16 +114,15 @@ def index() -> Response:
         previous_page=page_url(query.offset - query.limit) if query.offset > 0 else None,
         next_page=page_url(query.offset + query.limit) if has_next else None,
         calls=FRAME_CALLS,
-        jane_name=f"{JANE.first_name} {JANE.last_name}",
-        jane_email=JANE.email,
+        demo_customers=CUSTOMERS,
     )
 
 
 @demo_blueprint.get("/product/<product_id>")
 def product(product_id: str) -> Response:
     """A product page; it hands the product to the widget as `currentProduct`."""
-    state = _state()
-    presentation = _presentation()
+    state = demo_state()
+    presentation = current_presentation()
     products = state.repository.get_products([product_id], presentation.languages)
     if not products:
         abort(404, "There is no product with this id.")
@@ -183,14 +130,21 @@ def product(product_id: str) -> Response:
     price, previous = _prices(found, presentation)
     related = state.repository.related_products(found.id, presentation.languages, RELATED_SHOWN)
     picture = found.medias[0] if found.medias else found.thumbnail
-    return _page(
+    return render_page(
         "product.html",
         presentation=presentation,
         current_product=found,
         product=found,
         price=price,
         previous=previous,
-        image=_asset_url(picture or url_for(".image", product_id=found.id)),
+        image=asset_url(picture or url_for(".image", product_id=found.id)),
+        # The product page's button posts to the endpoint the widget's addToCartUrl names.
+        add_to_cart_url=(
+            ""
+            if found.has_variants or found.sold_out
+            else url_for(".add_to_cart_endpoint", item_id=found.id)
+        ),
+        add_to_cart_verb=state.settings.widget.add_to_cart_http_verb,
         related=[_card(item, presentation) for item in related],
     )
 
@@ -198,8 +152,8 @@ def product(product_id: str) -> Response:
 @demo_blueprint.get("/cart")
 def cart() -> Response:
     """The visitor's cart: the signed-in customer's, else the guest cart of the session."""
-    state = _state()
-    presentation = _presentation()
+    state = demo_state()
+    presentation = current_presentation()
     visitor = state.resolve_visitor(request)
     found = state.repository.get_cart(visitor, presentation.languages)
     lines = []
@@ -214,7 +168,7 @@ def cart() -> Response:
         lines.append(
             {
                 **_card(line.product, presentation),
-                "image": _asset_url(
+                "image": asset_url(
                     line.product.thumbnail or url_for(".image", product_id=line.product.id)
                 ),
                 "quantity": line.quantity,
@@ -233,73 +187,13 @@ def cart() -> Response:
     if len(totals) == 1:
         ((currency, amount),) = totals.items()
         total = format_money(Money(amount, currency), presentation.locale)
-    return _page(
+    return render_page(
         "cart.html",
         presentation=presentation,
         lines=lines,
         total=total,
         cart_items=sum(line.quantity for line in found.lines),
     )
-
-
-def _return_url() -> str:
-    page = request.args.get("next", "")
-    return url_for(f".{page}" if page in RETURN_PAGES else ".index")
-
-
-@demo_blueprint.route("/login", methods=["GET", "POST"])
-def login() -> BaseResponse:
-    """The sign-in page; a posted (or linked `?email=`) address signs that demo customer in."""
-    state = _state()
-    database = state.database
-    if database is None:
-        abort(404, "The demo customers live in the adapter's own database, which is not in use.")
-    email = request.form.get("email") or request.args.get("email")
-    next_page = request.args.get("next", "")
-    if email is None:
-        return _page(
-            "login.html",
-            email=JANE.email,
-            error="",
-            next_page=next_page if next_page in RETURN_PAGES else "",
-            jane_name=f"{JANE.first_name} {JANE.last_name}",
-            jane_email=JANE.email,
-        )
-    token = sign_in_demo_customer(database, email)
-    if token is None:
-        return _page(
-            "login.html",
-            404,
-            email=email,
-            error="There is no customer with this email address.",
-            next_page=next_page if next_page in RETURN_PAGES else "",
-            jane_name=f"{JANE.first_name} {JANE.last_name}",
-            jane_email=JANE.email,
-        )
-    response = redirect(_return_url(), 303 if request.method == "POST" else 302)
-    response.set_cookie(
-        state.settings.session_cookie,
-        token,
-        max_age=int(SESSION_LIFETIME.total_seconds()),
-        path="/",
-        secure=request.is_secure,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
-
-
-@demo_blueprint.get("/logout")
-def logout() -> BaseResponse:
-    """Sign out: forget the shop session and delete its cookie."""
-    state = _state()
-    cookie_name = state.settings.session_cookie
-    token = request.cookies.get(cookie_name)
-    if token and state.database is not None:
-        end_demo_session(state.database, token)
-    response = redirect(url_for(".index"))
-    response.delete_cookie(cookie_name, path="/", httponly=True, samesite="Lax")
-    return response
 
 
 @demo_blueprint.get("/checkout/success")
@@ -309,9 +203,9 @@ def checkout_success() -> BaseResponse:
     The demo stores no new orders, so it confirms one of the signed-in customer's orders: the
     latest, or the one named by `reference`.
     """
-    state = _state()
-    presentation = _presentation()
-    customer = _signed_in_customer()
+    state = demo_state()
+    presentation = current_presentation()
+    customer = signed_in_customer()
     if customer is None:
         return redirect(url_for(".login", next="checkout_success"))
     orders = state.repository.list_orders(customer.email, presentation.languages, 0, ORDERS_SHOWN)
@@ -322,7 +216,7 @@ def checkout_success() -> BaseResponse:
     if details is None:
         abort(404, "You have no order with this reference.")
     order = details.order
-    return _page(
+    return render_page(
         "checkout_success.html",
         presentation=presentation,
         customer=customer,
@@ -367,7 +261,7 @@ def image(product_id: str) -> Response:
 def _error_page(status: int, heading: str, message: str) -> Response:
     # The layout shows the visitor and the cart, read from the database; an error page must not
     # depend on it (the error may be the database being down).
-    return _page(
+    return render_page(
         "error.html", status, customer=None, cart_items=0, heading=heading, message=message
     )
 

@@ -11,6 +11,7 @@ it fails them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
+from werkzeug.test import Client, TestResponse
 
 from oct8ne_adapter import create_app
 from oct8ne_adapter.settings import Settings
@@ -251,11 +253,23 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def sign_in_demo(
+    client: Client, email: str = "jane.doe@example.com", *, prefix: str = "", next_page: str = ""
+) -> TestResponse:
+    """Sign in as a demo customer through the sign-in form (with its CSRF token), as a browser."""
+    query = f"?next={next_page}" if next_page else ""
+    form = client.get(f"{prefix}/demo/login{query}").get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert found, "the sign-in page has no CSRF token"
+    return client.post(
+        f"{prefix}/demo/login{query}", data={"email": email, "csrf_token": found.group(1)}
+    )
+
+
 @pytest.fixture
 def signed_in_client(client: FlaskClient) -> FlaskClient:
     """A client signed in as the demo customer Jane Doe."""
-    response = client.get("/demo/login?email=jane.doe@example.com")
-    assert response.status_code in (302, 303)
+    assert sign_in_demo(client).status_code == 303
     return client
 
 

@@ -76,6 +76,22 @@ STAND_IN_SCRIPT = """
 })();
 """
 
+#: The widget's add to cart: an AJAX request to addToCartUrl with addToCartHttpVerb. An opaque
+#: answer (mode "no-cors", from another site) has no status to show.
+FETCH_CALL = """
+var url = arguments[0], verb = arguments[1], mode = arguments[2];
+var done = arguments[arguments.length - 1];
+fetch(url, {method: verb, mode: mode, credentials: "include"}).then(function (response) {
+  if (response.type === "opaque") { done({status: null, body: null}); return; }
+  return response.json().then(function (body) { done({status: response.status, body: body}); });
+}).catch(function (error) { done({status: null, body: String(error)}); });
+"""
+
+#: Another site's page (`localhost` is another site than `127.0.0.1`).
+OTHER_SITE_PAGE = (
+    "<!doctype html><html><head><title>another site</title></head><body></body></html>"
+)
+
 #: Calls a frame method with JSONP as the widget does: a <script> tag and a global callback.
 JSONP_CALL = """
 var url = arguments[0], done = arguments[arguments.length - 1];
@@ -126,6 +142,8 @@ class Shop:
     base_url: str
     cdn: FakeCdn
     cdn_host: str
+    #: (method, path, Sec-Fetch-Site, status) of every request the shop answered.
+    answers: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         """An absolute URL of the shop."""
@@ -160,9 +178,15 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     cdn_server, cdn_thread = serve(cdn)
     cdn_host = f"127.0.0.1:{cdn_server.server_port}/"
     apps: dict[str, Any] = {}
+    answers: list[tuple[str, str, str, int]] = []
 
     def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        return apps["root"](environ, start_response)
+        def record(status: str, headers: Any, *args: Any) -> Any:
+            request = (environ["REQUEST_METHOD"], environ["PATH_INFO"])
+            answers.append((*request, environ.get("HTTP_SEC_FETCH_SITE", ""), int(status[:3])))
+            return start_response(status, headers, *args)
+
+        return apps["root"](environ, record)
 
     shop_server, shop_thread = serve(dispatch)
     base_url = f"http://127.0.0.1:{shop_server.server_port}"
@@ -190,7 +214,7 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
     )
     apps["root"] = DispatcherMiddleware(immediate, {"/delayed": delayed})
     try:
-        yield Shop(base_url=base_url, cdn=cdn, cdn_host=cdn_host)
+        yield Shop(base_url=base_url, cdn=cdn, cdn_host=cdn_host, answers=answers)
     finally:
         for server, thread in ((shop_server, shop_thread), (cdn_server, cdn_thread)):
             server.shutdown()
@@ -211,6 +235,8 @@ def driver(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    # The console, where Chromium reports what a Content-Security-Policy blocked.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SE_OFFLINE", "true")
         browser = webdriver.Chrome(
@@ -230,6 +256,7 @@ def browser(driver: Any, shop: Shop) -> Any:
     driver.get(shop.url("/demo/img/1001.svg?size=16"))  # a page of the shop, to reach its cookies
     driver.delete_all_cookies()
     shop.cdn.script_queries.clear()
+    driver.get_log("browser")  # an earlier test's console messages are not this test's
     return driver
 
 
@@ -341,15 +368,12 @@ def test_product_info_and_search_through_jsonp(browser: Any, shop: Shop) -> None
 
 
 def test_customer_data_after_signing_in_has_her_cart(browser: Any, shop: Shop) -> None:
-    from selenium.webdriver.common.by import By
-
     browser.get(shop.url("/demo/product/1001"))
     seen_by_oct8ne(browser)
     anonymous = jsonp(browser, "customerData")
     assert anonymous["id"] is None and anonymous["cart"] == []
 
-    browser.get(shop.url("/demo/login"))
-    browser.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]").click()
+    sign_in_as_jane(browser, shop)
     wait_for(browser, "return document.querySelector('nav.account .who') ? true : null;")
     seen_by_oct8ne(browser)
     signed_in = jsonp(browser, "customerData", locale="en-US", currency="USD")
@@ -357,8 +381,16 @@ def test_customer_data_after_signing_in_has_her_cart(browser: Any, shop: Shop) -
     assert [(item["internalId"], item["qty"]) for item in signed_in["cart"]] == list(JANE_CART)
 
 
+def sign_in_as_jane(browser: Any, shop: Shop, next_page: str = "") -> None:
+    """Sign in as Jane with the sign-in page's first button (a POST with the page's token)."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(shop.url("/demo/login" + (f"?next={next_page}" if next_page else "")))
+    browser.find_element(By.CSS_SELECTOR, "form.signin button[type=submit]").click()
+
+
 def test_the_order_confirmation_carries_the_sale_notification(browser: Any, shop: Shop) -> None:
-    browser.get(shop.url("/demo/login?email=jane.doe@example.com&next=checkout_success"))
+    sign_in_as_jane(browser, shop, "checkout_success")
     wait_for(browser, "return document.getElementById('oct8ne-sale-notification');")
     src = browser.execute_script(
         "return document.getElementById('oct8ne-sale-notification').getAttribute('src');"
@@ -399,3 +431,91 @@ def test_delayed_load_waits_for_a_first_interaction_unless_a_chat_is_open(
     seen = seen_by_oct8ne(browser)
     assert seen["currentProduct"]["id"] == "1001"
     assert len(shop.cdn.script_queries) == 1
+
+
+def test_the_demo_pages_load_everything_their_security_policy_allows(
+    browser: Any, shop: Shop
+) -> None:
+    # The policy is fitted to what the pages load: the widget snippet (inline, with its nonce),
+    # oct8ne.js from the static host, JSONP from the shop, the sale notification, the images.
+    sign_in_as_jane(browser, shop, "checkout_success")
+    wait_for(browser, "return document.getElementById('oct8ne-sale-notification');")
+    for path in ("/demo/", "/demo/product/1001", "/demo/cart", "/delayed/demo/product/1002"):
+        browser.get(shop.url(path))
+        if path.startswith("/delayed"):
+            from selenium.webdriver.common.action_chains import ActionChains
+
+            ActionChains(browser).send_keys("x").perform()
+        seen_by_oct8ne(browser)
+        jsonp(browser, "productInfo", productIds="1001")
+        assert browser.execute_script(
+            "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0);"
+        )
+    blocked = [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
+    assert blocked == []
+    # ...and it does block what it does not list: an inline script without the nonce.
+    browser.get(shop.url("/demo/"))
+    browser.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.__injected = 1;';"
+        "document.body.appendChild(s);"
+    )
+    assert browser.execute_script("return window.__injected || null;") is None
+    assert any("Content Security Policy" in e["message"] for e in browser.get_log("browser"))
+
+
+@pytest.fixture(scope="module")
+def other_site() -> Iterator[str]:
+    """A blank page on `localhost`: another site than the shop on `127.0.0.1`."""
+
+    def page(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        return Response(OTHER_SITE_PAGE, mimetype="text/html")(environ, start_response)
+
+    server, thread = serve(page)
+    try:
+        yield f"http://localhost:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def cart_rows(browser: Any, shop: Shop) -> list[tuple[str, str]]:
+    """(product id, quantity) of the rows of the demo's cart page."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(shop.url("/demo/cart"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "table tbody tr")
+    found = []
+    for row in rows:
+        link = row.find_element(By.CSS_SELECTOR, "a").get_attribute("href")
+        quantity = row.find_elements(By.CSS_SELECTOR, "td.number")[1].text
+        found.append((link.rsplit("/", 1)[1], quantity))
+    return found
+
+
+def test_the_widgets_add_to_cart_fills_the_cart_and_another_site_cannot(
+    browser: Any, shop: Shop, other_site: str
+) -> None:
+    browser.get(shop.url("/demo/product/1002"))
+    verb = seen_by_oct8ne(browser)["addToCartHttpVerb"]
+    (tent,) = jsonp(browser, "productInfo", productIds="1002", locale="en-US", currency="USD")
+    assert tent["useProductUrl"] is False
+    assert tent["addToCartUrl"] == shop.url("/demo/cart/add/1002")
+    added = browser.execute_async_script(FETCH_CALL, tent["addToCartUrl"], verb, "cors")
+    assert added == {
+        "status": 200,
+        "body": {"result": "true", "productId": "1002", "quantity": 1, "cartItems": 1},
+    }
+    assert cart_rows(browser, shop) == [("1002", "1")]
+    assert browser.find_element("css selector", "nav.account").text.count("Cart (1)") == 1
+
+    # Another site's page makes the same request: the browser says cross-site, the shop refuses.
+    shop.answers.clear()
+    browser.get(other_site)
+    browser.execute_async_script(FETCH_CALL, tent["addToCartUrl"], verb, "no-cors")
+    assert shop.answers == [(verb, "/demo/cart/add/1002", "cross-site", 403)]
+    assert cart_rows(browser, shop) == [("1002", "1")]

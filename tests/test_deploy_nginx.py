@@ -318,14 +318,22 @@ def test_plain_http_is_redirected_to_https(deployment: Deployment) -> None:
     )
 
 
-def test_demo_cookies_are_secure_and_redirects_stay_on_https(deployment: Deployment) -> None:
-    session = deployment.client("127.0.0.4")
-    response = session.post(
-        f"{deployment.https_url}/demo/login",
-        data={"email": EMAIL},
+def sign_in(session: requests.Session, login_url: str) -> requests.Response:
+    """Sign in as Jane through the demo's form: its CSRF token, and the cookie that matches it."""
+    form = session.get(login_url, timeout=TIMEOUT).text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert found, "the sign-in page has no CSRF token"
+    return session.post(
+        login_url,
+        data={"email": EMAIL, "csrf_token": found.group(1)},
         allow_redirects=False,
         timeout=TIMEOUT,
     )
+
+
+def test_demo_cookies_are_secure_and_redirects_stay_on_https(deployment: Deployment) -> None:
+    session = deployment.client("127.0.0.4")
+    response = sign_in(session, f"{deployment.https_url}/demo/login")
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("/") or location.startswith("https://"), location
@@ -338,12 +346,7 @@ def test_demo_cookies_are_secure_and_redirects_stay_on_https(deployment: Deploym
     assert all(step.url.startswith("https://") for step in [*home.history, home])
     # Straight to gunicorn, without nginx's X-Forwarded-Proto, the same sign-in is not Secure:
     # it is the scheme nginx forwards that makes it so.
-    direct = requests.post(
-        f"{deployment.adapter_url}/demo/login",
-        data={"email": EMAIL},
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
+    direct = sign_in(requests.Session(), f"{deployment.adapter_url}/demo/login")
     assert "Secure" not in direct.headers["Set-Cookie"]
 
 

@@ -200,7 +200,7 @@ def test_product_info_structure(client: FlaskClient):
     assert shoe["useProductUrl"] is True  # sizes/colors must be chosen on the product page
     assert tent["useProductUrl"] is False
     assert shoe["productUrl"] == "https://shop.example/demo/product/1001"
-    assert shoe["addToCartUrl"] == "https://shop.example/cart/add/1001"
+    assert shoe["addToCartUrl"] == "https://shop.example/demo/cart/add/1001"  # the demo cart
     assert shoe["thumbnail"].startswith("https://shop.example/")
     assert shoe["medias"] and all(set(media) == {"url"} for media in shoe["medias"])
     assert all(media["url"].startswith("https://") for media in shoe["medias"])

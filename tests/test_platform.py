@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import trustme
 from click.testing import CliRunner
-from conftest import adapter_config, frame
+from conftest import adapter_config, frame, sign_in_demo
 from sqlalchemy import create_engine, inspect, text
 
 from oct8ne_adapter import create_app
@@ -552,7 +552,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 10) -> bool:
 
 def signed_in(app: Any) -> Any:
     client = app.test_client()
-    assert client.get("/demo/login?email=jane.doe@example.com").status_code == 302
+    assert sign_in_demo(client).status_code == 303
     return client
 
 
