@@ -135,7 +135,9 @@ def test_product_url_follows_the_language_chain(shop: Flask, locale: str) -> Non
     assert {item["internalId"]: item["productUrl"] for item in summaries} == expected
     found = frame(client, "search", search="trail", locale=locale)
     assert {item["internalId"]: item["productUrl"] for item in found["results"]} == {
-        product: url for product, url in expected.items() if product in {"BOOT", "CAP", "A/B", "TENT"}
+        product: url
+        for product, url in expected.items()
+        if product in {"BOOT", "CAP", "A/B", "TENT"}
     }
 
 
