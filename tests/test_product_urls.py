@@ -15,11 +15,13 @@ from click.testing import CliRunner, Result
 from conftest import adapter_app, adapter_config, frame
 from flask import Flask
 
+from oct8ne_adapter import create_app
 from oct8ne_adapter.cli import cli
 from oct8ne_adapter.errors import ConfigError
 from oct8ne_adapter.feeds import Accepted, Rejected
 from oct8ne_adapter.feeds.jsonl import parse_line
 from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.testing import InMemoryRepository
 
 TEMPLATES = {"es": "https://shop.example/es/p/{id}", "fr": "/fr/produit/{id}"}
 
@@ -271,3 +273,22 @@ def test_a_bad_template_is_refused_at_start_up(templates: Any, message: str) -> 
 def test_template_tags_are_written_as_chains_write_them() -> None:
     settings = Settings.from_config({"OCT8NE_PRODUCT_URL_TEMPLATES": {"es-mx": "/mx/{id}"}})
     assert dict(settings.widget.product_url_templates) == {"es-MX": "/mx/{id}"}
+
+
+def test_a_repository_without_link_languages_gets_the_chains_template(
+    adapter_tables_url: str,
+) -> None:
+    """A shop's own repository returning links of no known language (`url_language` None):
+    the template of the visitor's chain replaces them; no template, the link as before."""
+    config = adapter_config(adapter_tables_url, OCT8NE_PRODUCT_URL_TEMPLATES=TEMPLATES)
+    config.pop("OCT8NE_DEMO", None)
+    client = create_app(config, repository=InMemoryRepository()).test_client()
+    [spanish] = frame(client, "productInfo", productIds="1001", locale="es-ES")
+    assert spanish["productUrl"] == "https://shop.example/es/p/1001"
+    [german] = frame(client, "productSummary", productIds="1001", locale="de-DE")
+    assert german["productUrl"] == "https://shop.example/shop/1001"
+    found = frame(client, "search", search="", locale="fr-FR")
+    assert found["results"] and all(
+        item["productUrl"] == f"https://shop.example/fr/produit/{item['internalId']}"
+        for item in found["results"]
+    )
