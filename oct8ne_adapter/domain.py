@@ -56,6 +56,9 @@ class Product:
     stock: int | None = None
     #: None: from `stock` alone (a shop's own repository may know only that).
     availability: Availability | None = None
+    #: The language tag of `url` (chosen along the visitor's chain); None: a link of no known
+    #: language, which a configured `product_url_templates` link of the chain replaces.
+    url_language: str | None = None
 
     @property
     def sold_out(self) -> bool:

@@ -100,6 +100,7 @@ def test_a_full_line() -> None:
         stock=12,
         active=True,
         related=("1002",),
+        urls={"en": "/p/1001"},
     )
 
 
@@ -113,6 +114,8 @@ def test_a_minimal_line_gets_the_defaults() -> None:
         thumbnail=None,
         images=(),
         prices={"USD": ProductPrice(Decimal("5"), None)},
+        # A single link is the feed language's.
+        urls={"en": "/p/2"},
     )
     assert record.has_variants is False
     assert record.active is True

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
 
 from oct8ne_adapter.domain import Availability, ProductPrice
@@ -72,6 +73,44 @@ def check_url(value: Any, name: str, *, required: bool = False) -> str | None:
     if not value.startswith(("http://", "https://", "//", "/")):
         raise InvalidRecord(f"{name} must be absolute (https://...) or start with /")
     return value
+
+
+def check_urls(value: Any, name: str, default_language: str) -> dict[str, str]:
+    """A link, or an object of language tag -> link (per-language product pages); at least one.
+
+    A plain string is the default language's link, as a plain string title is its title.
+    """
+    if not isinstance(value, dict):
+        return {default_language: check_url(value, name, required=True) or ""}
+    links: dict[str, str] = {}
+    for language, url in value.items():
+        if not isinstance(language, str) or not _LANGUAGE.match(language):
+            raise InvalidRecord(
+                f"{name}: {language!r} is not a language tag such as 'en' or 'es-ES'"
+            )
+        tag = known_language(language)
+        if tag is None:
+            # No visitor's locale can ever name it (unknown locales fall back to the default).
+            raise InvalidRecord(f"{name}: {language!r} is not a language or locale Babel knows")
+        if not isinstance(url, str):
+            raise InvalidRecord(f"{name}.{language} must be a string, not {type(url).__name__}")
+        if tag in links:
+            raise InvalidRecord(f"{name}: {language!r} names the language {tag!r} twice")
+        links[tag] = check_url(url, f"{name}.{language}", required=True) or ""
+    if not links:
+        raise InvalidRecord(f"{name} must not be empty")
+    return links
+
+
+@cache
+def known_language(tag: str) -> str | None:
+    """`es-es` -> `es-ES`, written as visitors' language chains write it; None if Babel does not
+    know the language (or region)."""
+    try:
+        locale = Locale.parse(tag.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
+    return "-".join(part for part in (locale.language, locale.script, locale.territory) if part)
 
 
 def listed(data: Mapping[str, Any], name: str) -> list[Any]:

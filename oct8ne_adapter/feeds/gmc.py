@@ -1,12 +1,14 @@
 """Google Merchant Center product data (TSV, CSV, RSS, Atom) mapped to ProductRecords.
 
-Mapping: id, title, description, link -> url; image_link + additional_image_link -> images;
-price and sale_price ("15.00 USD") -> the price in that currency (sale_price is the price and
-price the previous one); availability (out_of_stock also -> stock 0); brand; product_type (else
-google_product_category as text) -> category path; color, size, material, gender, age_group,
-pattern -> attributes; item_group_id -> group: the items of a group are the variants of one
-product, which the writer stores under the group's id with useProductUrl true (the visitor picks
-the variant on the product page). Other Merchant Center fields are ignored.
+Mapping: id, title, description, link -> url (the link in the feed's language, kept per
+language: a feed imported again with `--locale` adds its language's links); image_link +
+additional_image_link -> images; price and sale_price ("15.00 USD") -> the price in that
+currency (sale_price is the price and price the previous one); availability (out_of_stock
+also -> stock 0); brand; product_type (else google_product_category as text) -> category
+path; color, size, material, gender, age_group, pattern -> attributes; item_group_id -> group:
+the items of a group are the variants of one product, which the writer stores under the
+group's id with useProductUrl true (the visitor picks the variant on the product page). Other
+Merchant Center fields are ignored.
 """
 
 from __future__ import annotations
@@ -157,4 +159,6 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
         group=group or None,
         stock=0 if availability == "out_of_stock" else None,
         availability=availability or None,
+        # The link is the feed language's: a localized feed (`--locale es-ES`) adds its own.
+        urls={language: url},
     )

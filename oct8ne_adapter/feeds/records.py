@@ -13,6 +13,9 @@ A line looks like this (only `id`, `title`, `url` and one price are required)::
      "variants": true, "stock": 12, "availability": "in_stock", "active": true,
      "related": ["1002"], "group": "shoe-1"}
 
+`url` may also be an object of language tag -> link (`{"en": "/en/p/1001", "es-ES":
+"/es/p/1001"}`): each visitor gets the link of the best language of their chain (`docs/urls.md`).
+
 `group` plays Merchant Center's item_group_id: lines of one group are variants of one product, and
 the catalog gets that product (id: the group), each line kept as a variant under its own id; see
 `sql/writer/groups.py` and `feeds/variants.py`. A plain string where a translated text is
@@ -97,6 +100,8 @@ class ProductRecord:
     group: str | None = None
     #: A group's rows, each under its own id (set by the writer when it merges a group).
     variants: tuple[VariantRecord, ...] = ()
+    #: Every link by language tag; `url` is the feed language's one (else the first).
+    urls: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_jsonl(lines: Iterable[str], default_language: str) -> Iterator[tuple[int, ProductRecord]]:
@@ -133,11 +138,12 @@ def parse_product(data: Any, default_language: str) -> ProductRecord:
         raise InvalidRecord(f"unknown field {unknown[0]!r}")
     product_id = fields.check_code(data.get("id"), "id")
     titles = fields.translations(data.get("title"), "title", default_language, required=True)
+    urls = fields.check_urls(data.get("url"), "url", default_language)
     return ProductRecord(
         id=product_id,
         titles=titles,
         descriptions=fields.translations(data.get("description"), "description", default_language),
-        url=fields.check_url(data.get("url"), "url", required=True) or "",
+        url=main_url(urls, default_language),
         thumbnail=fields.check_url(data.get("thumbnail"), "thumbnail"),
         images=tuple(
             fields.check_url(item, "images[]", required=True) or ""
@@ -157,7 +163,14 @@ def parse_product(data: Any, default_language: str) -> ProductRecord:
             fields.check_code(item, "related[]") for item in fields.listed(data, "related")
         ),
         group=None if data.get("group") is None else fields.check_code(data["group"], "group"),
+        urls=urls,
     )
+
+
+def main_url(urls: Mapping[str, str], language: str) -> str:
+    """The link in the feed's language, else the first: the one a language-less reader shows."""
+    found = urls.get(language) or urls.get(fields.known_language(language) or language)
+    return found or next(iter(urls.values()))
 
 
 _FIELDS = frozenset(

@@ -25,3 +25,5 @@ class VariantRecord:
     availability: str = "in_stock"
     #: (attribute code, value code) of the values that tell it from its siblings, in title order.
     values: tuple[tuple[str, str], ...] = ()
+    #: Its links by language tag (`url` is the feed language's), as a product's.
+    urls: Mapping[str, str] = field(default_factory=dict)

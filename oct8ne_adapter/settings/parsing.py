@@ -10,6 +10,8 @@ from typing import Any
 
 from oct8ne_adapter.errors import ConfigError
 
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z]{2}|-[0-9]{3})?")
+_SPACE = re.compile(r"\s")
 _HOST_PATH = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/")
 #: A pool may have no overflow, ProxyFix no hops, and the change log may be read on every
 #: search; other counts are at least 1.
@@ -38,6 +40,8 @@ def parse_value(name: str, raw: object, default: object) -> Any:
         return parse_event_sinks(key, raw)
     if name == "metrics_allow":
         return parse_networks(key, raw)
+    if name == "product_url_templates":
+        return parse_url_templates(key, raw)
     if isinstance(default, bool):
         return parse_bool(key, raw)
     if isinstance(default, float):
@@ -142,6 +146,30 @@ def parse_limit(key: str, raw: object) -> str:
     except ValueError:
         raise ConfigError(f'{key}: {raw!r} is not a rate limit such as "10/minute"') from None
     return raw
+
+
+def parse_url_templates(key: str, raw: object) -> dict[str, str]:
+    """A table of language tag (`es`, `es-MX`) -> link with `{id}`: absolute http(s) or /path."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f'{key} must be a table of language = "https://shop.example/p/{{id}}"')
+    templates: dict[str, str] = {}
+    for language, template in raw.items():
+        if not isinstance(language, str) or not _LANGUAGE.fullmatch(language):
+            raise ConfigError(f"{key}: {language!r} is not a language tag such as 'es' or 'es-MX'")
+        if not isinstance(template, str) or "{id}" not in template or _SPACE.search(template):
+            raise ConfigError(f"{key}.{language} must be a link without spaces containing '{{id}}'")
+        if not template.startswith(("http://", "https://", "/")):
+            raise ConfigError(f"{key}.{language} must start with https://, http:// or /")
+        try:
+            template.format(id="x")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError(
+                f"{key}.{language}: only {{id}} may be in braces (write {{{{ for a brace)"
+            ) from None
+        # Stored as visitors' chains write tags (`es-mx` -> `es-MX`), so that they meet.
+        base, _, region = language.partition("-")
+        templates[base.lower() + ("-" + region.upper() if region else "")] = template
+    return templates
 
 
 def parse_ratelimits(raw: object) -> dict[str, str]:

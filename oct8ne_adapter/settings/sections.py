@@ -93,6 +93,9 @@ class WidgetSettings:
     on_product_added_to_wishlist: str = keyed("on_product_added_to_wishlist", "")
     delayed_load: bool = keyed("widget_delayed_load", False)
     delay_ms: int = keyed("widget_delay_ms", 4000)
+    #: Language tag -> product page with `{id}`: productUrl when no link of the visitor's
+    #: language chain is stored (docs/urls.md).
+    product_url_templates: Mapping[str, str] = keyed("product_url_templates", factory=dict)
 
     def check(self) -> None:
         """Refuse a cart path without `{id}`, another verb, or hooks that are not names."""

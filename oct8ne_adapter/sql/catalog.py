@@ -1,4 +1,4 @@
-"""Loading products with their texts, prices and media in a fixed number of queries."""
+"""Loading products with their texts, links, prices and media in a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from sqlalchemy import BindParameter, Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.localized import from_minor_units, pick_translation
+from oct8ne_adapter.sql.localized import best_links, from_minor_units, pick_translation
 from oct8ne_adapter.sql.models import (
     Product,
     ProductMedia,
     ProductPrice,
     ProductRelation,
     ProductTranslation,
+    ProductUrl,
 )
 from oct8ne_adapter.sql.product_cache import product_cache
 from oct8ne_adapter.sql.variants import variant_keys, variant_views
@@ -28,6 +29,7 @@ _products: Table = Product.__table__  # type: ignore[assignment]
 _translations: Table = ProductTranslation.__table__  # type: ignore[assignment]
 _prices: Table = ProductPrice.__table__  # type: ignore[assignment]
 _media: Table = ProductMedia.__table__  # type: ignore[assignment]
+_urls: Table = ProductUrl.__table__  # type: ignore[assignment]
 _HEAD_COLUMNS = (
     _products.c.pk,
     _products.c.external_id,
@@ -56,6 +58,7 @@ _HEADS_BY_EXTERNAL_ID = select(*_HEAD_COLUMNS).where(
     _products.c.external_id.in_(_keys("ids")), _ACTIVE
 )
 _TEXTS = _by_product(_translations, "language", "title", "description")
+_URLS = _by_product(_urls, "language", "url")
 _PRICES = _by_product(_prices, "currency", "amount_minor", "previous_amount_minor")
 _MEDIA = _by_product(_media, "url").order_by(_media.c.product_pk, _media.c.position)
 
@@ -63,7 +66,7 @@ _MEDIA = _by_product(_media, "url").order_by(_media.c.product_pk, _media.c.posit
 def load_products_by_pk(
     session: Session, pks: Sequence[int], languages: Sequence[str]
 ) -> list[domain.Product]:
-    """Active products for these primary keys, in the given order, in four queries."""
+    """Active products for these primary keys, in the given order, in five queries."""
     return list(load_product_map(session, pks, languages).values())
 
 
@@ -89,7 +92,7 @@ def load_product_map(
 def _complete(
     session: Session, heads: Mapping[int, Any], languages: Sequence[str]
 ) -> dict[int, domain.Product]:
-    """Products for these head rows, with their texts, prices and media (three queries)."""
+    """Products for these head rows, with their texts, links, prices and media (four queries)."""
     if not heads:
         return {}
     keys = list(heads)
@@ -99,6 +102,9 @@ def _complete(
             for pk, language, title, description in session.execute(_TEXTS, {"pks": keys})
         ),
         languages,
+    )
+    urls: dict[int, tuple[str | None, str]] = dict(
+        best_links(session.execute(_URLS, {"pks": keys}), languages)
     )
     prices: dict[int, dict[str, domain.ProductPrice]] = defaultdict(dict)
     for pk, currency, amount, previous in session.execute(_PRICES, {"pks": keys}):
@@ -112,11 +118,14 @@ def _complete(
     products: dict[int, domain.Product] = {}
     for pk, head in heads.items():
         title, description = texts.get(pk, (head.external_id, ""))
+        # A product imported before links were kept per language has only its head's link.
+        url_language, url = urls.get(pk, (None, head.url))
         products[pk] = domain.Product(
             id=head.external_id,
             title=title,
             description=description,
-            url=head.url,
+            url=url,
+            url_language=url_language,
             thumbnail=head.thumbnail_url,
             medias=tuple(medias.get(pk, ())),
             prices=MappingProxyType(prices.get(pk, {})),

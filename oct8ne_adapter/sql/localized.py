@@ -1,5 +1,5 @@
-"""What a visitor sees of stored rows: texts in the best language of their chain, and amounts
-from the minor units they are stored in."""
+"""What a visitor sees of stored rows: texts and links in the best language of their chain, and
+amounts from the minor units they are stored in."""
 
 from __future__ import annotations
 
@@ -59,3 +59,11 @@ def pick_translation(rows: Iterable[tuple[K, str, V]], languages: Sequence[str])
         if current is None or (score, language) < (current[0], current[1]):
             best[key] = (score, language, text)
     return {key: text for key, (_, _, text) in best.items()}
+
+
+def best_links(
+    rows: Iterable[tuple[K, str, str]], languages: Sequence[str]
+) -> dict[K, tuple[str, str]]:
+    """Of (key, language, link) rows, the (language, link) in the best language per key: the
+    language goes along, so that a template of a better language may replace the link."""
+    return pick_translation(((key, tag, (tag, url)) for key, tag, url in rows), languages)

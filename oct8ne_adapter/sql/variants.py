@@ -3,7 +3,8 @@
 A shop's carts, orders, product pages and sale events name a feed row (a size, a color, a SKU),
 which the catalog keeps as a variant of its group's product. Asked for by that id, the product
 answers under the asked id, with the values that tell the variant from its siblings appended to
-its title ("Storm jacket – Red, M") and the variant's own link, stock and prices. A product id
+its title ("Storm jacket – Red, M") and the variant's own link (in the best language of the
+chain, as a product's), stock and prices. A product id
 always wins over a variant id that happens to be the same.
 """
 
@@ -19,13 +20,14 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.localized import from_minor_units, pick_translation
+from oct8ne_adapter.sql.localized import best_links, from_minor_units, pick_translation
 from oct8ne_adapter.sql.models import (
     AttributeValue,
     AttributeValueTranslation,
     Product,
     ProductVariant,
     ProductVariantPrice,
+    ProductVariantUrl,
     ProductVariantValue,
 )
 from oct8ne_adapter.sql.product_cache import ProductCache
@@ -42,6 +44,7 @@ _prices: Table = ProductVariantPrice.__table__  # type: ignore[assignment]
 _values: Table = ProductVariantValue.__table__  # type: ignore[assignment]
 _value_codes: Table = AttributeValue.__table__  # type: ignore[assignment]
 _labels: Table = AttributeValueTranslation.__table__  # type: ignore[assignment]
+_urls: Table = ProductVariantUrl.__table__  # type: ignore[assignment]
 
 _VARIANTS = (
     select(
@@ -67,6 +70,9 @@ _VALUES = (
     .join(_value_codes, _value_codes.c.pk == _values.c.value_pk)
     .where(_values.c.variant_pk.in_(bindparam("pks", expanding=True)))
     .order_by(_values.c.variant_pk, _values.c.position)
+)
+_URLS = select(_urls.c.variant_pk, _urls.c.language, _urls.c.url).where(
+    _urls.c.variant_pk.in_(bindparam("pks", expanding=True))
 )
 _LABELS = select(_labels.c.value_pk, _labels.c.language, _labels.c.label).where(
     _labels.c.value_pk.in_(bindparam("pks", expanding=True))
@@ -108,11 +114,16 @@ def variant_views(
     pks = [row.pk for row in heads]
     prices = _variant_prices(session, pks)
     labels = _variant_labels(session, pks, languages)
+    links = best_links(session.execute(_URLS, {"pks": pks}), languages)
     loaded: dict[str, domain.Product] = {}
     for row in heads:
         product = products.get(row.product_pk)
         if product is not None:
-            loaded[row.external_id] = _view(product, row, prices.get(row.pk, {}), labels[row.pk])
+            # A variant imported before links were kept per language has only its row's link.
+            link = links.get(row.pk, (None, row.url))
+            loaded[row.external_id] = _view(
+                product, row, prices.get(row.pk, {}), labels[row.pk], link
+            )
     cache.store_variant_views(loaded, languages)
     return {**found, **loaded}
 
@@ -122,14 +133,17 @@ def _view(
     row: Any,
     prices: Mapping[str, domain.ProductPrice],
     labels: Sequence[str],
+    link: tuple[str | None, str],
 ) -> domain.Product:
-    """The product under the variant's id, with its values, link, stock and prices."""
+    """The product under the variant's id, with its values, link (language, url), stock and
+    prices."""
     title = product.title + TITLE_SEPARATOR + ", ".join(labels) if labels else product.title
     return replace(
         product,
         id=row.external_id,
         title=title,
-        url=row.url,
+        url=link[1],
+        url_language=link[0],
         stock=row.stock,
         availability=domain.Availability(row.availability),
         prices=MappingProxyType({**product.prices, **prices}),

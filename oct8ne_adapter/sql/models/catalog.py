@@ -34,6 +34,7 @@ __all__ = [
     "Product",
     "ProductTranslation",
     "ProductPrice",
+    "ProductUrl",
     "ProductMedia",
     "ProductCategory",
     "ProductAttributeValue",
@@ -41,6 +42,7 @@ __all__ = [
     "ProductVariant",
     "ProductVariantPrice",
     "ProductVariantValue",
+    "ProductVariantUrl",
 ]
 
 
@@ -154,6 +156,16 @@ class ProductPrice(Base):
     previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
+class ProductUrl(Base):
+    """The product's page in one language (`products.url` is the feed language's, the fallback)."""
+
+    __tablename__ = "product_urls"
+
+    product_pk: Mapped[int] = owner_key("products")
+    language: Mapped[str] = language_key()
+    url: Mapped[str] = mapped_column(String(2000))
+
+
 class ProductMedia(Base):
     __tablename__ = "product_media"
 
@@ -225,3 +237,13 @@ class ProductVariantValue(Base):
     variant_pk: Mapped[int] = owner_key("product_variants")
     value_pk: Mapped[int] = owner_key("attribute_values")
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProductVariantUrl(Base):
+    """The variant's page in one language, as `ProductUrl` is the product's."""
+
+    __tablename__ = "product_variant_urls"
+
+    variant_pk: Mapped[int] = owner_key("product_variants")
+    language: Mapped[str] = language_key()
+    url: Mapped[str] = mapped_column(String(2000))

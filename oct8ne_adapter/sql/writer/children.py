@@ -1,5 +1,5 @@
-"""A product's rows in the child tables: texts, prices, images, categories, attribute values and
-related products."""
+"""A product's rows in the child tables: texts, links, prices, images, categories, attribute values
+and related products."""
 
 from __future__ import annotations
 
@@ -24,9 +24,11 @@ _media = table_of(models.ProductMedia)
 _categories = table_of(models.ProductCategory)
 _values = table_of(models.ProductAttributeValue)
 _relations = table_of(models.ProductRelation)
+_urls = table_of(models.ProductUrl)
 
 TRANSLATION_COLUMNS = ("product_pk", "language", "title", "sort_key", "description")
 PRICE_COLUMNS = ("product_pk", "currency", "amount_minor", "previous_amount_minor")
+URL_COLUMNS = ("product_pk", "language", "url")
 
 #: A record with the primary key of its product.
 Written = tuple[int, ProductRecord]
@@ -76,6 +78,7 @@ def insert_children(session: Session, items: Sequence[Resolving]) -> None:
     """Insert every child row of these products (whose old child rows are gone)."""
     translations: list[tuple[Any, ...]] = []
     media: list[tuple[Any, ...]] = []
+    urls: list[tuple[Any, ...]] = []
     categories: list[tuple[Any, ...]] = []
     values: list[tuple[Any, ...]] = []
     for pk, record, refs in items:
@@ -84,10 +87,12 @@ def insert_children(session: Session, items: Sequence[Resolving]) -> None:
             translation_row(pk, language, title, descriptions.get(language, ""))
             for language, title in record.titles.items()
         )
+        urls.extend((pk, language, url) for language, url in record.urls.items())
         media.extend((pk, position, url) for position, url in enumerate(record.images))
         categories.extend((pk, category_pk) for category_pk in refs.category_pks)
         values.extend((pk, value_pk) for value_pk in refs.value_pks)
     insert_rows(session, _translations, TRANSLATION_COLUMNS, translations)
+    insert_rows(session, _urls, URL_COLUMNS, urls)
     insert_rows(
         session, _prices, PRICE_COLUMNS, price_rows((pk, record) for pk, record, _ in items)
     )
@@ -102,12 +107,13 @@ def delete_children(
     """Delete the child rows of these products before they are written again.
 
     With `keep_other_currencies` (Merchant Center feeds: one currency and one language each) the
-    prices in other currencies and the texts in other languages stay: they came from other feeds.
+    prices in other currencies and the texts and links in other languages stay: they came from
+    other feeds.
     """
     pks = [pk for pk, _ in items]
     replaced = [_media, _categories, _values, _relations]
     if not keep_other_currencies:
-        replaced += [_translations, _prices]
+        replaced += [_translations, _prices, _urls]
     for chunk in chunks(pks):
         for child in replaced:
             session.execute(delete(child).where(child.c.product_pk.in_(chunk)))
@@ -116,6 +122,7 @@ def delete_children(
         delete_pairs(
             session, _translations, "language", [(pk, lang) for pk, r in items for lang in r.titles]
         )
+        delete_pairs(session, _urls, "language", [(pk, lang) for pk, r in items for lang in r.urls])
 
 
 def delete_pairs(

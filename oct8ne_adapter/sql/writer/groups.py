@@ -232,6 +232,7 @@ def variant_records(rows: Sequence[ProductRecord]) -> tuple[VariantRecord, ...]:
         VariantRecord(
             id=row.id,
             url=row.url,
+            urls=row.urls,
             prices=row.prices,
             stock=row.stock,
             availability=Availability.of(row.availability, row.stock).value,

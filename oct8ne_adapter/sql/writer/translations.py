@@ -1,31 +1,41 @@
-"""A localized feed (`--locale es-ES`): texts in one more language, and prices, for products that
-the main feed imported already."""
+"""A localized feed (`--locale es-ES`): texts and links in one more language, and prices, for
+products that the main feed imported already."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.models import ProductPrice, ProductTranslation
+from oct8ne_adapter.sql.models import ProductPrice, ProductTranslation, ProductUrl
 from oct8ne_adapter.sql.writer.bulk import insert_rows, stored_products, table_of
 from oct8ne_adapter.sql.writer.children import (
     PRICE_COLUMNS,
     TRANSLATION_COLUMNS,
+    URL_COLUMNS,
     Written,
     delete_pairs,
     price_rows,
     translation_row,
 )
-from oct8ne_adapter.sql.writer.variants import stored_variants, write_variant_prices
+from oct8ne_adapter.sql.writer.variants import (
+    stored_variants,
+    write_variant_prices,
+    write_variant_urls,
+)
 
 NOT_IN_CATALOG = "not in the catalog: import the shop's main feed before a localized one"
 
 
 def write_translations(session: Session, language: str, items: list[Written]) -> None:
-    """Replace these products' texts in `language` and their prices in the records' currencies."""
+    """Replace these products' texts in `language`, their links in the records' languages (the
+    feed's, unless a JSON Lines `url` names others) and prices in the records' currencies."""
     translations = table_of(ProductTranslation)
     prices = table_of(ProductPrice)
+    urls = table_of(ProductUrl)
     delete_pairs(session, translations, "language", [(pk, language) for pk, _ in items])
+    delete_pairs(
+        session, urls, "language", [(pk, tag) for pk, record in items for tag in record.urls]
+    )
     delete_pairs(
         session, prices, "currency", [(pk, c) for pk, record in items for c in record.prices]
     )
@@ -43,15 +53,20 @@ def write_translations(session: Session, language: str, items: list[Written]) ->
             for pk, record in items
         ],
     )
+    insert_rows(
+        session,
+        urls,
+        URL_COLUMNS,
+        [(pk, tag, url) for pk, record in items for tag, url in record.urls.items()],
+    )
     insert_rows(session, prices, PRICE_COLUMNS, price_rows(items))
-    # A localized feed's group rows carry their variants' prices in its currency too.
+    # A localized feed's group rows carry their variants' prices in its currency and their
+    # links in its language too.
     variants = [variant for _, record in items for variant in record.variants]
     pks = stored_variants(session, [variant.id for variant in variants])
-    write_variant_prices(
-        session,
-        [(pks[variant.id], variant) for variant in variants if variant.id in pks],
-        keep_other_currencies=True,
-    )
+    known = [(pks[variant.id], variant) for variant in variants if variant.id in pks]
+    write_variant_prices(session, known, keep_other_currencies=True)
+    write_variant_urls(session, known, keep_other_languages=True)
     fulltext.refresh(session, [pk for pk, _ in items])
 
 

@@ -3,7 +3,7 @@
 A variant keeps its primary key across imports (a cart line or wishlist item naming it is
 deleted with it): a row still in the feed is updated in place, one that moved to another group
 follows it, and only the rows gone from a product's group are deleted. Prices and the telling
-attribute values are child rows, replaced each time.
+attribute values are child rows, replaced each time, and so are its links by language.
 """
 
 from __future__ import annotations
@@ -16,7 +16,12 @@ from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.feeds.variants import VariantRecord
-from oct8ne_adapter.sql.models import ProductVariant, ProductVariantPrice, ProductVariantValue
+from oct8ne_adapter.sql.models import (
+    ProductVariant,
+    ProductVariantPrice,
+    ProductVariantUrl,
+    ProductVariantValue,
+)
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
 from oct8ne_adapter.sql.writer.children import delete_pairs, price_rows
 from oct8ne_adapter.sql.writer.reference import ReferenceData
@@ -24,6 +29,7 @@ from oct8ne_adapter.sql.writer.reference import ReferenceData
 _variants = table_of(ProductVariant)
 _prices = table_of(ProductVariantPrice)
 _values = table_of(ProductVariantValue)
+_urls = table_of(ProductVariantUrl)
 _COLUMNS = ("product_pk", "url", "stock", "availability", "position")
 
 
@@ -113,6 +119,30 @@ def write_variant_prices(
     )
 
 
+def write_variant_urls(
+    session: Session, written: Sequence[tuple[int, VariantRecord]], *, keep_other_languages: bool
+) -> None:
+    """Replace the links of these (variant pk, record)s; when merging feeds, only in their own
+    languages (a Merchant Center feed has one)."""
+    if keep_other_languages:
+        delete_pairs(
+            session,
+            _urls,
+            "language",
+            [(pk, language) for pk, variant in written for language in variant.urls],
+            key="variant_pk",
+        )
+    else:
+        for chunk in chunks([pk for pk, _ in written]):
+            session.execute(delete(_urls).where(_urls.c.variant_pk.in_(chunk)))
+    insert_rows(
+        session,
+        _urls,
+        ("variant_pk", "language", "url"),
+        [(pk, language, url) for pk, variant in written for language, url in variant.urls.items()],
+    )
+
+
 def _write_children(
     session: Session,
     reference: ReferenceData,
@@ -120,11 +150,12 @@ def _write_children(
     pks: dict[str, int],
     keep_other_currencies: bool,
 ) -> None:
-    """Replace the variants' prices and their telling values."""
+    """Replace the variants' prices, links and their telling values."""
     written = [(pks[variant.id], variant) for _, record in items for variant in record.variants]
     for chunk in chunks([pk for pk, _ in written]):
         session.execute(delete(_values).where(_values.c.variant_pk.in_(chunk)))
     write_variant_prices(session, written, keep_other_currencies=keep_other_currencies)
+    write_variant_urls(session, written, keep_other_languages=keep_other_currencies)
     rows: list[tuple[int, int, int]] = []
     for _, record in items:
         refs = {
