@@ -200,9 +200,7 @@ def send(
         if watch.fired:
             # Cut while reading a body that ends with the connection: it may be truncated.
             raise AnswerTooSlow(f"no complete answer within {deadline:g}s")
-        return Answer(
-            response.status_code, CaseInsensitiveDict(response.headers), bytes(content)
-        )
+        return Answer(response.status_code, CaseInsensitiveDict(response.headers), bytes(content))
     finally:
         timer.cancel()
         _current.watch = None
