@@ -289,3 +289,17 @@ def test_fuzzed_requests_never_fail_and_always_conform(fuzz_schema, path, method
         case.validate_response(response, excluded_checks=excluded)
 
     call()
+
+
+def test_concurrent_pushes_are_all_written(api):
+    """Workers push at the same time (several requests, one new id among them twice)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(index: int) -> int:
+        rows = [product(f"K-{index}", f"Kettle {index}"), product("K-shared", "Shared kettle")]
+        return push(api, rows).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = list(pool.map(one, range(12)))
+    assert statuses == [200] * 12
+    assert len(frame(api, "search", search="kettle", pageSize=50)["results"]) == 13
