@@ -9,12 +9,13 @@ Oct8neError
 │   ├── BadRequest                 400: the caller sent something we cannot answer
 │   │   ├── InvalidCallback        the JSONP callback is not a safe JavaScript name
 │   │   ├── InvalidParameter       a parameter is malformed or out of range
-│   │   └── InvalidEvent           a posted event is not valid JSON of its kind
-│   ├── Unauthorized               401: the events endpoint's shared secret is missing or wrong
-│   ├── Forbidden                  403: recording over HTTP is switched off (no events_secret)
+│   │   ├── InvalidEvent           a posted event is not valid JSON of its kind
+│   │   └── InvalidProducts        a pushed product row is bad (web/catalog_api): nothing written
+│   ├── Unauthorized               401: an endpoint's shared secret is missing or wrong
+│   ├── Forbidden                  403: an endpoint is switched off (no events/catalog secret)
 │   ├── UnknownMethod              404: /oct8ne/frame/<method> names no method
 │   ├── UnknownEventKind           404: /oct8ne/events/<kind> names no event kind
-│   ├── PayloadTooLarge            413: a posted event is larger than any event may be
+│   ├── PayloadTooLarge            413: a posted body is larger than the endpoint allows
 │   ├── UnsupportedMediaType       415: a posted event is not declared as JSON
 │   ├── TooManyFailures            429: this address failed too many token or secret checks
 │   └── DataSourceUnavailable      503: the catalog database cannot be reached
@@ -106,6 +107,12 @@ class InvalidEvent(BadRequest):
     """The body is not a valid event of its kind."""
 
     code = "invalid_event"
+
+
+class InvalidProducts(BadRequest):
+    """A pushed product row breaks the JSON Lines format; the message names the row."""
+
+    code = "invalid_products"
 
 
 class UnknownEventKind(AdapterError):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future
 from dataclasses import replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 from flask_cors import CORS
 
 from oct8ne_adapter.errors import ConfigError, EventsUnavailable
+from oct8ne_adapter.errors import DataSourceUnavailable as CatalogUnavailable
 from oct8ne_adapter.events.http_api import events_blueprint
 from oct8ne_adapter.events.model import CartUpdated, CommerceEvent
 from oct8ne_adapter.events.recorder import EventRecorder
+from oct8ne_adapter.feeds.push import push_products, remove_product
 from oct8ne_adapter.platform.client import VISITOR_COOKIE, PlatformGateway
 from oct8ne_adapter.platform.credentials import CredentialSource
 from oct8ne_adapter.repository import (
@@ -33,7 +37,9 @@ from oct8ne_adapter.sql.platform_link import stored_credentials
 from oct8ne_adapter.sql.product_cache import ProductCache
 from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.sql.repository import SqlRepository
+from oct8ne_adapter.sql.writer import ImportSummary
 from oct8ne_adapter.web.auth_limiter import auth_limiter
+from oct8ne_adapter.web.catalog_api import catalog_blueprint
 from oct8ne_adapter.web.frame import frame_blueprint
 from oct8ne_adapter.web.identity import CustomerResolver, SessionCookieResolver, anonymous_resolver
 from oct8ne_adapter.web.metrics import install_metrics
@@ -146,6 +152,7 @@ class Oct8neAdapter:
         install_state(app, state)
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)
         app.register_blueprint(events_blueprint, url_prefix=self._url_prefix)
+        app.register_blueprint(catalog_blueprint, url_prefix=self._url_prefix)
         app.register_blueprint(operations_blueprint(), url_prefix=self._url_prefix)
         install_metrics(app, state, index, self._url_prefix)
         if settings.cors_origins:
@@ -163,6 +170,30 @@ class Oct8neAdapter:
     ) -> bool:
         """Record a commerce event for every configured sink; see `record_event`."""
         return record_event(event, visitor_cookie=visitor_cookie, app=app)
+
+    def push_products(
+        self, products: Iterable[Mapping[str, Any]], *, app: Flask | None = None
+    ) -> ImportSummary:
+        """Upsert products (JSON objects of the JSON Lines format), all or none, like
+        `POST /oct8ne/catalog/products`; ImportFailed names the first bad one."""
+        state = adapter_state(app or current_app)
+        return push_products(
+            _catalog_database(state), products, language=state.settings.default_locale.split("-")[0]
+        )
+
+    def remove_product(self, product_id: str, *, app: Flask | None = None) -> str:
+        """Remove a product, or only the variant with this id: "product", "variant" or
+        "nothing", like `DELETE /oct8ne/catalog/products/<id>`."""
+        return remove_product(_catalog_database(adapter_state(app or current_app)), product_id)
+
+
+def _catalog_database(state: AdapterState) -> Database:
+    """The database the catalog lives in (DataSourceUnavailable when the app has none)."""
+    if state.database is None:
+        raise CatalogUnavailable(
+            "the catalog API writes the adapter's SQL catalog, and this app has none"
+        )
+    return state.database
 
 
 def notify_update(what: str, visitor: str | None = None) -> Future[None] | None:

@@ -34,6 +34,7 @@ LAYERS = {
     "sql": 4,
     "search": 5,
     "feeds.importer": 5,
+    "feeds.push": 5,
     "events": 6,
     "web": 7,
     "events.http_api": 7,

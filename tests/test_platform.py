@@ -336,7 +336,7 @@ def test_credential_source_rereads_the_store_after_its_ttl():
 def test_configuration_overrides_stored_credentials():
     stored = PlatformCredentials(TOKEN, LICENSE, "eu1.oct8ne.test/", "cdn.oct8ne.test/")
     settings = Settings(
-        link=PlatformLinkSettings(api_token="from-env", oct8ne_static_server="static.example/")
+        link=PlatformLinkSettings(api_tokens=("from-env",), oct8ne_static_server="static.example/")
     )
     current = CredentialSource(settings.link, lambda: stored).current()
     assert current == PlatformCredentials(

@@ -37,6 +37,11 @@ def settings_from_file(path: Path) -> Settings:
 # -- defaults -----------------------------------------------------------------------------------
 
 
+def current(value: Any) -> Any:
+    """A setting's value; of a secret list (api_token), the current secret."""
+    return value[0] if isinstance(value, tuple) else value
+
+
 def test_defaults() -> None:
     settings = Settings.from_config({})
     assert settings == Settings()
@@ -57,7 +62,7 @@ def test_defaults() -> None:
 
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        Settings().link.api_token = "changed"  # type: ignore[misc]
+        Settings().link.license = "changed"  # type: ignore[misc]
 
 
 def test_flask_config_keys_other_than_settings_are_ignored() -> None:
@@ -209,12 +214,13 @@ def test_the_environment_overrides_the_file(
     path = write_toml(tmp_path, FILE_VALUES)
     monkeypatch.setenv(variable, value)
     settings = Settings.from_config(layered_config(path))
-    assert settings.value_of(field) == value
+    assert current(settings.value_of(field)) == value
     # The other keys still come from the file.
     assert settings.shop_url == "https://file.example"
     others = {"database_url", "api_token", "license"} - {field}
     assert all(
-        settings.value_of(name).startswith(("file-", "sqlite:///from-file")) for name in others
+        current(settings.value_of(name)).startswith(("file-", "sqlite:///from-file"))
+        for name in others
     )
 
 
@@ -233,7 +239,7 @@ def test_an_explicit_mapping_overrides_the_environment(
     monkeypatch.setenv(variable, "from-env")
     explicit = "sqlite:///explicit.db" if field == "database_url" else "explicit"
     settings = Settings.from_config(layered_config({variable: explicit}))
-    assert settings.value_of(field) == explicit
+    assert current(settings.value_of(field)) == explicit
     assert settings.shop_url == "https://file.example"  # the file is still read
 
 

@@ -85,7 +85,7 @@ def unlink(ctx: click.Context) -> None:
 @click.command()
 @click.pass_context
 def status(ctx: click.Context) -> None:
-    """Show the oct8ne account in force (token masked) and where each value comes from."""
+    """Show the oct8ne account and the secrets in force (masked), and where each comes from."""
     settings = settings_of(ctx)
     with migrated_session(settings) as session:
         link = load_link(session)
@@ -99,10 +99,22 @@ def status(ctx: click.Context) -> None:
         click.echo("not linked (run oct8ne-adapter linkup)")
     rows = [
         ("license", current.license_id, settings.link.license),
-        ("api token", _masked(current.api_token), settings.link.api_token),
+        ("api token", _in_force(current.api_tokens), settings.link.api_token),
         ("server", current.server, settings.link.oct8ne_server),
         ("static server", current.static_server, settings.link.oct8ne_static_server),
     ]
     for label, value, configured in rows:
         origin = "configuration" if configured else ("link-up" if stored else "default")
         click.echo(f"{label:>14}: {value or '(none)'}  [{origin}]")
+    for label, secrets in (
+        ("events secret", settings.events.secrets),
+        ("catalog secret", settings.catalog.secrets),
+    ):
+        click.echo(f"{label:>14}: {_in_force(secrets) or '(none: the endpoint is off)'}")
+
+
+def _in_force(secrets: tuple[str, ...]) -> str:
+    """`1 in force: ****abcd`, the current one first; "" for none."""
+    if not secrets:
+        return ""
+    return f"{len(secrets)} in force: " + ", ".join(_masked(secret) for secret in secrets)

@@ -3,7 +3,8 @@
 Kinds: `cart-updated`, `order-placed`, `order-status-changed`. The body is the event as JSON
 (fields as in `events.codec`), optionally with `visitor_cookie`: the raw value of the visitor's
 `oct8ne-visitor-ids` cookie, whose ids fill those the event does not give. Authentication is the
-shared secret `events_secret` as `Authorization: Bearer <secret>`, compared in constant time.
+shared secret `events_secret` as `Authorization: Bearer <secret>`, compared in constant time
+(with each secret in force during a rollover: `web.bearer`).
 
 Answers (JSON): 202 `{"recorded": true}`, 200 `{"recorded": false, "duplicate": true}` for an
 event recorded before; 400 naming the first bad field, 401 without the right secret, 403 when
@@ -13,7 +14,6 @@ no secret is configured (the endpoint is off), 404 for an unknown kind, 413 for 
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 
@@ -23,10 +23,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from oct8ne_adapter.errors import (
     AdapterError,
     DataSourceUnavailable,
-    Forbidden,
     InvalidEvent,
     PayloadTooLarge,
-    Unauthorized,
     UnknownEventKind,
     UnsupportedMediaType,
     error_payload,
@@ -34,9 +32,8 @@ from oct8ne_adapter.errors import (
 )
 from oct8ne_adapter.events import codec
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
-from oct8ne_adapter.web.auth_limiter import AuthGuard
+from oct8ne_adapter.web.bearer import check_bearer
 from oct8ne_adapter.web.responses import render, render_error
-from oct8ne_adapter.web.signals import record_failed_authentication
 from oct8ne_adapter.web.state import current_state
 
 log = logging.getLogger(__name__)
@@ -51,27 +48,13 @@ URL_KINDS = {
 MAX_BODY_BYTES = 256 * 1024
 
 
-def _check_secret(expected: str, auth: AuthGuard) -> None:
-    if not expected:
-        raise Forbidden("recording events over HTTP is off: set events_secret to switch it on")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    sent = scheme.lower() == "bearer" and bool(given.strip())
-    valid = sent and hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8"))
-    if not valid:
-        record_failed_authentication("events_secret")
-    # Missing and wrong secrets both count: over the limit, a 429 instead of the 401.
-    auth.verdict(request.remote_addr or "", valid)
-    if not sent:
-        raise Unauthorized("send the events secret as 'Authorization: Bearer <secret>'")
-    if not valid:
-        raise Unauthorized("the events secret is wrong")
-
-
 @events_blueprint.post("/events/<kind>")
 def record_event(kind: str) -> Response:
     """Record one event for every configured sink."""
     state = current_state()
-    _check_secret(state.settings.events.secret, state.auth)
+    check_bearer(
+        request, state.settings.events.secrets, "events_secret", state.auth, "recording events"
+    )
     event_kind = URL_KINDS.get(kind)
     if event_kind is None:
         raise UnknownEventKind(

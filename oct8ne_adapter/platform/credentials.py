@@ -21,6 +21,13 @@ class PlatformCredentials:
     license_id: str
     server: str
     static_server: str
+    #: Configured tokens still accepted during a rollover, besides `api_token` (the current one).
+    previous_api_tokens: tuple[str, ...] = ()
+
+    @property
+    def api_tokens(self) -> tuple[str, ...]:
+        """Every token in force, the current one first (none when there is no token)."""
+        return (self.api_token, *self.previous_api_tokens) if self.api_token else ()
 
 
 def effective_credentials(
@@ -29,6 +36,7 @@ def effective_credentials(
     """Link-up's stored values, each overridden by configuration (or environment) when set."""
     return PlatformCredentials(
         api_token=link.api_token or (stored.api_token if stored else ""),
+        previous_api_tokens=link.api_tokens[1:],
         license_id=link.license or (stored.license_id if stored else ""),
         server=link.oct8ne_server or (stored.server if stored else "") or link.server_host,
         static_server=(

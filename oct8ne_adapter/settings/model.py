@@ -42,6 +42,7 @@ class Settings:
     ratelimits: sections.RateLimitSettings = field(default_factory=sections.RateLimitSettings)
     search: sections.SearchSettings = field(default_factory=sections.SearchSettings)
     events: sections.EventSettings = field(default_factory=sections.EventSettings)
+    catalog: sections.CatalogApiSettings = field(default_factory=sections.CatalogApiSettings)
     relay: sections.RelaySettings = field(default_factory=sections.RelaySettings)
     metrics: sections.MetricsSettings = field(default_factory=sections.MetricsSettings)
 

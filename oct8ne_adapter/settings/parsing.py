@@ -16,6 +16,10 @@ _HOST_PATH = re.compile(r"[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/")
 #: A pool may have no overflow, ProxyFix no hops, and the change log may be read on every
 #: search; other counts are at least 1.
 ZERO_ALLOWED = frozenset({"database_max_overflow", "proxy_fix_hops", "search_index_poll_ms"})
+#: Credentials that accept a list (the current one first) so that they can be rolled over.
+SECRET_LISTS = frozenset({"api_token", "events_secret", "catalog_secret"})
+#: What separates the secrets of a list given as one string (an environment variable).
+SECRET_SEPARATOR = ","
 
 
 def host_path_is_valid(host: str) -> bool:
@@ -42,6 +46,8 @@ def parse_value(name: str, raw: object, default: object) -> Any:
         return parse_networks(key, raw)
     if name == "product_url_templates":
         return parse_url_templates(key, raw)
+    if name in SECRET_LISTS:
+        return parse_secrets(key, raw)
     if isinstance(default, bool):
         return parse_bool(key, raw)
     if isinstance(default, float):
@@ -91,6 +97,19 @@ def _words(raw: object) -> object:
     if isinstance(raw, str):
         return [part for part in raw.replace(" ", ",").split(",") if part]
     return raw
+
+
+def parse_secrets(key: str, raw: object) -> tuple[str, ...]:
+    """One secret, a TOML list of them, or a comma-separated string: the current one first.
+
+    Items are not stripped: a secret padded with spaces is refused by its strength check
+    rather than quietly changed. "" (or an empty list) configures none.
+    """
+    if isinstance(raw, str):
+        return tuple(raw.split(SECRET_SEPARATOR)) if raw else ()
+    if not isinstance(raw, list | tuple) or not all(isinstance(item, str) for item in raw):
+        raise ConfigError(f'{key} must be a string or a list of strings such as ["new", "old"]')
+    return tuple(raw)
 
 
 def parse_codes(key: str, raw: object) -> tuple[str, ...]:

@@ -115,13 +115,19 @@ class WidgetSettings:
 class PlatformLinkSettings:
     """The link with the oct8ne platform: credentials, region, servers, and how to call it."""
 
-    api_token: str = keyed("api_token", "")
+    #: Every token in force: the first is current, the rest still accepted during a rollover.
+    api_tokens: tuple[str, ...] = keyed("api_token", ())
     license: str = keyed("license", "")
     region: str = keyed("region", "us")
     oct8ne_server: str = keyed("oct8ne_server", "")
     oct8ne_static_server: str = keyed("oct8ne_static_server", "")
     timeout: int = keyed("platform_timeout", 10)
     ca_bundle: str = keyed("platform_ca_bundle", "")
+
+    @property
+    def api_token(self) -> str:
+        """The current token ("" when none is configured)."""
+        return self.api_tokens[0] if self.api_tokens else ""
 
     @property
     def server_host(self) -> str:
@@ -134,7 +140,10 @@ class PlatformLinkSettings:
         return self.oct8ne_static_server or REGION_HOSTS[self.region][1]
 
     def check(self) -> None:
-        """Refuse an unknown region, or servers not written as the protocol writes hosts."""
+        """Refuse an unknown region, an empty token in the list, or servers not written as the
+        protocol writes hosts (oct8ne issues the token: it is not held to our secrets' rule)."""
+        if "" in self.api_tokens or len(set(self.api_tokens)) != len(self.api_tokens):
+            raise ConfigError("OCT8NE_API_TOKEN lists an empty token or the same token twice")
         if self.region not in REGION_HOSTS:
             raise ConfigError(f"OCT8NE_REGION must be us or eu, not {self.region!r}")
         for key, host in (
@@ -191,13 +200,36 @@ class RelaySettings:
 class EventSettings:
     """Commerce events: the HTTP endpoint's shared secret, and the vendor sinks."""
 
-    secret: str = keyed("events_secret", "")
+    #: Every secret in force: the first is current, the rest still accepted during a rollover.
+    secrets: tuple[str, ...] = keyed("events_secret", ())
     #: Vendor name -> options; each vendor checks its own options.
     sinks: Mapping[str, Mapping[str, Any]] = keyed("event_sinks", factory=dict)
 
+    @property
+    def secret(self) -> str:
+        """The current secret ("" when the endpoint is off)."""
+        return self.secrets[0] if self.secrets else ""
+
     def check(self) -> None:
         """Refuse a weak events secret; each sink checks its own options when it is built."""
-        check_bearer_secret("events_secret", self.secret)
+        check_bearer_secrets("events_secret", self.secrets)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogApiSettings:
+    """The live catalog API (`POST/DELETE /oct8ne/catalog/products`) and its bearer secret."""
+
+    #: Every secret in force: the first is current, the rest still accepted during a rollover.
+    secrets: tuple[str, ...] = keyed("catalog_secret", ())
+
+    @property
+    def secret(self) -> str:
+        """The current secret ("" when the API is off)."""
+        return self.secrets[0] if self.secrets else ""
+
+    def check(self) -> None:
+        """Refuse a weak catalog secret."""
+        check_bearer_secrets("catalog_secret", self.secrets)
 
 
 #: A bearer secret the adapter checks is at least this long (`oct8ne-adapter secret` prints one).
@@ -208,6 +240,16 @@ SECRET_COMMAND = (
     "run `oct8ne-adapter secret` (or python3 -c 'import secrets; "
     "print(secrets.token_urlsafe(32))') to print a good one"
 )
+
+
+def check_bearer_secrets(key: str, secrets: tuple[str, ...]) -> None:
+    """Refuse a list of secrets if any of them is weak, or the same secret is listed twice."""
+    for secret in secrets:
+        if not secret:
+            raise ConfigError(f"{key} (OCT8NE_{key.upper()}) lists an empty secret")
+        check_bearer_secret(key, secret)
+    if len(set(secrets)) != len(secrets):
+        raise ConfigError(f"{key} (OCT8NE_{key.upper()}) lists the same secret twice")
 
 
 def check_bearer_secret(key: str, secret: str) -> None:
@@ -251,6 +293,7 @@ SECTIONS: dict[str, type[Any]] = {
     "ratelimits": RateLimitSettings,
     "search": SearchSettings,
     "events": EventSettings,
+    "catalog": CatalogApiSettings,
     "relay": RelaySettings,
     "metrics": MetricsSettings,
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +9,7 @@ from flask import Request
 
 from oct8ne_adapter.domain import Customer, Product, Visitor
 from oct8ne_adapter.platform.client import VISITOR_COOKIE
+from oct8ne_adapter.web.bearer import matches_any
 from oct8ne_adapter.web.params import (
     parse_paging,
     parse_presentation,
@@ -146,11 +146,8 @@ def token_is_valid(state: AdapterState, request: Request) -> bool:
     With no token configured nothing is ever valid. A failed check from an address that
     failed too often raises TooManyFailures (429); a valid one is always answered.
     """
-    expected = state.credentials().api_token
-    given = request.args.get("apiToken", "")
-    valid = bool(expected and given) and hmac.compare_digest(
-        given.encode("utf-8"), expected.encode("utf-8")
-    )
+    # Every token in force is compared (a rollover lists the old one too), in constant time.
+    valid = matches_any(request.args.get("apiToken", ""), state.credentials().api_tokens)
     if not valid:
         record_failed_authentication("api_token")
     state.auth.verdict(request.remote_addr or "", valid)

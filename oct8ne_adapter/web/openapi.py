@@ -11,6 +11,7 @@ from typing import Any
 
 from oct8ne_adapter.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH
 from oct8ne_adapter.web.methods import FRAME_METHODS, FrameMethod
+from oct8ne_adapter.web.openapi_catalog import CATALOG_SCHEMAS, SECURITY_SCHEMES, catalog_paths
 from oct8ne_adapter.web.params import MAX_OFFSET, REPORT_TIME_PATTERN
 
 Schema = dict[str, Any]
@@ -345,14 +346,18 @@ def document(prefix: str = "/oct8ne") -> Schema:
             },
         }
     }
+    paths.update(catalog_paths(prefix))
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "oct8ne adapter frame API",
             "version": API_VERSION,
             "description": "The oct8ne API 2.4 methods. Method names are case-insensitive; an "
-            "unknown method is a 404 JSON error.",
+            "unknown method is a 404 JSON error. Also the live catalog API (docs/catalog-api.md).",
         },
         "paths": paths,
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": {**SCHEMAS, **CATALOG_SCHEMAS},
+            "securitySchemes": SECURITY_SCHEMES,
+        },
     }

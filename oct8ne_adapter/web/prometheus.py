@@ -102,7 +102,7 @@ class AppMetrics:
         )
         self.failures = Counter(
             "oct8ne_failed_authentications",
-            "Failed token or secret checks, by credential (api_token, events_secret).",
+            "Failed token or secret checks, by credential (api_token, events_secret, ...).",
             ("credential",),
             registry=self.registry,
         )

@@ -11,7 +11,7 @@ from blinker import Namespace
 from flask import current_app, has_app_context
 
 #: The credentials whose failed checks are reported (the metrics' label values stay few).
-CREDENTIALS = frozenset({"api_token", "events_secret"})
+CREDENTIALS = frozenset({"api_token", "events_secret", "catalog_secret"})
 
 _signals = Namespace()
 #: Sent by the app whose token or secret check failed, with `credential` (one of CREDENTIALS).
@@ -19,7 +19,7 @@ authentication_failed = _signals.signal("oct8ne-authentication-failed")
 
 
 def record_failed_authentication(credential: str) -> None:
-    """Report one failed check of `credential` (api_token, events_secret) for the current app."""
+    """Report one failed check of `credential` (api_token, events_secret ...) for the app."""
     if credential not in CREDENTIALS:
         raise ValueError(f"unknown credential {credential!r}: one of {sorted(CREDENTIALS)}")
     if has_app_context():
