@@ -12,6 +12,7 @@ caught up. The catalog is read only through `source.CatalogReaders`.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -61,6 +62,9 @@ class IndexedSearchEngine:
         self._worker: threading.Thread | None = None
         self.builds = 0
         self.updates = 0
+        #: The process whose searches the snapshot has answered (a fork inherits the snapshot,
+        #: not this: each worker proves its own index current before it counts as in use).
+        self._in_use_by: int | None = None
         #: Called with the snapshot's version after each catch-up (the metrics follow it).
         self.listeners: list[Callable[[Hashable], None]] = []
 
@@ -71,8 +75,41 @@ class IndexedSearchEngine:
                 with self._reading:
                     snapshot = self._snapshot
                     if snapshot is not None and snapshot.version == self._latest:
+                        self._in_use_by = os.getpid()
                         return IndexedSearch(reader, query, snapshot).run()
         return self.fallback.search(query)
+
+    def in_use(self) -> bool:
+        """Whether this process answers from its index; if not, its build or catch-up starts.
+
+        True from the first time the snapshot is current in this process on: a later catch-up
+        (after an import) answers from SQL meanwhile, exactly, so the process stays in service.
+        """
+        if self._in_use_by == os.getpid():
+            return True
+        with self.catalog.reader() as reader:
+            if self.current(reader) is None:
+                return False
+        self._in_use_by = os.getpid()
+        return True
+
+    def build_now(self) -> bool:
+        """Build or catch up in this thread (a server's master, before it forks); True if current.
+
+        The snapshot a fork inherits shares its arrays' and bitmaps' pages with the master's
+        until either writes them: the workers map one copy instead of building one each.
+        """
+        with self.catalog.reader() as reader:
+            latest = reader.version()
+        with self._state:
+            self._checked_at = self.clock()
+            self._latest = latest
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.version != latest:
+            self._failed_at = -float("inf")
+            self._run_catch_up()
+        snapshot = self._snapshot
+        return snapshot is not None and snapshot.version == self._latest
 
     def current(self, reader: CatalogReader) -> CatalogSnapshot | None:
         """The snapshot if it matches the catalog; otherwise None, and it starts catching up."""
