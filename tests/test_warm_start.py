@@ -13,7 +13,8 @@ from flask import Flask
 from test_running import BIN, REPO_ROOT, free_port, running_server, server_environment
 
 from oct8ne_adapter import create_app
-from oct8ne_adapter.web.state import adapter_state, prepare_to_fork
+from oct8ne_adapter.web.state import adapter_state
+from oct8ne_adapter.web.warm import prepare_to_fork
 
 HEALTH_DEADLINE = 30.0
 

@@ -8,7 +8,7 @@ from oct8ne_adapter.cli.context import config_of
 from oct8ne_adapter.cli.demo import configured_app
 from oct8ne_adapter.cli.servers import metrics_directory, run_server, serve_options
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.web.state import prepare_to_fork
+from oct8ne_adapter.web.warm import prepare_to_fork
 
 
 @click.command()

@@ -8,14 +8,11 @@ one process never share or overwrite each other's.
 
 from __future__ import annotations
 
-import gc
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask, Request, current_app
 
-from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.web.auth_limiter import AuthGuard, NoLimit
 from oct8ne_adapter.web.cross_site import CrossSiteGuard
 from oct8ne_adapter.web.identity import as_visitor
@@ -31,8 +28,6 @@ if TYPE_CHECKING:
     from oct8ne_adapter.settings import Settings
     from oct8ne_adapter.sql.database import Database
     from oct8ne_adapter.web.identity import CustomerResolver
-
-logger = logging.getLogger(__name__)
 
 #: The key of the adapter's state in `app.extensions`.
 EXTENSION_KEY = "oct8ne"
@@ -93,29 +88,3 @@ def current_state() -> AdapterState:
     """The adapter's state of the current app (inside an app or request context)."""
     return adapter_state(current_app)
 
-
-def prepare_to_fork(app: Flask) -> bool:
-    """Build the search index in this process (a server's master) for the workers it forks.
-
-    Each fork starts with the whole index and shares its pages with the others until one
-    writes them: one copy in memory instead of one per worker, and a first search answered at
-    once. The database pool is emptied (a connection must not be shared across processes) and
-    the objects made so far are moved out of the garbage collector's reach
-    (`gc.freeze`), whose passes would otherwise write to every one of them in each worker.
-    True when the index was built; False without an index or with `search_index_prefork` off.
-    """
-    if not has_state(app):
-        return False
-    state = adapter_state(app)
-    index = state.search_index
-    built = False
-    if index is not None and state.settings.search.index_prefork:
-        try:
-            built = index.build_now()
-        except DataSourceUnavailable as error:  # each worker builds its own once it answers
-            logger.warning("search index not built before the workers start: %s", error)
-    if state.database is not None:
-        state.database.engine.dispose()
-    gc.collect()
-    gc.freeze()
-    return built
