@@ -16,6 +16,7 @@ from flask import Flask, Request, current_app
 from oct8ne_adapter.web.auth_limiter import AuthGuard, NoLimit
 from oct8ne_adapter.web.cross_site import CrossSiteGuard
 from oct8ne_adapter.web.identity import as_visitor
+from oct8ne_adapter.web.serializers.answers import AnswerCache
 from oct8ne_adapter.web.serializers.memo import ProductInfoMemo
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class AdapterState:
     product_infos: ProductInfoMemo = field(default_factory=ProductInfoMemo)
     #: The in-memory search index; None when search runs in SQL only (or a shop's repository).
     search_index: IndexedSearchEngine | None = None
+    #: Encoded productInfo/productSummary answers (see `AnswerCache`).
+    answers: AnswerCache = field(default_factory=AnswerCache)
     #: Refuses cross-site calls of the cookie-identified methods; warns once per worker.
     cross_site: CrossSiteGuard = field(default_factory=CrossSiteGuard)
 
@@ -87,4 +90,3 @@ def adapter_state(app: Flask) -> AdapterState:
 def current_state() -> AdapterState:
     """The adapter's state of the current app (inside an app or request context)."""
     return adapter_state(current_app)
-
