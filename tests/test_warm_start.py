@@ -125,3 +125,23 @@ def dispose(app: Flask) -> None:
     database = adapter_state(app).database
     if database is not None:
         database.engine.dispose()
+
+
+def test_the_master_tells_no_listener_and_each_worker_tells_once(database_file: Path):
+    """The index-position gauge is per live process: a master's build must not set one."""
+    app = create_app(adapter_config(f"sqlite:///{database_file}"))
+    try:
+        index = adapter_state(app).search_index
+        assert index is not None
+        told: list[object] = []
+        index.listeners.append(told.append)
+        assert prepare_to_fork(app)
+        assert told == []
+        client = app.test_client()
+        assert client.get("/oct8ne/health").status_code == 200
+        assert (
+            client.get("/oct8ne/frame/search", query_string={"search": "shoe"}).status_code == 200
+        )
+        assert len(told) == 1  # the first use in this process, not again
+    finally:
+        dispose(app)

@@ -43,9 +43,9 @@ def prepare_to_fork(app: Flask) -> bool:
     built = False
     if index is not None and state.settings.search.index_prefork:
         try:
-            built = index.build_now()
-            if built:
-                for query in WARM_UP_SEARCHES:
+            with index.unannounced():
+                built = index.build_now()
+                for query in WARM_UP_SEARCHES if built else ():
                     with app.test_request_context(query):
                         encode_json(search(state, request))
         except Oct8neError as error:  # each worker builds its own once it answers

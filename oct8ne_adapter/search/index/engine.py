@@ -15,7 +15,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 
 from oct8ne_adapter.domain import SearchQuery, SearchResult
 from oct8ne_adapter.search.engine import SearchEngine
@@ -75,7 +76,7 @@ class IndexedSearchEngine:
                 with self._reading:
                     snapshot = self._snapshot
                     if snapshot is not None and snapshot.version == self._latest:
-                        self._in_use_by = os.getpid()
+                        self._now_in_use(snapshot)
                         return IndexedSearch(reader, query, snapshot).run()
         return self.fallback.search(query)
 
@@ -88,10 +89,29 @@ class IndexedSearchEngine:
         if self._in_use_by == os.getpid():
             return True
         with self.catalog.reader() as reader:
-            if self.current(reader) is None:
-                return False
-        self._in_use_by = os.getpid()
+            snapshot = self.current(reader)
+        if snapshot is None:
+            return False
+        self._now_in_use(snapshot)
         return True
+
+    @contextmanager
+    def unannounced(self) -> Iterator[None]:
+        """Searches in this block (a master's warm-up) neither count as use nor tell listeners."""
+        listeners, in_use = self.listeners, self._in_use_by
+        self.listeners = []
+        try:
+            yield
+        finally:
+            self.listeners, self._in_use_by = listeners, in_use
+
+    def _now_in_use(self, snapshot: CatalogSnapshot) -> None:
+        """Note that this process answers from the snapshot; the first time, tell the listeners
+        (a fork's inherited snapshot was built by a master that told nobody)."""
+        if self._in_use_by != os.getpid():
+            self._in_use_by = os.getpid()
+            for listener in self.listeners:
+                listener(snapshot.version)
 
     def build_now(self) -> bool:
         """Build or catch up in this thread (a server's master, before it forks); True if current.
@@ -107,7 +127,9 @@ class IndexedSearchEngine:
         snapshot = self._snapshot
         if snapshot is None or snapshot.version != latest:
             self._failed_at = -float("inf")
-            self._run_catch_up()
+            # No listeners: the metrics' gauge is per live process, and a master that searches
+            # nothing would hold its build's position for as long as it runs.
+            self._run_catch_up(notify=False)
         snapshot = self._snapshot
         return snapshot is not None and snapshot.version == self._latest
 
@@ -148,7 +170,7 @@ class IndexedSearchEngine:
             )
             self._worker.start()
 
-    def _run_catch_up(self) -> None:
+    def _run_catch_up(self, notify: bool = True) -> None:
         started = time.perf_counter()
         try:
             with self.catalog.reader() as reader:
@@ -166,7 +188,7 @@ class IndexedSearchEngine:
             logger.exception("search index failed to catch up; searching in SQL meanwhile")
             return
         kept = self._snapshot
-        if kept is not None:
+        if kept is not None and notify:
             for listener in self.listeners:
                 listener(kept.version)
         logger.info(
