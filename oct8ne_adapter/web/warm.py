@@ -14,7 +14,7 @@ from oct8ne_adapter.web.state import adapter_state, has_state
 
 logger = logging.getLogger(__name__)
 
-#: Searches run once in the master: relevance, price and name order in the default locale and
+#: Searches run once in the master: relevance (with and without text), price and name order in the default locale and
 #: currency, so the columns they derive, the locale data and the compiled statements are there
 #: before the fork (shared) instead of made by each worker's first searches (one copy each).
 WARM_UP_SEARCHES = (
@@ -23,6 +23,7 @@ WARM_UP_SEARCHES = (
     "?orderby=price&dir=desc",
     "?orderby=name&dir=asc",
     "?search=a&page=100",
+    "?page=2",
 )
 
 
