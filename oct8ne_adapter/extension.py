@@ -148,6 +148,7 @@ class Oct8neAdapter:
             events=_event_recorder(settings, database, credential_source),
             reports=self._reports if self._reports is not None else SqlReports(database),
             auth=auth_limiter(settings, database),
+            search_index=index,
         )
         install_state(app, state)
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)

@@ -8,6 +8,7 @@ from oct8ne_adapter.cli.context import config_of
 from oct8ne_adapter.cli.demo import configured_app
 from oct8ne_adapter.cli.servers import metrics_directory, run_server, serve_options
 from oct8ne_adapter.settings import Settings
+from oct8ne_adapter.web.warm import prepare_to_fork
 
 
 @click.command()
@@ -17,4 +18,6 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve the adapter (gunicorn when installed)."""
     config = config_of(ctx)
     with metrics_directory(Settings.from_config(config).metrics.enabled) as worker_exited:
-        run_server(configured_app(config), host, port, workers, worker_exited)
+        app = configured_app(config)
+        prepare_to_fork(app)
+        run_server(app, host, port, workers, worker_exited)

@@ -61,6 +61,8 @@ class SearchSettings:
     index_poll_ms: int = keyed("search_index_poll_ms", 1000)
     #: False builds the index inside the first search that needs it (tests, small catalogs).
     index_background: bool = keyed("search_index_background", True)
+    #: `serve`/`demo` build the index in gunicorn's master, so its forks share one copy.
+    index_prefork: bool = keyed("search_index_prefork", True)
     default_page_size: int = keyed("default_page_size", 10)
     max_page_size: int = keyed("max_page_size", 100)
     max_product_ids: int = keyed("max_product_ids", 100)

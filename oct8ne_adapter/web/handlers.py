@@ -41,23 +41,29 @@ def _serializer(state: AdapterState, request: Request) -> Serializer:
     return Serializer(state.settings, presentation, state.product_infos)
 
 
-def _requested_products(state: AdapterState, request: Request) -> tuple[Serializer, list[Product]]:
+def _requested_products(
+    state: AdapterState, request: Request, build: Callable[[Serializer, Product], Payload]
+) -> Payload:
+    """The encoded list of `build(product)` for the requested ids, from the app's answers."""
     ids = parse_product_ids(request.args, state.settings)
     serializer = _serializer(state, request)
-    products = state.repository.get_products(ids, serializer.presentation.languages) if ids else []
-    return serializer, products
+    presentation = serializer.presentation
+    products = state.repository.get_products(ids, presentation.languages) if ids else []
+    return state.answers.answer(
+        (build, tuple(ids), presentation),
+        products,
+        lambda found: [build(serializer, product) for product in found],
+    )
 
 
 def product_info(state: AdapterState, request: Request) -> Payload:
     """`productInfo`: ProductInfo for each known id, in the requested order."""
-    serializer, products = _requested_products(state, request)
-    return [serializer.product_info(product) for product in products]
+    return _requested_products(state, request, Serializer.product_info)
 
 
 def product_summary(state: AdapterState, request: Request) -> Payload:
     """`productSummary`: ProductSummary for each known id, in the requested order."""
-    serializer, products = _requested_products(state, request)
-    return [serializer.product_summary(product) for product in products]
+    return _requested_products(state, request, Serializer.product_summary)
 
 
 def product_related(state: AdapterState, request: Request) -> Payload:

@@ -340,7 +340,8 @@ def document(prefix: str = "/oct8ne") -> Schema:
                     "content": {"application/json": {"schema": _ref("Health")}},
                 },
                 "503": {
-                    "description": "The database does not answer",
+                    "description": "The database does not answer (`unavailable`), or this "
+                    "worker's search index is not in use yet (`starting`)",
                     "content": {"application/json": {"schema": _ref("Health")}},
                 },
             },

@@ -14,15 +14,23 @@ BLUEPRINT_NAME = "oct8ne_operations"
 
 
 def health() -> Response:
-    """200 when the adapter and its database answer, 503 otherwise."""
-    database = current_state().database
+    """200 when the adapter and its database answer and search is ready, 503 otherwise.
+
+    A worker whose search index is not yet in use answers 503 `starting` (and its build
+    starts, if nothing asked for it yet), so a load balancer keeps traffic away until then.
+    """
+    state = current_state()
+    database = state.database
     if database is None:
         return render({"status": "ok", "database": "not managed by the adapter"}, None)
     try:
         with database.session() as session:
             session.execute(text("SELECT 1"))
+        starting = state.search_index is not None and not state.search_index.in_use()
     except DataSourceUnavailable:
         return render({"status": "unavailable", "database": "unreachable"}, None, 503)
+    if starting:
+        return render({"status": "starting", "database": "ok"}, None, 503)
     return render({"status": "ok", "database": "ok"}, None)
 
 

@@ -16,6 +16,7 @@ from flask import Flask, Request, current_app
 from oct8ne_adapter.web.auth_limiter import AuthGuard, NoLimit
 from oct8ne_adapter.web.cross_site import CrossSiteGuard
 from oct8ne_adapter.web.identity import as_visitor
+from oct8ne_adapter.web.serializers.answers import AnswerCache
 from oct8ne_adapter.web.serializers.memo import ProductInfoMemo
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from oct8ne_adapter.platform.client import PlatformGateway
     from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
     from oct8ne_adapter.repository import AdapterRepository, ReportRepository
+    from oct8ne_adapter.search.index import IndexedSearchEngine
     from oct8ne_adapter.settings import Settings
     from oct8ne_adapter.sql.database import Database
     from oct8ne_adapter.web.identity import CustomerResolver
@@ -51,6 +53,10 @@ class AdapterState:
     auth: AuthGuard = field(default_factory=NoLimit)
     #: ProductInfo payloads this app built recently (see `ProductInfoMemo`).
     product_infos: ProductInfoMemo = field(default_factory=ProductInfoMemo)
+    #: The in-memory search index; None when search runs in SQL only (or a shop's repository).
+    search_index: IndexedSearchEngine | None = None
+    #: Encoded productInfo/productSummary answers (see `AnswerCache`).
+    answers: AnswerCache = field(default_factory=AnswerCache)
     #: Refuses cross-site calls of the cookie-identified methods; warns once per worker.
     cross_site: CrossSiteGuard = field(default_factory=CrossSiteGuard)
 

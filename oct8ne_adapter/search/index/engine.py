@@ -19,9 +19,11 @@ comes before it is done waits for it).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 
 from oct8ne_adapter.domain import SearchQuery, SearchResult
 from oct8ne_adapter.errors import DataSourceUnavailable
@@ -72,6 +74,9 @@ class IndexedSearchEngine:
         self._worker: threading.Thread | None = None
         self.builds = 0
         self.updates = 0
+        #: The process whose searches the snapshot has answered (a fork inherits the snapshot,
+        #: not this: each worker proves its own index current before it counts as in use).
+        self._in_use_by: int | None = None
         #: Called with the snapshot's version after each catch-up (the metrics follow it).
         self.listeners: list[Callable[[Hashable], None]] = []
 
@@ -82,6 +87,7 @@ class IndexedSearchEngine:
                 with self._reading:
                     snapshot = self._snapshot
                     if snapshot is not None and snapshot.version == self._latest:
+                        self._now_in_use(snapshot)
                         return IndexedSearch(reader, query, snapshot).run()
             if self.fallback is None:
                 worker = self._worker
@@ -94,6 +100,59 @@ class IndexedSearchEngine:
                         return IndexedSearch(reader, query, snapshot).run()
                 raise DataSourceUnavailable("the catalog source is unavailable")
         return self.fallback.search(query)
+
+    def in_use(self) -> bool:
+        """Whether this process answers from its index; if not, its build or catch-up starts.
+
+        True from the first time the snapshot is current in this process on: a later catch-up
+        (after an import) answers from SQL meanwhile, exactly, so the process stays in service.
+        """
+        if self._in_use_by == os.getpid():
+            return True
+        with self.catalog.reader() as reader:
+            snapshot = self.current(reader)
+        if snapshot is None:
+            return False
+        self._now_in_use(snapshot)
+        return True
+
+    @contextmanager
+    def unannounced(self) -> Iterator[None]:
+        """Searches in this block (a master's warm-up) neither count as use nor tell listeners."""
+        listeners, in_use = self.listeners, self._in_use_by
+        self.listeners = []
+        try:
+            yield
+        finally:
+            self.listeners, self._in_use_by = listeners, in_use
+
+    def _now_in_use(self, snapshot: CatalogSnapshot) -> None:
+        """Note that this process answers from the snapshot; the first time, tell the listeners
+        (a fork's inherited snapshot was built by a master that told nobody)."""
+        if self._in_use_by != os.getpid():
+            self._in_use_by = os.getpid()
+            for listener in self.listeners:
+                listener(snapshot.version)
+
+    def build_now(self) -> bool:
+        """Build or catch up in this thread (a server's master, before it forks); True if current.
+
+        The snapshot a fork inherits shares its arrays' and bitmaps' pages with the master's
+        until either writes them: the workers map one copy instead of building one each.
+        """
+        with self.catalog.reader() as reader:
+            latest = reader.version()
+        with self._state:
+            self._checked_at = self.clock()
+            self._latest = latest
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.version != latest:
+            self._failed_at = -float("inf")
+            # No listeners: the metrics' gauge is per live process, and a master that searches
+            # nothing would hold its build's position for as long as it runs.
+            self._run_catch_up(notify=False)
+        snapshot = self._snapshot
+        return snapshot is not None and snapshot.version == self._latest
 
     def current(self, reader: CatalogReader) -> CatalogSnapshot | None:
         """The snapshot if it matches the catalog; otherwise None, and it starts catching up."""
@@ -141,7 +200,7 @@ class IndexedSearchEngine:
             )
             self._worker.start()
 
-    def _run_catch_up(self) -> None:
+    def _run_catch_up(self, notify: bool = True) -> None:
         started = time.perf_counter()
         try:
             with self.catalog.reader() as reader:
@@ -159,7 +218,7 @@ class IndexedSearchEngine:
             logger.exception("search index failed to catch up; searching in SQL meanwhile")
             return
         kept = self._snapshot
-        if kept is not None:
+        if kept is not None and notify:
             for listener in self.listeners:
                 listener(kept.version)
         logger.info(

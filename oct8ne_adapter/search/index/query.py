@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 from pyroaring import AbstractBitMap, BitMap
 
 from oct8ne_adapter.domain import Availability, SearchQuery, SearchResult, SortField
 from oct8ne_adapter.search.facets import BrandCount, CategoryCount, ValueCount
-from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, FloatArray, IntArray
+from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, FloatArray, IntArray, Presorted
 from oct8ne_adapter.search.index.source import CatalogReader
 from oct8ne_adapter.search.rules import (
     ResolvedFilters,
@@ -134,22 +135,38 @@ class IndexedSearch:
             return []
         descending = self.query.descending
         sort = self.query.sort
-        keys: list[FloatArray | IntArray]
-        if sort is SortField.PRICE:
-            keys = [self.prices[ids]]
-        elif sort is SortField.NAME:
-            keys = [self._name_ranks()[ids]]
-        elif word_fields:
-            keys = [-self._scores(ids, matched, word_fields), self.snapshot.position[ids]]
-        else:
-            keys = [self.snapshot.position[ids]]
+        if sort is not SortField.RELEVANCE or not word_fields:
+            # A stored order of the whole catalog, read until the page's matches are found.
+            return _walk(self._presorted(sort), descending, ids, self.snapshot.size, start, stop)
+        keys: list[FloatArray | IntArray] = [
+            -self._scores(ids, matched, word_fields),
+            self.snapshot.position[ids],
+        ]
         ascending: list[FloatArray | IntArray] = [_ascending(key, descending) for key in keys]
         ascending.append(-ids if descending else ids)
-        if sort is SortField.RELEVANCE:
-            # Out of stock after the others, whichever the direction (as the SQL search).
-            ascending.insert(0, self.snapshot.cached(("sold out",), self._sold_out)[ids])
+        # Out of stock after the others, whichever the direction (as the SQL search).
+        ascending.insert(0, self.snapshot.cached(("sold out",), self._sold_out)[ids])
         order = _top(ascending, stop)
         return [int(pk) for pk in ids[order[start:stop]]]
+
+    def _presorted(self, sort: SortField) -> Presorted:
+        """Every key by price (this rule), name (this language chain) or relevance without text."""
+        snapshot = self.snapshot
+        if sort is SortField.PRICE:
+            return snapshot.presorted(("price", self.rule), lambda: _by_value(self.prices))
+        if sort is SortField.NAME:
+            return snapshot.presorted(
+                ("name", *self.languages), lambda: _by_value(self._name_ranks())
+            )
+        return snapshot.presorted(("position",), self._by_position)
+
+    def _by_position(self) -> Presorted:
+        """In stock first, then by position and key (relevance order when there is no text)."""
+        snapshot = self.snapshot
+        keys = np.arange(snapshot.size, dtype=np.uint32)
+        sold_out = snapshot.cached(("sold out",), self._sold_out)
+        order = np.lexsort((keys, snapshot.position, sold_out)).astype(np.uint32)
+        return Presorted(order, snapshot.size - int(sold_out.sum()))
 
     def _sold_out(self) -> FloatArray:
         """1 for each out-of-stock product's key, else 0."""
@@ -284,3 +301,46 @@ def _top_of(rows: IntArray, keys: Sequence[FloatArray | IntArray], count: int) -
     order = np.lexsort([key[before] for key in reversed(keys)])
     rest = _top_of(tied, keys[1:], count - len(before))
     return np.concatenate([before[order], rest])
+
+
+#: Keys read at least at a time while walking a stored order.
+WALK_CHUNK = 4_096
+
+
+def _by_value(values: FloatArray) -> Presorted:
+    """Keys with a value by (value, key), then the keys without one (NaN) by key."""
+    present = ~np.isnan(values)
+    with_value = np.flatnonzero(present)
+    # A stable sort of keys already in ascending order: equal values stay by key.
+    ordered = with_value[np.argsort(values[with_value], kind="stable")]
+    keys = np.concatenate([ordered, np.flatnonzero(~present)]).astype(np.uint32)
+    return Presorted(keys, len(ordered))
+
+
+def _walk(
+    order: Presorted, descending: bool, ids: IntArray, size: int, start: int, stop: int
+) -> list[int]:
+    """The matched keys at places start..stop of a stored order, reading it only that far.
+
+    Chunks are sized by the share of the catalog that matched (a page 100 deep of a third of
+    the catalog reads about 3,000 keys), doubling when the guess was short.
+    """
+    matched = np.zeros(size, dtype=bool)
+    matched[ids] = True
+    density = len(ids) / max(1, size)
+    found: list[npt.NDArray[np.uint32]] = []
+    needed = stop
+    for run in order.runs(descending):
+        place = 0
+        chunk = max(WALK_CHUNK, int(needed / density * 1.2))
+        while needed > 0 and place < len(run):
+            part = run[place : place + chunk]
+            hits = part[matched[part]][:needed]
+            found.append(hits)
+            needed -= len(hits)
+            place += chunk
+            chunk *= 2
+        if needed <= 0:
+            break
+    page = np.concatenate(found)[start:stop] if found else np.zeros(0, dtype=np.uint32)
+    return [int(pk) for pk in page]

@@ -57,6 +57,24 @@ class AttributeValueInfo:
     value_code: str
 
 
+@dataclass(frozen=True)
+class Presorted:
+    """Every product key in ascending order of a sort, in two runs whose order flips apart.
+
+    `keys[:split]` are the keys with a value (a price, a name; in stock, for relevance) by
+    (value, key); `keys[split:]` the others by key. Descending order is each run reversed, the
+    second still after the first: a missing price or name (or sold out) stays last either way.
+    """
+
+    keys: npt.NDArray[np.uint32]
+    split: int
+
+    def runs(self, descending: bool) -> tuple[npt.NDArray[np.uint32], ...]:
+        """The runs to read in order (views, never copies)."""
+        first, second = self.keys[: self.split], self.keys[self.split :]
+        return (first[::-1], second[::-1]) if descending else (first, second)
+
+
 @dataclass(eq=False)
 class CatalogSnapshot:
     """Everything search reads, as of one catalog version."""
@@ -87,6 +105,8 @@ class CatalogSnapshot:
     name_ranks: dict[str, FloatArray] = field(default_factory=dict)
     #: Per-product columns derived for a currency or a language chain, kept for the next search.
     derived: dict[tuple[object, ...], FloatArray] = field(default_factory=dict)
+    #: Every product key in a sort order (`Presorted`), per order, kept for the next search.
+    orders: dict[tuple[object, ...], Presorted] = field(default_factory=dict)
 
     def cached(self, key: tuple[object, ...], compute: Callable[[], FloatArray]) -> FloatArray:
         """A derived column, computed once per snapshot version."""
@@ -96,6 +116,15 @@ class CatalogSnapshot:
                 self.derived.clear()
             column = self.derived[key] = compute()
         return column
+
+    def presorted(self, key: tuple[object, ...], compute: Callable[[], Presorted]) -> Presorted:
+        """A sort order of every key, computed once per snapshot version."""
+        order = self.orders.get(key)
+        if order is None:
+            if len(self.orders) >= MAX_DERIVED:
+                self.orders.clear()
+            order = self.orders[key] = compute()
+        return order
 
     def members(self, mapping: dict[int, BitMap], key: int | None) -> BitMap:
         """The products of a brand, category or value; none for an unknown one."""
@@ -117,6 +146,7 @@ class CatalogSnapshot:
         """Re-read these products (deleted ones leave) and move to `version`."""
         changed = BitMap(product_pks)
         self.derived.clear()
+        self.orders.clear()
         if changed:
             self._grow(int(changed.max()) + 1)
             self._forget(changed)

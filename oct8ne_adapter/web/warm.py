@@ -1,0 +1,58 @@
+"""Warm start: a server's master builds the search index and warms it before forking workers."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+from flask import Flask, request
+
+from oct8ne_adapter.errors import Oct8neError
+from oct8ne_adapter.web.handlers import search
+from oct8ne_adapter.web.responses import encode_json
+from oct8ne_adapter.web.state import adapter_state, has_state
+
+logger = logging.getLogger(__name__)
+
+#: Searches run once in the master: relevance (with and without text), price and name order in the default locale and
+#: currency, so the columns they derive, the locale data and the compiled statements are there
+#: before the fork (shared) instead of made by each worker's first searches (one copy each).
+WARM_UP_SEARCHES = (
+    "?search=a",
+    "?search=a&orderby=price&dir=asc",
+    "?orderby=price&dir=desc",
+    "?orderby=name&dir=asc",
+    "?search=a&page=100",
+    "?page=2",
+)
+
+
+def prepare_to_fork(app: Flask) -> bool:
+    """Build and warm the search index in this process (a server's master) for its forks.
+
+    Each fork starts with the whole index and shares its pages with the others until one
+    writes them: one copy in memory instead of one per worker, and a first search answered at
+    once. The database pool is emptied (a connection must not be shared across processes) and
+    the objects made so far are moved out of the garbage collector's reach (`gc.freeze`),
+    whose passes would otherwise write to every one of them in each worker.
+    True when the index was built; False without an index or with `search_index_prefork` off.
+    """
+    if not has_state(app):
+        return False
+    state = adapter_state(app)
+    index = state.search_index
+    built = False
+    if index is not None and state.settings.search.index_prefork:
+        try:
+            with index.unannounced():
+                built = index.build_now()
+                for query in WARM_UP_SEARCHES if built else ():
+                    with app.test_request_context(query):
+                        encode_json(search(state, request))
+        except Oct8neError as error:  # each worker builds its own once it answers
+            logger.warning("search index not built before the workers start: %s", error)
+    if state.database is not None:
+        state.database.engine.dispose()
+    gc.collect()
+    gc.freeze()
+    return built
