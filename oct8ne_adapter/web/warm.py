@@ -14,9 +14,10 @@ from oct8ne_adapter.web.state import adapter_state, has_state
 
 logger = logging.getLogger(__name__)
 
-#: Searches run once in the master: relevance (with and without text), price and name order in the default locale and
-#: currency, so the columns they derive, the locale data and the compiled statements are there
-#: before the fork (shared) instead of made by each worker's first searches (one copy each).
+#: Searches run once in the master: relevance (with and without text), price and name order in
+#: the default locale and currency, so the columns they derive, the locale data and the compiled
+#: statements are there before the fork (shared) instead of made by each worker's first
+#: searches (one copy each).
 WARM_UP_SEARCHES = (
     "?search=a",
     "?search=a&orderby=price&dir=asc",
