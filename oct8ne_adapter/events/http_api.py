@@ -15,28 +15,23 @@ no secret is configured (the endpoint is off), 404 for an unknown kind, 413 for 
 from __future__ import annotations
 
 import json
-import logging
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed
 
 from oct8ne_adapter.errors import (
-    AdapterError,
     DataSourceUnavailable,
     InvalidEvent,
     PayloadTooLarge,
     UnknownEventKind,
     UnsupportedMediaType,
-    error_payload,
-    error_retry_after,
 )
 from oct8ne_adapter.events import codec
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
 from oct8ne_adapter.web.bearer import check_bearer
-from oct8ne_adapter.web.responses import render, render_error
+from oct8ne_adapter.web.responses import answer_errors_as_json, render
 from oct8ne_adapter.web.state import current_state
 
-log = logging.getLogger(__name__)
 events_blueprint = Blueprint("oct8ne_events", __name__)
 
 #: URL name -> event kind.
@@ -96,22 +91,4 @@ def wrong_method(kind: str) -> Response:
     raise MethodNotAllowed(valid_methods=["POST"])
 
 
-@events_blueprint.errorhandler(AdapterError)
-def adapter_error(error: AdapterError) -> Response:
-    """Adapter errors as JSON; a 401 says which scheme to use."""
-    payload, status = error_payload(error)
-    if status >= 500:
-        log.warning("oct8ne %s: %s", request.path, error.message, exc_info=error.__cause__)
-    response = render_error(payload, None, status, error_retry_after(error))
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="oct8ne-events"'
-    return response
-
-
-@events_blueprint.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    """Werkzeug's HTTP errors (405, 413 ...) as JSON too."""
-    response = render({"error": "http_error", "message": error.name}, None, error.code or 500)
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
+answer_errors_as_json(events_blueprint, "oct8ne-events")

@@ -20,24 +20,21 @@ import json
 import logging
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed
 
 from oct8ne_adapter.errors import (
-    AdapterError,
     DataSourceUnavailable,
     ImportFailed,
     InvalidProducts,
     PayloadTooLarge,
     UnsupportedMediaType,
-    error_payload,
-    error_retry_after,
 )
 from oct8ne_adapter.feeds import fields
 from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.push import MAX_PRODUCTS, TooManyProducts, push_lines, push_products
 from oct8ne_adapter.feeds.push import remove_product as remove_pushed
 from oct8ne_adapter.web.bearer import check_bearer
-from oct8ne_adapter.web.responses import render, render_error
+from oct8ne_adapter.web.responses import answer_errors_as_json, render
 from oct8ne_adapter.web.state import AdapterState, current_state
 
 log = logging.getLogger(__name__)
@@ -138,22 +135,4 @@ def wrong_item_method(product_id: str) -> Response:
     raise MethodNotAllowed(valid_methods=["DELETE"])
 
 
-@catalog_blueprint.errorhandler(AdapterError)
-def adapter_error(error: AdapterError) -> Response:
-    """Adapter errors as JSON; a 401 says which scheme to use."""
-    payload, status = error_payload(error)
-    if status >= 500:
-        log.warning("oct8ne %s: %s", request.path, error.message, exc_info=error.__cause__)
-    response = render_error(payload, None, status, error_retry_after(error))
-    if status == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="oct8ne-catalog"'
-    return response
-
-
-@catalog_blueprint.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    """Werkzeug's HTTP errors (405 ...) as JSON too."""
-    response = render({"error": "http_error", "message": error.name}, None, error.code or 500)
-    if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
+answer_errors_as_json(catalog_blueprint, "oct8ne-catalog")

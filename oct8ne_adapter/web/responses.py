@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
-from flask import Response
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from oct8ne_adapter.errors import InvalidCallback
+from oct8ne_adapter.errors import AdapterError, InvalidCallback, error_payload, error_retry_after
 from oct8ne_adapter.javascript import JAVASCRIPT_NAME
 from oct8ne_adapter.javascript import MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
 
@@ -66,3 +68,26 @@ def render_error(
     if retry_after is not None and status == 429:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def answer_errors_as_json(blueprint: Blueprint, realm: str) -> None:
+    """Answer a Bearer-protected blueprint's errors as JSON; a 401 names its `realm`."""
+    log = logging.getLogger(blueprint.import_name)
+
+    @blueprint.errorhandler(AdapterError)
+    def adapter_error(error: AdapterError) -> Response:
+        payload, status = error_payload(error)
+        if status >= 500:
+            log.warning("oct8ne %s: %s", request.path, error.message, exc_info=error.__cause__)
+        response = render_error(payload, None, status, error_retry_after(error))
+        if status == 401:
+            response.headers["WWW-Authenticate"] = f'Bearer realm="{realm}"'
+        return response
+
+    @blueprint.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        # Werkzeug's own (405, 413 ...) would be HTML.
+        response = render({"error": "http_error", "message": error.name}, None, error.code or 500)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
