@@ -44,6 +44,7 @@ class Settings:
     events: sections.EventSettings = field(default_factory=sections.EventSettings)
     relay: sections.RelaySettings = field(default_factory=sections.RelaySettings)
     metrics: sections.MetricsSettings = field(default_factory=sections.MetricsSettings)
+    privacy: sections.PrivacySettings = field(default_factory=sections.PrivacySettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
