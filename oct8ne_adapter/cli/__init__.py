@@ -16,7 +16,7 @@ from oct8ne_adapter.cli.context import AdapterCommands, remember_config_path
 from oct8ne_adapter.cli.db import init_db, migrate
 from oct8ne_adapter.cli.demo import demo, load_demo_command
 from oct8ne_adapter.cli.platform import linkup, status, unlink
-from oct8ne_adapter.cli.privacy import purge_command
+from oct8ne_adapter.cli.privacy import privacy_group, purge_command
 from oct8ne_adapter.cli.relay import relay_group, relay_worker
 from oct8ne_adapter.cli.secret import secret_command
 from oct8ne_adapter.cli.serve import serve
@@ -51,6 +51,7 @@ for command in (
     relay_group,
     secret_command,
     purge_command,
+    privacy_group,
 ):
     cli.add_command(command)
 
