@@ -151,3 +151,24 @@ def test_run_forever_purges_between_claims(sqlite_database: Database):
             stop.set()
             worker.join(10)
     assert subjects(sqlite_database) == ["NEW-C", "NEW-O", "PENDING"]
+
+
+def test_two_workers_purging_at_once_share_the_work(events_database: Database):
+    seed(events_database)
+    results: list[PurgeCounts] = []
+    errors: list[BaseException] = []
+
+    def purge() -> None:
+        try:
+            results.append(purge_expired(events_database, 90, now=NOW, batch_size=1))
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+
+    workers = [threading.Thread(target=purge) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert errors == []
+    assert sum(counts.events for counts in results) == 7
+    assert subjects(events_database) == ["NEW-C", "NEW-O", "PENDING"]

@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, delete, exists, select
+from sqlalchemy import ColumnElement, Table, delete, exists, select
 from sqlalchemy.orm import Session
 
+from oct8ne_adapter.events.claiming import skip_locked
 from oct8ne_adapter.events.recorder import PENDING, utc_naive
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent, RecordedCart, RecordedOrder
@@ -62,20 +63,27 @@ def _expired_events(session: Session, cutoff: datetime, limit: int) -> list[int]
     pending = exists().where(
         _deliveries.c.event_seq == _outbox.c.seq, _deliveries.c.state == PENDING
     )
-    return list(
-        session.scalars(
-            select(_outbox.c.seq)
-            .where(_outbox.c.recorded_at < cutoff, ~pending)
-            .order_by(_outbox.c.seq)
-            .limit(limit)
-        )
+    query = (
+        select(_outbox.c.seq)
+        .where(_outbox.c.recorded_at < cutoff, ~pending)
+        .order_by(_outbox.c.seq)
+        .limit(limit)
     )
+    if skip_locked(session.get_bind().engine):
+        # Two relay workers purging at once take different batches instead of waiting.
+        query = query.with_for_update(skip_locked=True, of=_outbox)
+    return list(session.scalars(query))
 
 
-def _delete_events(session: Session, seqs: list[int]) -> None:
+def _deleted(session: Session, table: Table, condition: ColumnElement[bool]) -> int:
+    # What this transaction deleted: on SQLite a concurrent purge may have taken rows first.
+    return int(session.execute(delete(table).where(condition)).rowcount)  # type: ignore[attr-defined]
+
+
+def _delete_events(session: Session, seqs: list[int]) -> int:
     # Deliveries first: SQLite and MariaDB enforce the foreign key without relying on CASCADE.
     session.execute(delete(_deliveries).where(_deliveries.c.event_seq.in_(seqs)))
-    session.execute(delete(_outbox).where(_outbox.c.seq.in_(seqs)))
+    return _deleted(session, _outbox, _outbox.c.seq.in_(seqs))
 
 
 def _purge_table(database: Database, table: Table, key: str, cutoff: datetime, size: int) -> int:
@@ -90,8 +98,7 @@ def _purge_table(database: Database, table: Table, key: str, cutoff: datetime, s
             )
             if not keys:
                 return deleted
-            session.execute(delete(table).where(column.in_(keys)))
-        deleted += len(keys)
+            deleted += _deleted(session, table, column.in_(keys))
 
 
 def purge_expired(
@@ -105,8 +112,7 @@ def purge_expired(
             seqs = _expired_events(session, cutoff, batch_size)
             if not seqs:
                 break
-            _delete_events(session, seqs)
-        events += len(seqs)
+            events += _delete_events(session, seqs)
     return PurgeCounts(
         events=events,
         carts=_purge_table(database, _carts, "cart_id", cutoff, batch_size),
