@@ -163,3 +163,22 @@ def test_a_bad_address_is_a_one_line_error(config: Path, runner, email: str):
     result = invoke(runner, config, "erase", "--email", email)
     assert result.exit_code == 2 and "is not an e-mail address" in result.output
     assert "Traceback" not in result.output
+
+
+def test_like_wildcards_in_an_address_are_taken_literally(
+    events_database: Database, tmp_path, runner
+):
+    """`_` and `%` are LIKE wildcards: a_b@ must not find axb@ (on each database's LIKE)."""
+    recorder = EventRecorder(events_database, ["octocom"])
+    for number, email in enumerate(["a_b%c@example.com", "axbyc@example.com", "A_B%C@EXAMPLE.COM"]):
+        recorder.record(order(f"O-{number}", customer_email=email))
+    url = events_database.engine.url.render_as_string(hide_password=False)
+    config = tmp_path / "config.toml"
+    config.write_text(f'database_url = "{url}"\n', encoding="utf-8")
+    exported = json.loads(invoke(runner, config, "export", "--email", "a_b%c@example.com").output)
+    assert [o["order_id"] for o in exported["recorded_orders"]] == ["O-0", "O-2"]
+    erased = invoke(runner, config, "erase", "--email", "a_b%c@example.com")
+    assert "event_outbox: 2" in erased.output
+    assert "pending deliveries dropped (never sent): octocom" in erased.output
+    with events_database.session() as session:
+        assert list(session.scalars(select(OutboxEvent.subject))) == ["O-1"]
