@@ -1,7 +1,7 @@
 """The `oct8ne-adapter` command: one group over the command modules of this package.
 
 context (configuration, database, one-line errors) < db, catalog, platform, serve, demo, relay,
-check, secret: each module is one concern; this one only assembles them.
+check, secret, privacy: each module is one concern; this one only assembles them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from oct8ne_adapter.cli.context import AdapterCommands, remember_config_path
 from oct8ne_adapter.cli.db import init_db, migrate
 from oct8ne_adapter.cli.demo import demo, load_demo_command
 from oct8ne_adapter.cli.platform import linkup, status, unlink
+from oct8ne_adapter.cli.privacy import privacy_group, purge_command
 from oct8ne_adapter.cli.relay import relay_group, relay_worker
 from oct8ne_adapter.cli.secret import secret_command
 from oct8ne_adapter.cli.serve import serve
@@ -49,6 +50,8 @@ for command in (
     relay_worker,
     relay_group,
     secret_command,
+    purge_command,
+    privacy_group,
 ):
     cli.add_command(command)
 

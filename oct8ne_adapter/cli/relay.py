@@ -60,6 +60,7 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
             database,
             sinks,
             options=RelayOptions.from_settings(settings.relay, settings.ratelimits.storage),
+            retention_days=settings.privacy.retention_days,
         )
         with relay:
             if once:
@@ -67,6 +68,8 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
                 while processed := relay.run_once(limit):
                     total += processed
                 click.echo(f"processed {total} deliveries")
+                if counts := relay.purge_if_due():
+                    click.echo(f"purged {counts} (retention_days)")
                 return
             stop = threading.Event()
 
@@ -208,7 +211,8 @@ def relay_purge(ctx: click.Context, older_than: timedelta, include_dead: bool) -
     """Delete old events whose deliveries are all finished (delivered, or dead with --dead).
 
     The newest event of each cart and order is kept: the next cart snapshot is diffed against it
-    and an order's status changes are sent with the order as placed.
+    and an order's status changes are sent with the order as placed. After retention_days even
+    those go (the relay worker, or `oct8ne-adapter purge`).
     """
     settings = settings_of(ctx)
     final = [DELIVERED, DEAD] if include_dead else [DELIVERED]

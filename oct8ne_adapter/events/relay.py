@@ -63,6 +63,7 @@ from oct8ne_adapter.events.model import (
 )
 from oct8ne_adapter.events.policy import RelayOptions, Throttle, error_text, reason_text
 from oct8ne_adapter.events.recorder import DEAD, mark_stale_claims_free, utcnow
+from oct8ne_adapter.events.retention import PURGE_INTERVAL, PurgeCounts, purge_expired
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
 from oct8ne_adapter.events.sinks.common import retry_after_seconds
 from oct8ne_adapter.sql.database import Database
@@ -95,6 +96,7 @@ class Relay:
         options: RelayOptions | None = None,
         worker_id: str | None = None,
         rng: random.Random | None = None,
+        retention_days: int | None = None,
     ) -> None:
         self.database = database
         self.sinks = {sink.name: sink for sink in sinks}
@@ -116,6 +118,9 @@ class Relay:
         self._lock = SingleWorkerLock(database_file) if database_file else None
         self._started = False
         self._claims = 0
+        #: None: this worker does not purge (events.retention); else the next purge is due then.
+        self.retention_days = retention_days
+        self._next_purge: datetime | None = None
 
     # -- life cycle
 
@@ -197,8 +202,25 @@ class Relay:
             except DataSourceUnavailable as error:
                 log.warning("relay: %s; trying again shortly", error.message)
                 processed = 0
+            self.purge_if_due()
             if processed == 0:
                 stop.wait(self.options.poll_interval)
+
+    def purge_if_due(self) -> PurgeCounts | None:
+        """Purge expired rows (events.retention) if `PURGE_INTERVAL` has passed since the last."""
+        now = self.clock()
+        if self.retention_days is None or (self._next_purge and now < self._next_purge):
+            return None
+        try:
+            counts = purge_expired(self.database, self.retention_days, now=now)
+        except DataSourceUnavailable as error:
+            log.warning("relay: purge failed, %s; trying again later", error.message)
+            return None
+        finally:
+            self._next_purge = now + PURGE_INTERVAL
+        if counts != PurgeCounts():
+            log.info("relay: purged %s older than %d days", counts, self.retention_days)
+        return counts
 
     # -- one delivery
 

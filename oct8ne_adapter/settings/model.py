@@ -45,6 +45,7 @@ class Settings:
     catalog: sections.CatalogApiSettings = field(default_factory=sections.CatalogApiSettings)
     relay: sections.RelaySettings = field(default_factory=sections.RelaySettings)
     metrics: sections.MetricsSettings = field(default_factory=sections.MetricsSettings)
+    privacy: sections.PrivacySettings = field(default_factory=sections.PrivacySettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

@@ -48,6 +48,8 @@ def parse_value(name: str, raw: object, default: object) -> Any:
         return parse_url_templates(key, raw)
     if name in SECRET_LISTS:
         return parse_secrets(key, raw)
+    if name == "consent_purposes":
+        return parse_purposes(key, raw)
     if isinstance(default, bool):
         return parse_bool(key, raw)
     if isinstance(default, float):
@@ -57,6 +59,20 @@ def parse_value(name: str, raw: object, default: object) -> Any:
     if not isinstance(raw, str):
         raise ConfigError(f"{key} must be a string, not {type(raw).__name__}")
     return raw
+
+
+def parse_purposes(key: str, raw: object) -> tuple[int, ...]:
+    """IAB TCF v2 purpose numbers (1 to 11): a TOML list or a comma-separated string."""
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not items:
+        raise ConfigError(f"{key} must be a list of TCF purpose numbers such as [1, 3]")
+    purposes = []
+    for item in items:
+        text = str(item).strip()
+        if isinstance(item, bool) or not text.isdigit() or not 1 <= int(text) <= 11:
+            raise ConfigError(f"{key} must hold TCF purpose numbers from 1 to 11, not {item!r}")
+        purposes.append(int(text))
+    return tuple(sorted(set(purposes)))
 
 
 def parse_bool(key: str, raw: object) -> bool:

@@ -27,6 +27,7 @@ TOML_TYPES = {
     "float": "number",
     "str": "string",
     "tuple[str, ...]": "list of strings",
+    "tuple[int, ...]": "list of integers",
     "Mapping[str, str]": "table of strings",
     "Mapping[str, Decimal]": "table of decimal strings",
     "Mapping[str, Mapping[str, Any]]": "table of tables",

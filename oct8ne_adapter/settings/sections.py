@@ -234,6 +234,22 @@ class CatalogApiSettings:
         check_bearer_secrets("catalog_secret", self.secrets)
 
 
+@dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """Consent before the widget and the visitor-ids script run; how long records are kept."""
+
+    #: The widget snippet and the visitor-ids script wait for window.oct8neConsent.grant()
+    #: (or the page's IAB TCF v2 answer) before loading, reading or setting anything.
+    consent_required: bool = keyed("consent_required", False)
+    #: IAB TCF v2 purposes (1 to 11) the page's __tcfapi must report as consented.
+    consent_purposes: tuple[int, ...] = keyed("consent_purposes", (1,))
+    #: Recorded carts, orders and finished events older than this many days are deleted.
+    retention_days: int = keyed("retention_days", 90)
+
+    def check(self) -> None:
+        """Nothing to check across fields: each value is checked when it is parsed."""
+
+
 #: A bearer secret the adapter checks is at least this long (`oct8ne-adapter secret` prints one).
 MIN_SECRET_LENGTH = 32
 #: ... and has at least this many different characters ("a" * 32 is no secret).
@@ -298,4 +314,5 @@ SECTIONS: dict[str, type[Any]] = {
     "catalog": CatalogApiSettings,
     "relay": RelaySettings,
     "metrics": MetricsSettings,
+    "privacy": PrivacySettings,
 }

@@ -114,6 +114,7 @@ def widget_script(
 
     `current_product` is given on product pages only. `nonce` is copied to the element for a
     Content-Security-Policy. Without a license, or with oct8ne disabled, it is an HTML comment.
+    With `consent_required`, the consent gate comes first and the widget waits for it.
     """
     if not settings.enabled:
         return DISABLED
@@ -152,6 +153,9 @@ def widget_script(
             delay_ms=settings.widget.delay_ms,
             room_cookie=ROOM_COOKIE,
             events=DELAYED_LOAD_EVENTS,
+            **_consent(
+                settings.privacy.consent_purposes if settings.privacy.consent_required else None
+            ),
         )
     )
 
@@ -160,12 +164,20 @@ def widget_script(
 VISITOR_IDS_MAX_AGE = 30 * 24 * 3600
 
 
-def visitor_ids_script(*, nonce: str | None = None) -> Markup:
+def _consent(purposes: tuple[int, ...] | None) -> dict[str, object]:
+    """The consent gate's template values: none when consent is not required."""
+    return {"consent": purposes is not None, "purposes": list(purposes or ())}
+
+
+def visitor_ids_script(
+    *, nonce: str | None = None, consent_purposes: tuple[int, ...] | None = None
+) -> Markup:
     """The `<script>` collecting every vendor's visitor ids into the `oct8ne-visitor-ids` cookie.
 
     Put it on every page, after the vendors' widgets, when the shop records commerce events
     (`oct8ne_widget()` adds it by itself when `event_sinks` is configured). See
-    `oct8ne_adapter.events.visitor_ids` for the cookie.
+    `oct8ne_adapter.events.visitor_ids` for the cookie. With `consent_purposes` (consent
+    required, these IAB TCF purposes), it reads and sets nothing before consent.
     """
     from oct8ne_adapter.events.visitor_ids import COOKIE_NAME, FIELD_NAMES, MAX_ID_LENGTH
 
@@ -176,6 +188,7 @@ def visitor_ids_script(*, nonce: str | None = None) -> Markup:
             keys=list(FIELD_NAMES),
             max_age=VISITOR_IDS_MAX_AGE,
             max_length=MAX_ID_LENGTH,
+            **_consent(consent_purposes),
         )
     )
 
@@ -298,8 +311,15 @@ def oct8ne_widget(
     )
     if state.settings.events.sinks:
         # Vendors' visitor ids are collected with or without oct8ne's own widget.
-        return widget + visitor_ids_script(nonce=nonce)
+        return widget + oct8ne_visitor_ids(nonce=nonce)
     return widget
+
+
+def oct8ne_visitor_ids(*, nonce: str | None = None) -> Markup:
+    """Template global: the visitor-ids script, behind the consent gate if the app requires it."""
+    privacy = current_state().settings.privacy
+    purposes = privacy.consent_purposes if privacy.consent_required else None
+    return visitor_ids_script(nonce=nonce, consent_purposes=purposes)
 
 
 def oct8ne_sale_notification(**sale: Unpack[Sale]) -> Markup:
@@ -321,4 +341,4 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_global(phone_pin, "oct8ne_phone_pin")
     app.add_template_global(agents_available, "oct8ne_agents_available")
     app.add_template_global(agents_unavailable, "oct8ne_agents_unavailable")
-    app.add_template_global(visitor_ids_script, "oct8ne_visitor_ids")
+    app.add_template_global(oct8ne_visitor_ids)
