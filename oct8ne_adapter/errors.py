@@ -22,6 +22,7 @@ Oct8neError
 ├── ConfigError                    bad configuration; raised at start-up, never per request
 │   └── EventSinkConfigError       a vendor sink's options (OCT8NE_EVENT_SINKS) are wrong
 ├── ImportFailed                   a catalog file was refused; nothing from it was committed
+│   └── TooManyProducts            feeds.push: a push holds more than 10,000 products
 ├── InvalidRecord (ValueError)     feeds.records: a product line breaks the feed format
 ├── NeedsRebuild                   search.index.snapshot: changes the index cannot apply exactly
 ├── PlatformError                  a call to the oct8ne platform failed (never a request's answer)

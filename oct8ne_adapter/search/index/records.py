@@ -30,7 +30,7 @@ from oct8ne_adapter import domain
 from oct8ne_adapter.feeds.fields import slug
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.localized import pick_translation
+from oct8ne_adapter.sql.localized import best_links, pick_translation
 
 #: The sort key is the folded title, cut as the SQL column is (product_translations.sort_key).
 SORT_KEY_LENGTH = 500
@@ -211,19 +211,24 @@ class RecordState:
         record = self.records.get(key)
         if record is None or not record.active:
             return None
+        languages = tuple(languages)
         texts = pick_translation(
             (
                 (key, language, (title, record.descriptions.get(language, "")))
                 for language, title in record.titles.items()
             ),
-            tuple(languages),
+            languages,
         )
         title, description = texts.get(key, (record.id, ""))
+        # As the SQL catalog answers: the link of the best language of the chain, and which.
+        links = best_links(((key, tag, url) for tag, url in record.urls.items()), languages)
+        url_language, url = links.get(key, (None, record.url))
         return domain.Product(
             id=record.id,
             title=title,
             description=description,
-            url=record.url,
+            url=url,
+            url_language=url_language,
             thumbnail=record.thumbnail or (record.images[0] if record.images else None),
             medias=record.images,
             prices=MappingProxyType(
