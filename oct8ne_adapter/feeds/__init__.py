@@ -23,8 +23,8 @@ _SNIFF_BYTES = 64 * 1024
 
 
 #: Bump when a reader maps fields differently: rows stored by an older mapping are rewritten.
-#: 2: rows sharing an item_group_id become one product.
-MAPPING_VERSION = "2"
+#: 2: rows sharing an item_group_id become one product. 3: codes (id as SKU, gtin, mpn).
+MAPPING_VERSION = "3"
 
 
 def row_digest(*parts: str) -> str:

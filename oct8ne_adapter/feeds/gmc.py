@@ -6,7 +6,8 @@ price the previous one); availability (out_of_stock also -> stock 0); brand; pro
 google_product_category as text) -> category path; color, size, material, gender, age_group,
 pattern -> attributes; item_group_id -> group: the items of a group are the variants of one
 product, which the writer stores under the group's id with useProductUrl true (the visitor picks
-the variant on the product page). Other Merchant Center fields are ignored.
+the variant on the product page); id (the row's SKU), gtin (one or several, comma-separated) and
+mpn -> codes (see `feeds/codes.py`). Other Merchant Center fields are ignored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.feeds import codes
 from oct8ne_adapter.feeds.fields import (
     AVAILABILITIES,
     KNOWN_CURRENCIES,
@@ -157,4 +159,17 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
         group=group or None,
         stock=0 if availability == "out_of_stock" else None,
         availability=availability or None,
+        codes=_codes(product_id, fields),
+    )
+
+
+def _codes(product_id: str, fields: Fields) -> tuple[codes.ProductCode, ...]:
+    """The row's id as its SKU (Merchant Center asks for the SKU as id), its GTINs and MPN."""
+    gtins = [part for value in fields.get("gtin", ()) for part in value.split(",")]
+    return codes.unique(
+        [
+            codes.ProductCode("sku", product_id),
+            *codes.of_kind("gtin", gtins),
+            *codes.of_kind("mpn", [_first(fields, "mpn")]),
+        ]
     )

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.feeds.codes import ProductCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +26,5 @@ class VariantRecord:
     availability: str = "in_stock"
     #: (attribute code, value code) of the values that tell it from its siblings, in title order.
     values: tuple[tuple[str, str], ...] = ()
+    #: The row's SKU, GTIN and MPN codes.
+    codes: tuple[ProductCode, ...] = ()
