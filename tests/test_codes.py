@@ -337,7 +337,9 @@ def test_a_code_search_offers_facets_of_the_products_found(database: Database) -
 
 
 @pytest.fixture(params=["index", "sql"])
-def shop(database: Database, empty_database_url: str, request: pytest.FixtureRequest):
+def shop(
+    database: Database, empty_database_url: str, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
     """The adapter over the imported catalog, searching with each engine."""
     config = adapter_config(empty_database_url, OCT8NE_SEARCH_ENGINE=request.param)
     with adapter_app(config) as application:
