@@ -62,6 +62,8 @@ def test_codes_compare_in_normal_form(given: str, normal: str) -> None:
         ("rain jacket", CodeSearch("RAINJACKET", only=False)),
         ("", None),
         ("x" * 65, None),
+        ("a\x00b", None),
+        ("#a\x00b", CodeSearch("", only=True)),
     ],
 )
 def test_search_text_as_a_code(text: str, expected: CodeSearch | None) -> None:

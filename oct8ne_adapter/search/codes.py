@@ -32,8 +32,12 @@ def code_search(text: str) -> CodeSearch | None:
     stripped = text.strip()
     if stripped.startswith(CODE_PREFIX):
         code = normalize_code(stripped[len(CODE_PREFIX) :])
-        return CodeSearch(code if len(code) <= MAX_LENGTH else "", only=True)
+        return CodeSearch(code if _storable(code) else "", only=True)
     code = normalize_code(stripped)
-    if not code or len(code) > MAX_LENGTH:
-        return None
-    return CodeSearch(code, only=False)
+    return CodeSearch(code, only=False) if code and _storable(code) else None
+
+
+def _storable(code: str) -> bool:
+    """Whether a stored code could be this (feeds refuse longer or unprintable ones: a NUL
+    would not even reach PostgreSQL)."""
+    return len(code) <= MAX_LENGTH and code.isprintable()
