@@ -25,6 +25,7 @@ from test_search_index import QUERIES, RELEVANCE_QUERIES, comparable, query
 from oct8ne_adapter import create_app
 from oct8ne_adapter.domain import ProductPrice, SearchQuery, SearchResult
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
+from oct8ne_adapter.feeds import codes
 from oct8ne_adapter.feeds.importer import ImportOptions, write_feed
 from oct8ne_adapter.feeds.records import ProductRecord, parse_product, read_jsonl
 from oct8ne_adapter.repository import CatalogSource
@@ -189,6 +190,20 @@ def test_a_change_is_seen_at_the_next_poll_not_before(source: InMemoryCatalogSou
     now[0] = 2.0
     assert engine.search(word).total == 0
     assert (engine.builds, engine.updates, source.whole_reads) == (1, 2, 1)
+
+
+def test_codes_in_a_source_are_searched_and_followed(source: InMemoryCatalogSource):
+    """`#CODE` and a text equal to a code over a source; a code taken off is no longer found."""
+    engine = source_engine(source)
+    lamp = next(record for record in demo_records() if record.id == "1001")
+    source.put(
+        replace(lamp, codes=codes.codes_object({"sku": "NP-TS-42", "gtin": "4006381333931"}))
+    )
+    assert ids(engine.search(query("#np ts 42"))) == ["1001"]
+    assert ids(engine.search(query("#04006381333931"))) == ["1001"], "GTIN-13 as GTIN-14"
+    assert ids(engine.search(query("NP-TS-42")))[:1] == ["1001"]
+    source.put(replace(lamp, codes=()))
+    assert engine.search(query("#NP-TS-42")).total == 0
 
 
 def test_a_category_moved_by_a_change_reads_the_catalog_again(source: InMemoryCatalogSource):

@@ -23,7 +23,8 @@ _SNIFF_BYTES = 64 * 1024
 
 
 #: Bump when a reader maps fields differently: rows stored by an older mapping are rewritten.
-#: 2: rows sharing an item_group_id become one product. 3: links are kept per language.
+#: 2: rows sharing an item_group_id become one product. 3: links are kept per language, and
+#: codes (id as SKU, gtin, mpn) are read.
 MAPPING_VERSION = "3"
 
 

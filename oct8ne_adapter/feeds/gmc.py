@@ -7,7 +7,8 @@ currency (sale_price is the price and price the previous one); availability (out
 also -> stock 0); brand; product_type (else google_product_category as text) -> category
 path; color, size, material, gender, age_group, pattern -> attributes; item_group_id -> group:
 the items of a group are the variants of one product, which the writer stores under the
-group's id with useProductUrl true (the visitor picks the variant on the product page). Other
+group's id with useProductUrl true (the visitor picks the variant on the product page); id (the
+row's SKU), gtin (one or several, comma-separated) and mpn -> codes (see `feeds/codes.py`). Other
 Merchant Center fields are ignored.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.feeds import codes
 from oct8ne_adapter.feeds.fields import (
     AVAILABILITIES,
     KNOWN_CURRENCIES,
@@ -161,4 +163,17 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
         availability=availability or None,
         # The link is the feed language's: a localized feed (`--locale es-ES`) adds its own.
         urls={language: url},
+        codes=_codes(product_id, fields),
+    )
+
+
+def _codes(product_id: str, fields: Fields) -> tuple[codes.ProductCode, ...]:
+    """The row's id as its SKU (Merchant Center asks for the SKU as id), its GTINs and MPN."""
+    gtins = [part for value in fields.get("gtin", ()) for part in value.split(",")]
+    return codes.unique(
+        [
+            codes.ProductCode("sku", product_id),
+            *codes.of_kind("gtin", gtins),
+            *codes.of_kind("mpn", [_first(fields, "mpn")]),
+        ]
     )

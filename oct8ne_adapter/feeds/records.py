@@ -11,7 +11,8 @@ A line looks like this (only `id`, `title`, `url` and one price are required)::
      "attributes": {"color": [{"value": "red", "label": {"en": "Red", "es": "Rojo"}}],
                     "size": ["42", "43"]},
      "variants": true, "stock": 12, "availability": "in_stock", "active": true,
-     "related": ["1002"], "group": "shoe-1"}
+     "related": ["1002"], "group": "shoe-1",
+     "codes": {"sku": "NP-TS-42", "gtin": "4006381333931", "mpn": ["TS-2024"]}}
 
 `url` may also be an object of language tag -> link (`{"en": "/en/p/1001", "es-ES":
 "/es/p/1001"}`): each visitor gets the link of the best language of their chain (`docs/urls.md`).
@@ -19,7 +20,8 @@ A line looks like this (only `id`, `title`, `url` and one price are required)::
 `group` plays Merchant Center's item_group_id: lines of one group are variants of one product, and
 the catalog gets that product (id: the group), each line kept as a variant under its own id; see
 `sql/writer/groups.py` and `feeds/variants.py`. A plain string where a translated text is
-expected is taken as the default language's text.
+expected is taken as the default language's text. `codes` (SKU, GTIN, MPN: a string or a list
+each) are searched exactly; see `feeds/codes.py`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from typing import Any
 
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.errors import ImportFailed
-from oct8ne_adapter.feeds import fields
+from oct8ne_adapter.feeds import codes, fields
+from oct8ne_adapter.feeds.codes import ProductCode
 from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.variants import VariantRecord
 
@@ -102,6 +105,8 @@ class ProductRecord:
     variants: tuple[VariantRecord, ...] = ()
     #: Every link by language tag; `url` is the feed language's one (else the first).
     urls: Mapping[str, str] = field(default_factory=dict)
+    #: SKU, GTIN and MPN codes of this row (a group's product has none: its variants have them).
+    codes: tuple[ProductCode, ...] = ()
 
 
 def read_jsonl(lines: Iterable[str], default_language: str) -> Iterator[tuple[int, ProductRecord]]:
@@ -164,6 +169,7 @@ def parse_product(data: Any, default_language: str) -> ProductRecord:
         ),
         group=None if data.get("group") is None else fields.check_code(data["group"], "group"),
         urls=urls,
+        codes=codes.codes_object(data.get("codes")),
     )
 
 
@@ -191,6 +197,7 @@ _FIELDS = frozenset(
         "active",
         "related",
         "group",
+        "codes",
     }
 )
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from oct8ne_adapter.domain import ProductPrice
+from oct8ne_adapter.feeds.codes import ProductCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +28,5 @@ class VariantRecord:
     values: tuple[tuple[str, str], ...] = ()
     #: Its links by language tag (`url` is the feed language's), as a product's.
     urls: Mapping[str, str] = field(default_factory=dict)
+    #: The row's SKU, GTIN and MPN codes.
+    codes: tuple[ProductCode, ...] = ()

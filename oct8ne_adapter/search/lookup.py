@@ -21,6 +21,7 @@ from oct8ne_adapter.sql.models import (
     Brand,
     Category,
     CategoryTranslation,
+    ProductCodeRow,
 )
 
 
@@ -94,4 +95,17 @@ class SqlCatalogLookup:
         return pick_translation(
             self.session.execute(select(key, language, text).where(key.in_(pks))),
             self.languages,
+        )
+
+    def products_with_code(self, code: str) -> list[int]:
+        """Keys of the products having this normalised code, ascending (one indexed query)."""
+        if not code:
+            return []
+        return list(
+            self.session.scalars(
+                select(ProductCodeRow.product_pk)
+                .where(ProductCodeRow.normalized == code)
+                .distinct()
+                .order_by(ProductCodeRow.product_pk)
+            )
         )

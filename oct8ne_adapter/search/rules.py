@@ -153,6 +153,10 @@ class CatalogLookup(Protocol):
         """Key -> label in the best language, for the attribute values that have one."""
         ...
 
+    def products_with_code(self, code: str) -> Sequence[int]:
+        """Keys of the products that have (or one of whose variants has) this normalised code."""
+        ...
+
 
 @dataclass(frozen=True)
 class ResolvedFilters:

@@ -23,11 +23,13 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import Availability, Facet, SearchQuery, SearchResult, SortField
+from oct8ne_adapter.search.codes import code_search
 from oct8ne_adapter.search.facets import BrandCount, CategoryCount, ValueCount
 from oct8ne_adapter.search.lookup import SqlCatalogLookup, category_level
 from oct8ne_adapter.search.rules import (
@@ -49,6 +51,7 @@ from oct8ne_adapter.sql.models import (
     Product,
     ProductAttributeValue,
     ProductCategory,
+    ProductCodeRow,
     ProductPrice,
     ProductTranslation,
 )
@@ -114,8 +117,19 @@ class CatalogSearch:
         self.languages = query.languages
         self.rule = price_rule(query.price_basis)
         self.lookup = SqlCatalogLookup(session, query.languages)
-        self.search_words = fulltext.words(query.text)
+        self.code = code_search(query.text)
+        only_codes = self.code is not None and self.code.only
+        self.search_words = [] if only_codes else fulltext.words(query.text)
+        #: Whether a product has the searched code (found by `run`).
+        self.has_code = False
         self.price = price_minor_units(self.rule)
+
+    def _with_code(self) -> ColumnElement[bool]:
+        """The products that have the searched code."""
+        assert self.code is not None
+        return Product.pk.in_(
+            select(ProductCodeRow.product_pk).where(ProductCodeRow.normalized == self.code.code)
+        )
 
     @cached_property
     def text_match(self) -> Any:
@@ -127,6 +141,10 @@ class CatalogSearch:
     def run(self) -> SearchResult:
         """Resolve filters, count, fetch the page and compute the facets."""
         filters = resolve_filters(self.query.filters, self.lookup, self.rule.digits)
+        # One indexed query first: without a product having the code, the text search is as is.
+        self.has_code = self.code is not None and bool(
+            self.lookup.products_with_code(self.code.code)
+        )
         matched = self._matched(filter_conditions(filters, self.price))
         total = self.session.scalar(select(func.count()).select_from(matched.subquery())) or 0
         page_pks: Sequence[Any] = []
@@ -146,7 +164,14 @@ class CatalogSearch:
         statement = select(Product.pk).where(Product.active.is_(True), *conditions)
         if self.query.hide_out_of_stock:
             statement = statement.where(Product.availability != OUT_OF_STOCK)
-        if self.text_match is not None:
+        if self.code is not None and self.code.only:
+            return statement.where(self._with_code() if self.has_code else false())
+        if self.text_match is not None and self.has_code:
+            # The text's words, or the whole text as a code.
+            statement = statement.outerjoin(
+                self.text_match, self.text_match.c.product_pk == Product.pk
+            ).where(or_(self.text_match.c.product_pk.is_not(None), self._with_code()))
+        elif self.text_match is not None:
             statement = statement.join(self.text_match, self.text_match.c.product_pk == Product.pk)
         return statement
 
@@ -163,6 +188,9 @@ class CatalogSearch:
         else:
             keys = [Product.position]
         ordering: list[ColumnElement[Any]] = []
+        if sort is SortField.RELEVANCE and self.has_code:
+            # The product whose code is the whole text first, whichever the direction.
+            ordering.append(case((self._with_code(), 0), else_=1))
         if sort is SortField.RELEVANCE:
             # Out of stock after the others, whichever the direction.
             ordering.append(case((Product.availability == OUT_OF_STOCK, 1), else_=0))

@@ -1,7 +1,7 @@
 """product urls: a product's and a variant's link per language (issue 19, product URLs per locale)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 10:00:00
 
 `products.url` and `product_variants.url` stay: the feed language's link, the one shown when no
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql, postgresql
 
 revision: str = "0012"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from pyroaring import AbstractBitMap, BitMap
 
 from oct8ne_adapter.domain import Availability, SearchQuery, SearchResult, SortField
+from oct8ne_adapter.search.codes import code_search
 from oct8ne_adapter.search.facets import BrandCount, CategoryCount, ValueCount
 from oct8ne_adapter.search.index.snapshot import CatalogSnapshot, FloatArray, IntArray, Presorted
 from oct8ne_adapter.search.index.source import CatalogReader
@@ -44,11 +45,19 @@ class IndexedSearch:
         self.languages = query.languages
         self.rule = price_rule(query.price_basis)
         self.lookup = reader.lookup(query.languages)
-        self.search_words = fulltext.words(query.text)
+        self.code = code_search(query.text)
+        only_codes = self.code is not None and self.code.only
+        self.search_words = [] if only_codes else fulltext.words(query.text)
+        #: The products having the searched code (read by `run`).
+        self.with_code = BitMap()
+        #: The products whose texts have every word (None without words).
+        self.text_matched: BitMap | None = None
 
     def run(self) -> SearchResult:
         """Match, count, sort, page and facet on the snapshot."""
         filters = resolve_filters(self.query.filters, self.lookup, self.rule.digits)
+        if self.code is not None:
+            self.with_code = BitMap(self.lookup.products_with_code(self.code.code))
         matched, word_fields = self._match(filters)
         total = len(matched)
         if not total:
@@ -78,7 +87,14 @@ class IndexedSearch:
             for value in filters.availabilities
         ]
         word_fields = [snapshot.word_fields(word) for word in self.search_words]
-        sets += [BitMap.union(*(products for _, products in fields)) for fields in word_fields]
+        if self.code is not None and self.code.only:
+            sets.append(self.with_code)
+        elif word_fields:
+            words = [BitMap.union(*(products for _, products in fields)) for fields in word_fields]
+            words.sort(key=len)
+            self.text_matched = BitMap.intersection(*words) if len(words) > 1 else words[0]
+            # The text's words, or the whole text as a code.
+            sets.append(self.text_matched | self.with_code)
         # Smallest first: each intersection is then as cheap as it can be.
         sets.sort(key=len)
         matched = BitMap(snapshot.active)
@@ -135,7 +151,7 @@ class IndexedSearch:
             return []
         descending = self.query.descending
         sort = self.query.sort
-        if sort is not SortField.RELEVANCE or not word_fields:
+        if sort is not SortField.RELEVANCE or not (word_fields or self.with_code):
             # A stored order of the whole catalog, read until the page's matches are found.
             return _walk(self._presorted(sort), descending, ids, self.snapshot.size, start, stop)
         keys: list[FloatArray | IntArray] = [
@@ -146,6 +162,11 @@ class IndexedSearch:
         ascending.append(-ids if descending else ids)
         # Out of stock after the others, whichever the direction (as the SQL search).
         ascending.insert(0, self.snapshot.cached(("sold out",), self._sold_out)[ids])
+        if self.with_code:
+            # The product whose code is the whole text first, whichever the direction.
+            without_code = np.ones(len(ids), dtype=np.float64)
+            without_code[_places(ids, self.with_code)] = 0.0
+            ascending.insert(0, without_code)
         order = _top(ascending, stop)
         return [int(pk) for pk in ids[order[start:stop]]]
 
@@ -177,7 +198,7 @@ class IndexedSearch:
 
     def _scores(
         self, ids: IntArray, matched: BitMap, word_fields: list[list[tuple[int, BitMap]]]
-    ) -> IntArray:
+    ) -> FloatArray | IntArray:
         """Per product, the sum over words of the weight of the best field the word is in."""
         scores = np.zeros(len(ids), dtype=np.int64)
         for fields in word_fields:
@@ -186,6 +207,13 @@ class IndexedSearch:
             for weight, products in fields:  # lowest weight first: the best field wins
                 best[np.frombuffer((products & matched).to_array(), dtype=np.uint32)] = weight
             scores += best[ids]
+        code_only = BitMap() if self.text_matched is None else matched - self.text_matched
+        if code_only:
+            # Found by code only: no text rank, after every ranked product (SQL's NULL rank).
+            missing = _places(ids, code_only)
+            ranked = scores.astype(np.float64)
+            ranked[missing] = np.nan
+            return ranked
         return scores
 
     def _name_ranks(self) -> FloatArray:
@@ -268,6 +296,16 @@ class SnapshotFacetCounts:
             for availability, products in self.snapshot.availability_members.items()
             if (count := self.matched.intersection_cardinality(products))
         }
+
+
+def _places(ids: IntArray, products: BitMap) -> IntArray:
+    """The places in the sorted `ids` of these products (those among them)."""
+    keys = np.frombuffer(products.to_array(), dtype=np.uint32).astype(np.int64)
+    places = np.searchsorted(ids, keys)
+    inside = places < len(ids)
+    places, keys = places[inside], keys[inside]
+    found: IntArray = places[ids[places] == keys]
+    return found
 
 
 def _number(value: np.float64) -> float | int:

@@ -57,6 +57,13 @@ class ValueNode:
     labels: Mapping[str, str]
 
 
+def record_codes(record: ProductRecord) -> set[str]:
+    """The normalised codes of a product record and of its variants."""
+    codes = {code.normalized for code in record.codes}
+    codes.update(code.normalized for variant in record.variants for code in variant.codes)
+    return codes
+
+
 @dataclass
 class RecordState:
     """Every product record of a source by key, with keys for its reference data."""
@@ -76,6 +83,8 @@ class RecordState:
     values: dict[tuple[int, str], ValueNode] = field(default_factory=dict)
     #: (sort key, product key, language) of every product's titles, in sort-key order.
     sort_index: list[tuple[str, int, str]] = field(default_factory=list)
+    #: Normalised code -> keys of the products that (or one of whose variants) have it.
+    codes: dict[str, frozenset[int]] = field(default_factory=dict)
     next_key: int = 1
     #: A category changed place in the tree while this state was made: the unchanged products
     #: under it now sit under other ancestors, so the index must read everything again (as
@@ -96,6 +105,9 @@ class RecordState:
                 changed.add(key)
                 old = state.records.pop(key, None)
                 if old is not None:
+                    for code in record_codes(old):
+                        # New sets, never changed in place: older states share them.
+                        state.codes[code] = state.codes[code] - {key}
                     for entry in sort_entries(key, old):
                         del state.sort_index[bisect_right(state.sort_index, entry) - 1]
             if record is not None:
@@ -113,6 +125,7 @@ class RecordState:
         state = self._copy(version)
         state.records = {}
         state.sort_index = []
+        state.codes = {}
         for batch in batches:
             for record in batch:
                 key = state._key_of(record.id)
@@ -134,6 +147,7 @@ class RecordState:
             attributes=dict(self.attributes),
             values=dict(self.values),
             sort_index=list(self.sort_index),
+            codes=dict(self.codes),
         )
 
     def _key_of(self, product_id: str) -> int:
@@ -151,6 +165,8 @@ class RecordState:
     def _put(self, key: int, record: ProductRecord) -> None:
         """Store the record and the reference data it names, as the SQL writer would."""
         self.records[key] = record
+        for code in record_codes(record):
+            self.codes[code] = self.codes.get(code, frozenset()) | {key}
         if record.brand is not None and slug(record.brand) not in self.brands:
             self.brands[slug(record.brand)] = (self._new_key(), record.brand)
         parent: int | None = None

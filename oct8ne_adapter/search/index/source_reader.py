@@ -252,6 +252,10 @@ class RecordLookup:
             code: found[(attribute_pk, code)].key for code in codes if (attribute_pk, code) in found
         }
 
+    def products_with_code(self, code: str) -> list[int]:
+        """Keys of the products having this normalised code, ascending."""
+        return sorted(self.state.codes.get(code, ()))
+
     def category_names(self, pks: Sequence[int]) -> dict[int, str]:
         """Key -> name in the best language."""
         state = self.state

@@ -21,7 +21,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, exact, language_key, owner_key
+from oct8ne_adapter.sql.models.base import (
+    EXTERNAL_ID,
+    Base,
+    exact,
+    language_key,
+    owner_key,
+    serial_key,
+)
 
 __all__ = [
     "Category",
@@ -43,6 +50,7 @@ __all__ = [
     "ProductVariantPrice",
     "ProductVariantValue",
     "ProductVariantUrl",
+    "ProductCodeRow",
 ]
 
 
@@ -247,3 +255,27 @@ class ProductVariantUrl(Base):
     variant_pk: Mapped[int] = owner_key("product_variants")
     language: Mapped[str] = language_key()
     url: Mapped[str] = mapped_column(String(2000))
+
+
+class ProductCodeRow(Base):
+    """A SKU, GTIN or MPN of a product, or of one of its variants (`variant_pk`).
+
+    `normalized` is the form search compares (feeds/codes.normalize_code): a code found resolves
+    to its product, whichever row of the product carries it.
+    """
+
+    __tablename__ = "product_codes"
+    __table_args__ = (Index("ix_product_codes_normalized", "normalized", "product_pk"),)
+
+    pk: Mapped[int] = serial_key()
+    product_pk: Mapped[int] = mapped_column(
+        ForeignKey("products.pk", ondelete="CASCADE"), index=True
+    )
+    variant_pk: Mapped[int | None] = mapped_column(
+        ForeignKey("product_variants.pk", ondelete="CASCADE"), index=True
+    )
+    #: sku, gtin or mpn (feeds/codes.KINDS).
+    kind: Mapped[str] = mapped_column(exact(8))
+    #: As the feed gave it.
+    code: Mapped[str] = mapped_column(String(64))
+    normalized: Mapped[str] = mapped_column(exact(64))

@@ -1,5 +1,5 @@
-"""A product's rows in the child tables: texts, links, prices, images, categories, attribute values
-and related products."""
+"""A product's rows in the child tables: texts, links, prices, images, categories, attribute
+values, codes and related products."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql import fulltext, models
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, stored_products, table_of
+from oct8ne_adapter.sql.writer.codes import codes_table, insert_codes
 from oct8ne_adapter.sql.writer.reference import Resolved
 
 _translations = table_of(models.ProductTranslation)
@@ -99,6 +100,7 @@ def insert_children(session: Session, items: Sequence[Resolving]) -> None:
     insert_rows(session, _media, ("product_pk", "position", "url"), media)
     insert_rows(session, _categories, ("product_pk", "category_pk"), categories)
     insert_rows(session, _values, ("product_pk", "value_pk"), values)
+    insert_codes(session, ((pk, None, record.codes) for pk, record, _ in items))
 
 
 def delete_children(
@@ -111,7 +113,8 @@ def delete_children(
     other feeds.
     """
     pks = [pk for pk, _ in items]
-    replaced = [_media, _categories, _values, _relations]
+    # Codes are in no language or currency: every feed that writes a product gives them all.
+    replaced = [_media, _categories, _values, _relations, codes_table]
     if not keep_other_currencies:
         replaced += [_translations, _prices, _urls]
     for chunk in chunks(pks):

@@ -201,6 +201,7 @@ def merge_variants(group_id: str, variants: Sequence[ProductRecord]) -> ProductR
         related=tuple(related),
         group=None,
         variants=kept,
+        codes=(),  # each row's codes stay with its variant
     )
 
 
@@ -239,6 +240,7 @@ def variant_records(rows: Sequence[ProductRecord]) -> tuple[VariantRecord, ...]:
             values=tuple(
                 (code, ref.code) for code in telling for ref in row.attributes.get(code, ())
             ),
+            codes=row.codes,
         )
         for row in rows
         if row.active

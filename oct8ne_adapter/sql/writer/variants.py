@@ -24,6 +24,7 @@ from oct8ne_adapter.sql.models import (
 )
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
 from oct8ne_adapter.sql.writer.children import delete_pairs, price_rows
+from oct8ne_adapter.sql.writer.codes import delete_variant_codes, insert_codes
 from oct8ne_adapter.sql.writer.reference import ReferenceData
 
 _variants = table_of(ProductVariant)
@@ -150,12 +151,21 @@ def _write_children(
     pks: dict[str, int],
     keep_other_currencies: bool,
 ) -> None:
-    """Replace the variants' prices, links and their telling values."""
+    """Replace the variants' prices, links, codes and their telling values."""
     written = [(pks[variant.id], variant) for _, record in items for variant in record.variants]
     for chunk in chunks([pk for pk, _ in written]):
         session.execute(delete(_values).where(_values.c.variant_pk.in_(chunk)))
     write_variant_prices(session, written, keep_other_currencies=keep_other_currencies)
     write_variant_urls(session, written, keep_other_languages=keep_other_currencies)
+    delete_variant_codes(session, [pk for pk, _ in written])
+    insert_codes(
+        session,
+        (
+            (product_pk, pks[variant.id], variant.codes)
+            for product_pk, record in items
+            for variant in record.variants
+        ),
+    )
     rows: list[tuple[int, int, int]] = []
     for _, record in items:
         refs = {
