@@ -21,6 +21,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,39 @@ CHROMIUM_FLAGS = (
 )
 LICENSE = "LIC-0123456789ABCDEF"
 WAIT_SECONDS = 15.0
+
+
+@contextmanager
+def headless_chromium(
+    profile: Path, configure: Callable[[Any], None] | None = None
+) -> Iterator[Any]:
+    """Debian's Chromium through its chromedriver, offline, with a fresh profile in `profile`.
+
+    `configure` may add options (logging, preferences) to the ChromeOptions before the start.
+    """
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    if configure is not None:
+        configure(options)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_OFFLINE", "true")
+        browser = webdriver.Chrome(
+            service=Service(executable_path=str(CHROMEDRIVER)), options=options
+        )
+    browser.set_script_timeout(WAIT_SECONDS)
+    browser.set_page_load_timeout(WAIT_SECONDS * 2)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
 ON_CART = "demoHooks.cartChanged"
 ON_WISHLIST = "demoHooks.wishlistChanged"
 
@@ -227,27 +261,13 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="module")
 def driver(shop: Shop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium driven by Debian's chromedriver, with a fresh profile."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    # The console, where Chromium reports what a Content-Security-Policy blocked.
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SE_OFFLINE", "true")
-        browser = webdriver.Chrome(
-            service=Service(executable_path=str(CHROMEDRIVER)), options=options
-        )
-    browser.set_script_timeout(WAIT_SECONDS)
-    browser.set_page_load_timeout(WAIT_SECONDS * 2)
-    try:
+    def configure(options: Any) -> None:
+        # The console, where Chromium reports what a Content-Security-Policy blocked.
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile"), configure) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 @pytest.fixture

@@ -19,12 +19,9 @@ from conftest import adapter_config
 from flask import render_template_string, request
 from jinja2 import ChoiceLoader, DictLoader
 from test_browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     STAND_IN_SCRIPT,
-    WAIT_SECONDS,
     FakeCdn,
+    headless_chromium,
     require_browser,
     serve,
     wait_for,
@@ -134,25 +131,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 @pytest.fixture(scope="module")
 def driver(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium driven by Debian's chromedriver, with a fresh profile."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-consent')}")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SE_OFFLINE", "true")
-        browser = webdriver.Chrome(
-            service=Service(executable_path=str(CHROMEDRIVER)), options=options
-        )
-    browser.set_script_timeout(WAIT_SECONDS)
-    browser.set_page_load_timeout(WAIT_SECONDS * 2)
-    try:
+    with headless_chromium(tmp_path_factory.mktemp("chromium-consent")) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 @pytest.fixture

@@ -21,11 +21,8 @@ from typing import Any
 import pytest
 from conftest import adapter_config
 from test_browser import (
-    CHROMEDRIVER,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     JSONP_CALL,
-    WAIT_SECONDS,
+    headless_chromium,
     require_browser,
     serve,
 )
@@ -86,28 +83,15 @@ def shop(seeded_database_file: Path, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="module")
 def driver(shop: Sites, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Headless Chromium whose profile sends third-party cookies (as Chrome's default does)."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-cross-site')}")
-    options.add_experimental_option(
-        "prefs", {"profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": False}
-    )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SE_OFFLINE", "true")
-        browser = webdriver.Chrome(
-            service=Service(executable_path=str(CHROMEDRIVER)), options=options
+    def configure(options: Any) -> None:
+        options.add_experimental_option(
+            "prefs",
+            {"profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": False},
         )
-    browser.set_script_timeout(WAIT_SECONDS)
-    browser.set_page_load_timeout(WAIT_SECONDS * 2)
-    try:
+
+    with headless_chromium(tmp_path_factory.mktemp("chromium-cross-site"), configure) as browser:
         yield browser
-    finally:
-        browser.quit()
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from oct8ne_adapter.sql.models import (
     RecordedCart,
     RecordedOrder,
 )
-from oct8ne_adapter_demo.loader import sign_in_demo_customer
+from oct8ne_adapter_demo.customers import sign_in_demo_customer
 
 AT = datetime(2026, 5, 1, 9, 30)
 LINE = (EventLine("1001", "Lamp", 2, Decimal("12.50")),)
