@@ -142,6 +142,7 @@ SHARED_RULES = {
     "oct8ne_adapter.sql.fulltext",
     "oct8ne_adapter.sql.localized.translation_rank",
     "oct8ne_adapter.sql.localized.pick_translation",
+    "oct8ne_adapter.sql.localized.best_links",
 }
 
 

@@ -8,10 +8,10 @@ attribute values are child rows, replaced each time, and so are its links by lan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.records import ProductRecord
@@ -95,23 +95,30 @@ def stored_variants(session: Session, external_ids: Sequence[str]) -> dict[str, 
     }
 
 
+def _delete_rows(
+    session: Session,
+    table: Table,
+    part: str,
+    written: Sequence[tuple[int, VariantRecord]],
+    parts_of: Callable[[VariantRecord], Iterable[str]],
+    keep_other_parts: bool,
+) -> None:
+    """Delete these variants' rows of `table`; when merging feeds, only those of the `part`s
+    (currencies, languages) the records carry."""
+    if keep_other_parts:
+        pairs = [(pk, value) for pk, variant in written for value in parts_of(variant)]
+        delete_pairs(session, table, part, pairs, key="variant_pk")
+    else:
+        for chunk in chunks([pk for pk, _ in written]):
+            session.execute(delete(table).where(table.c.variant_pk.in_(chunk)))
+
+
 def write_variant_prices(
     session: Session, written: Sequence[tuple[int, VariantRecord]], *, keep_other_currencies: bool
 ) -> None:
     """Replace the prices of these (variant pk, record)s; when merging feeds, only their own
     currencies (a Merchant Center feed has one)."""
-    variant_pks = [pk for pk, _ in written]
-    if keep_other_currencies:
-        delete_pairs(
-            session,
-            _prices,
-            "currency",
-            [(pk, currency) for pk, variant in written for currency in variant.prices],
-            key="variant_pk",
-        )
-    else:
-        for chunk in chunks(variant_pks):
-            session.execute(delete(_prices).where(_prices.c.variant_pk.in_(chunk)))
+    _delete_rows(session, _prices, "currency", written, lambda v: v.prices, keep_other_currencies)
     insert_rows(
         session,
         _prices,
@@ -125,17 +132,7 @@ def write_variant_urls(
 ) -> None:
     """Replace the links of these (variant pk, record)s; when merging feeds, only in their own
     languages (a Merchant Center feed has one)."""
-    if keep_other_languages:
-        delete_pairs(
-            session,
-            _urls,
-            "language",
-            [(pk, language) for pk, variant in written for language in variant.urls],
-            key="variant_pk",
-        )
-    else:
-        for chunk in chunks([pk for pk, _ in written]):
-            session.execute(delete(_urls).where(_urls.c.variant_pk.in_(chunk)))
+    _delete_rows(session, _urls, "language", written, lambda v: v.urls, keep_other_languages)
     insert_rows(
         session,
         _urls,
