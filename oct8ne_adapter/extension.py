@@ -33,8 +33,8 @@ from oct8ne_adapter.search.sourced import SourcedRepository
 from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql.database import Database, database_engine
-from oct8ne_adapter.sql.price_windows import PriceSwitch
 from oct8ne_adapter.sql.platform_link import stored_credentials
+from oct8ne_adapter.sql.price_windows import PriceSwitch
 from oct8ne_adapter.sql.product_cache import ProductCache
 from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.sql.repository import SqlRepository
