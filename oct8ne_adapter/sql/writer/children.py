@@ -74,9 +74,7 @@ def _minor(amount: Decimal | None, currency: str) -> int | None:
     return None if amount is None else to_minor_units(amount, currency)
 
 
-def price_rows(
-    items: Iterable[tuple[int, Priced]], *, timed: bool = True
-) -> list[tuple[Any, ...]]:
+def price_rows(items: Iterable[tuple[int, Priced]], *, timed: bool = True) -> list[tuple[Any, ...]]:
     """The price rows (key, currency, effective amount and previous amount, then with `timed`
     the regular price and the sale window) of these products or variants.
 
