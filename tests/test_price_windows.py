@@ -174,6 +174,17 @@ def test_the_switch_runs_only_at_a_boundary(database: Database) -> None:
     assert not switch.poll()  # no boundary left
 
 
+def test_a_database_without_tables_does_not_fail_other_calls(
+    empty_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = empty_app.test_client()
+    assert frame(client, "getAdapterInfo")["adapterName"]
+    assert "timed prices not switched" in caplog.text
+    caplog.clear()
+    frame(client, "getAdapterInfo")  # no query again before the recheck
+    assert "timed prices not switched" not in caplog.text
+
+
 def test_a_switch_changes_rows_once(database: Database) -> None:
     # The import wrote the price due at the real time, itself inside or after the window.
     due_now = apply_price_windows(database, datetime.now(UTC))

@@ -11,17 +11,22 @@ boundary has passed, so a process can call it on every poll for one comparison o
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Table, and_, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import ProductPrice
+
+log = logging.getLogger(__name__)
 
 _prices: Table = ProductPrice.__table__  # type: ignore[assignment]
 
@@ -121,7 +126,14 @@ class PriceSwitch:
                 and (self._next is None or now < self._next)
             ):
                 return False
-            switched = apply_price_windows(self.database, now)
+            try:
+                switched = apply_price_windows(self.database, now)
+            except (SQLAlchemyError, DataSourceUnavailable) as error:
+                # Not the caller's failure: its own query reports an unavailable database. The
+                # switch tries again at the next recheck (no query per call meanwhile).
+                log.warning("timed prices not switched: %s", error)
+                self._ran_at, self._next = now, None
+                return False
             self._ran_at, self._next = now, switched.next_boundary
             return True
 
