@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Table, and_, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -69,20 +69,22 @@ def apply_price_windows_in(session: Session, now: datetime) -> Switched:
             inside.label("inside"),
         ).where(c.sale_minor.is_not(None))
     ).all()
-    recorder = ChangeRecorder()
-    changed = 0
+    changes = []
     for pk, currency, amount, previous, regular, regular_previous, sale, is_inside in rows:
         due = (sale, regular) if is_inside else (regular, regular_previous)
-        if (amount, previous) == due:
-            continue
+        if (amount, previous) != due:
+            changes.append({"key": pk, "cur": currency, "due": due[0], "due_previous": due[1]})
+    if changes:
+        # One executemany: a sale starting on a whole catalog switches 10,000 rows at once.
         session.execute(
             update(_prices)
-            .where(c.product_pk == pk, c.currency == currency)
-            .values(amount_minor=due[0], previous_amount_minor=due[1])
+            .where(c.product_pk == bindparam("key"), c.currency == bindparam("cur"))
+            .values(amount_minor=bindparam("due"), previous_amount_minor=bindparam("due_previous")),
+            changes,
         )
-        recorder.add([pk])
-        changed += 1
-    recorder.write(session)
+        recorder = ChangeRecorder()
+        recorder.add(change["key"] for change in changes)
+        recorder.write(session)
     # Two queries: MariaDB has no aggregate FILTER clause.
     upcoming = (
         session.scalar(select(func.min(column)).where(column > at))
@@ -90,7 +92,7 @@ def apply_price_windows_in(session: Session, now: datetime) -> Switched:
     )
     moments = [moment for moment in upcoming if moment is not None]
     next_boundary = min(moments).replace(tzinfo=UTC) if moments else None
-    return Switched(changed, next_boundary)
+    return Switched(len(changes), next_boundary)
 
 
 def apply_price_windows(database: Database, now: datetime) -> Switched:
