@@ -70,7 +70,7 @@ def test_a_database_made_by_an_older_migration_is_upgraded(empty_database_url: s
             )
             # Core again: 0013 added the sale window columns.
             session.execute(
-                insert(ProductPrice.__table__).values(
+                insert(ProductPrice).values(
                     product_pk=product_pk, currency="USD", amount_minor=4500
                 )
             )
