@@ -18,11 +18,37 @@ class Money:
 
 
 @dataclass(frozen=True, slots=True)
+class Sale:
+    """A sale price valid from `starts` (included) to `ends` (excluded), both UTC-aware."""
+
+    amount: Decimal
+    starts: datetime
+    ends: datetime
+
+    def active(self, now: datetime) -> bool:
+        """Whether the sale price applies at `now` (UTC-aware)."""
+        return self.starts <= now < self.ends
+
+
+@dataclass(frozen=True, slots=True)
 class ProductPrice:
-    """A product's price in one currency, with the price before a discount if there is one."""
+    """A product's price in one currency, with the price before a discount if there is one.
+
+    With a timed `sale`, `amount` and `previous_amount` are the regular price, and
+    `effective(now)` the price shown at a moment.
+    """
 
     amount: Decimal
     previous_amount: Decimal | None = None
+    sale: Sale | None = None
+
+    def effective(self, now: datetime) -> ProductPrice:
+        """The price at `now`: the sale price (the regular one as previous) inside its window."""
+        if self.sale is None:
+            return self
+        if self.sale.active(now) and self.sale.amount < self.amount:
+            return ProductPrice(amount=self.sale.amount, previous_amount=self.amount)
+        return ProductPrice(amount=self.amount, previous_amount=self.previous_amount)
 
 
 class Availability(enum.Enum):

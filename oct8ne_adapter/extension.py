@@ -34,6 +34,7 @@ from oct8ne_adapter.search.sql import SqlSearchEngine
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql.database import Database, database_engine
 from oct8ne_adapter.sql.platform_link import stored_credentials
+from oct8ne_adapter.sql.price_windows import PriceSwitch
 from oct8ne_adapter.sql.product_cache import ProductCache
 from oct8ne_adapter.sql.reports import SqlReports
 from oct8ne_adapter.sql.repository import SqlRepository
@@ -94,6 +95,7 @@ class Oct8neAdapter:
         index: IndexedSearchEngine | None = None
         shop = self._repository
         repository: AdapterRepository
+        price_switch: PriceSwitch | None = None
         if shop is not None and self._catalog_source is not None:
             # Our index searches the shop's own catalog; the shop's repository does the rest.
             index = IndexedSearchEngine(
@@ -117,6 +119,8 @@ class Oct8neAdapter:
             index = _search_index(settings, database)
             searcher = index.search if index is not None else SqlSearchEngine(database).search
             repository = SqlRepository(database, searcher=searcher)
+            # Timed sale prices switch at their boundaries without an import (checked per call).
+            price_switch = PriceSwitch(database)
         elif isinstance(shop, CatalogRepository):
             repository = shop  # type: ignore[assignment]  # its search is the shop's own
             # A shop's own catalog still gets the adapter's own tables (outbox, recorded carts
@@ -149,6 +153,7 @@ class Oct8neAdapter:
             reports=self._reports if self._reports is not None else SqlReports(database),
             auth=auth_limiter(settings, database),
             search_index=index,
+            price_switch=price_switch,
         )
         install_state(app, state)
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)

@@ -66,13 +66,13 @@ def test_a_database_made_by_an_older_migration_is_upgraded(empty_database_url: s
                         sort_key="heritage lantern",
                         description="Brass, from 0001.",
                     ),
-                    ProductPrice(
-                        product_pk=product_pk,
-                        currency="USD",
-                        amount_minor=4500,
-                        previous_amount_minor=None,
-                    ),
                 ]
+            )
+            # Core again: 0013 added the sale window columns.
+            session.execute(
+                insert(ProductPrice).values(
+                    product_pk=product_pk, currency="USD", amount_minor=4500
+                )
             )
     finally:
         engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_precision, list_currencies
 
-from oct8ne_adapter.domain import Availability, ProductPrice
+from oct8ne_adapter.domain import Availability, ProductPrice, Sale
 from oct8ne_adapter.errors import Oct8neError
 
 KNOWN_CURRENCIES = frozenset(list_currencies())
@@ -151,7 +152,7 @@ def prices(value: Any) -> dict[str, ProductPrice]:
         if currency not in KNOWN_CURRENCIES or len(currency) != 3:
             raise InvalidRecord(f"prices: {currency!r} is not an ISO 4217 currency code")
         if isinstance(entry, dict):
-            unknown = sorted(set(entry) - {"price", "previous"})
+            unknown = sorted(set(entry) - {"price", "previous", "sale"})
             if unknown:
                 raise InvalidRecord(f"prices.{currency}: unknown field {unknown[0]!r}")
             amount = check_money(entry.get("price"), currency, f"prices.{currency}.price")
@@ -161,10 +162,56 @@ def prices(value: Any) -> dict[str, ProductPrice]:
                 if previous_raw is None
                 else check_money(previous_raw, currency, f"prices.{currency}.previous")
             )
+            sale = _sale(entry.get("sale"), currency, amount)
         else:
             amount, previous = check_money(entry, currency, f"prices.{currency}"), None
-        by_currency[currency] = ProductPrice(amount=amount, previous_amount=previous)
+            sale = None
+        by_currency[currency] = ProductPrice(amount=amount, previous_amount=previous, sale=sale)
     return by_currency
+
+
+def _sale(value: Any, currency: str, regular: Decimal) -> Sale | None:
+    """`{"price": "79.90", "from": ISO 8601, "until": ISO 8601}`: a timed sale price."""
+    if value is None:
+        return None
+    name = f"prices.{currency}.sale"
+    if not isinstance(value, dict) or set(value) != {"price", "from", "until"}:
+        raise InvalidRecord(f'{name} must be {{"price": ..., "from": ..., "until": ...}}')
+    amount = check_money(value["price"], currency, f"{name}.price")
+    starts = timestamp(value["from"], f"{name}.from")
+    ends = timestamp(value["until"], f"{name}.until")
+    return sale_of(amount, regular, starts, ends, name)
+
+
+def timestamp(value: Any, name: str) -> datetime:
+    """An ISO 8601 date-time (an offset, else UTC) as an aware UTC datetime."""
+    if not isinstance(value, str) or len(value) > 40:
+        raise InvalidRecord(f"{name} must be an ISO 8601 date-time such as 2026-12-01T00:00Z")
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidRecord(
+            f"{name} must be an ISO 8601 date-time such as 2026-12-01T00:00Z, not {value!r}"
+        ) from None
+    if moment.tzinfo is None:
+        # Merchant Center reads a time without an offset as UTC; so do we.
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    # Every backend stores these years (MariaDB's DATETIME starts at 1000).
+    if not 1970 <= moment.year <= 9998:
+        raise InvalidRecord(f"{name}: {value!r} is not between 1970 and 9998")
+    return moment
+
+
+def sale_of(
+    amount: Decimal, regular: Decimal, starts: datetime, ends: datetime, name: str
+) -> Sale | None:
+    """A sale in [starts, ends); None when it is no discount (a sale price not below the price)."""
+    if ends <= starts:
+        raise InvalidRecord(f"{name}: the window ends ({ends.isoformat()}) before it starts")
+    if amount >= regular:
+        return None
+    return Sale(amount=amount, starts=starts, ends=ends)
 
 
 def optional_text(value: Any, name: str, limit: int) -> str | None:

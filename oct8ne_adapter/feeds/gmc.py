@@ -3,7 +3,8 @@
 Mapping: id, title, description, link -> url (the link in the feed's language, kept per
 language: a feed imported again with `--locale` adds its language's links); image_link +
 additional_image_link -> images; price and sale_price ("15.00 USD") -> the price in that
-currency (sale_price is the price and price the previous one); availability (out_of_stock
+currency (sale_price is the price and price the previous one; with sale_price_effective_date
+"start/end" only inside that window, see `sql/price_windows.py`); availability (out_of_stock
 also -> stock 0); brand; product_type (else google_product_category as text) -> category
 path; color, size, material, gender, age_group, pattern -> attributes; item_group_id -> group:
 the items of a group are the variants of one product, which the writer stores under the
@@ -29,7 +30,9 @@ from oct8ne_adapter.feeds.fields import (
     check_money,
     check_text,
     check_url,
+    sale_of,
     slug,
+    timestamp,
 )
 from oct8ne_adapter.feeds.records import (
     AttributeValueRef,
@@ -124,11 +127,7 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
     currency, price = parse_price(price_text, "price")
     sale_text = _first(fields, "sale_price")
     if sale_text:
-        sale_currency, sale = parse_price(sale_text, "sale_price")
-        if sale_currency != currency:
-            raise InvalidRecord(f"sale_price is in {sale_currency} but price in {currency}")
-        if sale.amount < price.amount:
-            price = ProductPrice(amount=sale.amount, previous_amount=price.amount)
+        price = _with_sale(price, currency, sale_text, _first(fields, "sale_price_effective_date"))
     availability = normalize_field(_first(fields, "availability"))
     if availability and availability not in AVAILABILITY:
         raise InvalidRecord(
@@ -165,6 +164,24 @@ def to_record(fields: Fields, language: str) -> ProductRecord:
         urls={language: url},
         codes=_codes(product_id, fields),
     )
+
+
+def _with_sale(price: ProductPrice, currency: str, sale_text: str, window: str) -> ProductPrice:
+    """The price with its sale: always on without `window`, else timed ("from/until")."""
+    sale_currency, sale = parse_price(sale_text, "sale_price")
+    if sale_currency != currency:
+        raise InvalidRecord(f"sale_price is in {sale_currency} but price in {currency}")
+    if not window:
+        if sale.amount < price.amount:
+            return ProductPrice(amount=sale.amount, previous_amount=price.amount)
+        return price
+    name = "sale_price_effective_date"
+    parts = window.split("/")
+    if len(parts) != 2:
+        raise InvalidRecord(f'{name} must be "start/end" in ISO 8601, not {window[:100]!r}')
+    starts, ends = (timestamp(part, name) for part in parts)
+    timed = sale_of(sale.amount, price.amount, starts, ends, name)
+    return price if timed is None else ProductPrice(amount=price.amount, sale=timed)
 
 
 def _codes(product_id: str, fields: Fields) -> tuple[codes.ProductCode, ...]:

@@ -24,6 +24,7 @@ from oct8ne_adapter.feeds import detect_format, read_feed
 from oct8ne_adapter.feeds.lines import MAX_LINE_BYTES
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, tune_for_import
+from oct8ne_adapter.sql.price_windows import apply_price_windows_in, utc_now
 from oct8ne_adapter.sql.writer import CatalogWriter, ImportSummary
 from oct8ne_adapter.sql.writer.prune import PRUNE_MAX_SHARE
 
@@ -146,11 +147,14 @@ def write_feed(
             if on_progress is not None:
                 on_progress(counting.position)
         # Writes the variant groups; decides whether the prune is safe.
-        return writer.finish(
+        summary = writer.finish(
             prune=options.prune,
             force_prune=options.force_prune,
             prune_max_share=options.prune_max_share,
         )
+    # Rows this feed left alone may hold a sale whose window opened or closed since.
+    apply_price_windows_in(session, utc_now())
+    return summary
 
 
 @contextmanager

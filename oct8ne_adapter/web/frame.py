@@ -90,6 +90,13 @@ def start_clock() -> None:
     g.oct8ne_started = time.perf_counter()
 
 
+def switch_prices() -> None:
+    """Apply timed sale prices whose window opened or closed (a clock reading when none did)."""
+    switch = current_state().price_switch
+    if switch is not None:
+        switch.poll()
+
+
 def finish(response: Response) -> Response:
     """Security headers, no caching of private answers, and one access-log line."""
     response.headers.update(SECURITY_HEADERS)
@@ -118,6 +125,7 @@ def frame_blueprint(settings: Settings) -> Blueprint:
     blueprint.register_error_handler(HTTPException, http_error)
     blueprint.register_error_handler(Exception, unexpected_error)
     blueprint.before_request(start_clock)
+    blueprint.before_request(switch_prices)
     blueprint.after_request(finish)
     FrameLimits(settings).install(blueprint)
     return blueprint

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from oct8ne_adapter.search.index import IndexedSearchEngine
     from oct8ne_adapter.settings import Settings
     from oct8ne_adapter.sql.database import Database
+    from oct8ne_adapter.sql.price_windows import PriceSwitch
     from oct8ne_adapter.web.identity import CustomerResolver
 
 #: The key of the adapter's state in `app.extensions`.
@@ -59,6 +60,8 @@ class AdapterState:
     answers: AnswerCache = field(default_factory=AnswerCache)
     #: Refuses cross-site calls of the cookie-identified methods; warns once per worker.
     cross_site: CrossSiteGuard = field(default_factory=CrossSiteGuard)
+    #: Switches timed sale prices at their window's boundaries; None over a shop's catalog.
+    price_switch: PriceSwitch | None = None
 
     def credentials(self) -> PlatformCredentials:
         """The oct8ne account in force: configuration over what link-up stored."""

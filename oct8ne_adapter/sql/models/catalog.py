@@ -160,8 +160,16 @@ class ProductPrice(Base):
 
     product_pk: Mapped[int] = owner_key("products")
     currency: Mapped[str] = mapped_column(exact(3), primary_key=True)
+    #: The effective price (the sale one inside its window): what search filters and sorts by.
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    #: A timed sale (all NULL without one): the regular price, the sale price and its window
+    #: (naive UTC); `sql/price_windows.py` switches the effective price at the boundaries.
+    regular_minor: Mapped[int | None] = mapped_column(BigInteger)
+    regular_previous_minor: Mapped[int | None] = mapped_column(BigInteger)
+    sale_minor: Mapped[int | None] = mapped_column(BigInteger)
+    sale_from: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    sale_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
 class ProductUrl(Base):

@@ -4,6 +4,7 @@ values, codes and related products."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any, Protocol
@@ -28,7 +29,17 @@ _relations = table_of(models.ProductRelation)
 _urls = table_of(models.ProductUrl)
 
 TRANSLATION_COLUMNS = ("product_pk", "language", "title", "sort_key", "description")
-PRICE_COLUMNS = ("product_pk", "currency", "amount_minor", "previous_amount_minor")
+PRICE_COLUMNS = (
+    "product_pk",
+    "currency",
+    "amount_minor",
+    "previous_amount_minor",
+    "regular_minor",
+    "regular_previous_minor",
+    "sale_minor",
+    "sale_from",
+    "sale_until",
+)
 URL_COLUMNS = ("product_pk", "language", "url")
 
 #: A record with the primary key of its product.
@@ -59,20 +70,43 @@ class Priced(Protocol):
     def prices(self) -> Mapping[str, ProductPrice]: ...
 
 
-def price_rows(items: Iterable[tuple[int, Priced]]) -> list[tuple[Any, ...]]:
-    """The price rows (key, currency, amount, previous amount) of these products or variants."""
-    return [
-        (
-            pk,
-            currency,
-            to_minor_units(price.amount, currency),
-            None
-            if price.previous_amount is None
-            else to_minor_units(price.previous_amount, currency),
-        )
-        for pk, record in items
-        for currency, price in record.prices.items()
-    ]
+def _minor(amount: Decimal | None, currency: str) -> int | None:
+    return None if amount is None else to_minor_units(amount, currency)
+
+
+def price_rows(items: Iterable[tuple[int, Priced]], *, timed: bool = True) -> list[tuple[Any, ...]]:
+    """The price rows (key, currency, effective amount and previous amount, then with `timed`
+    the regular price and the sale window) of these products or variants.
+
+    The effective price is the one at the time of writing; `sql.price_windows` switches it at
+    the window's boundaries. Variant rows (`timed` False) keep only the price at writing time.
+    """
+    now = datetime.now(UTC)
+    rows: list[tuple[Any, ...]] = []
+    for pk, record in items:
+        for currency, price in record.prices.items():
+            effective = price.effective(now)
+            row: tuple[Any, ...] = (
+                pk,
+                currency,
+                to_minor_units(effective.amount, currency),
+                _minor(effective.previous_amount, currency),
+            )
+            if timed:
+                sale = price.sale
+                row += (
+                    (None,) * 5
+                    if sale is None
+                    else (
+                        to_minor_units(price.amount, currency),
+                        _minor(price.previous_amount, currency),
+                        to_minor_units(sale.amount, currency),
+                        sale.starts.astimezone(UTC).replace(tzinfo=None),
+                        sale.ends.astimezone(UTC).replace(tzinfo=None),
+                    )
+                )
+            rows.append(row)
+    return rows
 
 
 def insert_children(session: Session, items: Sequence[Resolving]) -> None:

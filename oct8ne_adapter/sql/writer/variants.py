@@ -123,7 +123,7 @@ def write_variant_prices(
         session,
         _prices,
         ("variant_pk", "currency", "amount_minor", "previous_amount_minor"),
-        price_rows(written),
+        price_rows(written, timed=False),
     )
 
 

@@ -1,0 +1,145 @@
+"""Timed sale prices: switch a product price's effective amount at its window's boundaries.
+
+Search filters, sorts and counts price facets on `product_prices.amount_minor`, so the effective
+price is stored, not computed at read time: `apply_price_windows` writes, for every row with a
+sale window whose stored amount is not the one due at `now`, the due amount, and logs the
+products in the catalog change log, so the product cache, the answer cache and the search index
+follow as after an import. It is stateless (it compares, not remembers), so running it twice,
+late or after an import that wrote a stale amount is harmless. `PriceSwitch` runs it only when a
+boundary has passed, so a process can call it on every poll for one comparison of timestamps.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from oct8ne_adapter.errors import DataSourceUnavailable
+from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
+from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.models import ProductPrice
+
+log = logging.getLogger(__name__)
+
+_prices: Table = ProductPrice.__table__  # type: ignore[assignment]
+
+#: The current time, UTC-aware (injected in tests: the switch is tested without sleeping).
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Switched:
+    """What one run changed, and when the next boundary after `now` falls (None: none left)."""
+
+    rows: int
+    next_boundary: datetime | None
+
+
+def _naive(moment: datetime) -> datetime:
+    """The UTC wall time stored in the DateTime columns."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def apply_price_windows_in(session: Session, now: datetime) -> Switched:
+    """`apply_price_windows` inside the caller's transaction."""
+    at = _naive(now)
+    c = _prices.c
+    inside = and_(c.sale_from <= at, c.sale_until > at, c.sale_minor < c.regular_minor)
+    rows = session.execute(
+        select(
+            c.product_pk,
+            c.currency,
+            c.amount_minor,
+            c.previous_amount_minor,
+            c.regular_minor,
+            c.regular_previous_minor,
+            c.sale_minor,
+            inside.label("inside"),
+        ).where(c.sale_minor.is_not(None))
+    ).all()
+    changes = []
+    for pk, currency, amount, previous, regular, regular_previous, sale, is_inside in rows:
+        due = (sale, regular) if is_inside else (regular, regular_previous)
+        if (amount, previous) != due:
+            changes.append({"key": pk, "cur": currency, "due": due[0], "due_previous": due[1]})
+    if changes:
+        # One executemany: a sale starting on a whole catalog switches 10,000 rows at once.
+        session.execute(
+            update(_prices)
+            .where(c.product_pk == bindparam("key"), c.currency == bindparam("cur"))
+            .values(amount_minor=bindparam("due"), previous_amount_minor=bindparam("due_previous")),
+            changes,
+        )
+        recorder = ChangeRecorder()
+        recorder.add(change["key"] for change in changes)
+        recorder.write(session)
+    # Two queries: MariaDB has no aggregate FILTER clause.
+    upcoming = (
+        session.scalar(select(func.min(column)).where(column > at))
+        for column in (c.sale_from, c.sale_until)
+    )
+    moments = [moment for moment in upcoming if moment is not None]
+    next_boundary = min(moments).replace(tzinfo=UTC) if moments else None
+    return Switched(len(changes), next_boundary)
+
+
+def apply_price_windows(database: Database, now: datetime) -> Switched:
+    """Write the price due at `now` to every timed row that shows another one; log the change."""
+    with database.transaction() as session:
+        return apply_price_windows_in(session, now)
+
+
+class PriceSwitch:
+    """Runs `apply_price_windows` when a boundary has passed, or every `recheck` at the latest.
+
+    The recheck picks up windows another process imported since (their boundaries are unknown
+    here); between runs a poll is one clock reading.
+    """
+
+    def __init__(
+        self, database: Database, clock: Clock = utc_now, recheck: timedelta = timedelta(minutes=1)
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.recheck = recheck
+        self._lock = threading.Lock()
+        self._ran_at: datetime | None = None
+        self._next: datetime | None = None
+
+    def poll(self) -> bool:
+        """Switch the prices if a boundary passed since the last run; whether this one ran."""
+        now = self.clock()
+        with self._lock:
+            if (
+                self._ran_at is not None
+                and now - self._ran_at < self.recheck
+                and (self._next is None or now < self._next)
+            ):
+                return False
+            try:
+                switched = apply_price_windows(self.database, now)
+            except (SQLAlchemyError, DataSourceUnavailable) as error:
+                # Not the caller's failure: its own query reports an unavailable database. The
+                # switch tries again at the next recheck (no query per call meanwhile).
+                log.warning("timed prices not switched: %s", error)
+                self._ran_at, self._next = now, None
+                return False
+            self._ran_at, self._next = now, switched.next_boundary
+            return True
+
+    def reset(self) -> None:
+        """Forget the next boundary (an import may have added windows): the next poll runs."""
+        with self._lock:
+            self._ran_at = None

@@ -1,0 +1,262 @@
+"""Timed sale prices: a sale price only inside its window, switched without a new import.
+
+Issue 23 item 5: "GMC `sale_price_effective_date` (and a JSON Lines equivalent) is honoured: the
+sale price only inside its window, switching at the boundary without a new import (search index,
+caches and price facets included)". Done when: "timed prices through the frame API across a window
+boundary, with the clock injected, not slept". A Merchant Center feed is imported through the CLI
+on each backend; the app's `PriceSwitch` gets a settable clock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import adapter_app, adapter_config, frame
+from flask import Flask
+from test_feeds import import_feed, tsv
+
+from oct8ne_adapter.domain import ProductPrice, Sale
+from oct8ne_adapter.feeds.fields import InvalidRecord
+from oct8ne_adapter.feeds.gmc import to_record
+from oct8ne_adapter.feeds.records import parse_product
+from oct8ne_adapter.sql.database import Database, create_database_engine
+from oct8ne_adapter.sql.price_windows import PriceSwitch, apply_price_windows
+from oct8ne_adapter.web.state import adapter_state
+
+WINDOW = "2026-12-01T00:00+00:00/2026-12-08T00:00+00:00"
+STARTS = datetime(2026, 12, 1, tzinfo=UTC)
+ENDS = datetime(2026, 12, 8, tzinfo=UTC)
+BEFORE, INSIDE, AFTER = STARTS - timedelta(seconds=1), STARTS, ENDS
+
+
+def _item(product_id: str, title: str, price: str, **fields: str) -> dict[str, Any]:
+    return {
+        "id": product_id,
+        "title": title,
+        "link": f"https://shop.example/p/{product_id.lower()}",
+        "image_link": f"https://cdn.example/{product_id.lower()}.jpg",
+        "price": price,
+        "availability": "in_stock",
+        "brand": "Northpeak",
+        **fields,
+    }
+
+
+#: The lamp is on sale for the first week of December (below the stove's price then); the stove
+#: is not timed: its price never moves.
+ITEMS = [
+    _item(
+        "LAMP",
+        "Trail lamp",
+        "80.00 USD",
+        sale_price="20.00 USD",
+        sale_price_effective_date=WINDOW,
+    ),
+    _item("STOVE", "Trail stove", "50.00 USD"),
+]
+
+
+class Clock:
+    """A settable clock for the app's price switch."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def config(empty_database_url: str, tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f"database_url = {json.dumps(empty_database_url)}\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def database(config: Path, tmp_path: Path, empty_database_url: str) -> Iterator[Database]:
+    """The database once the Merchant Center feed with a timed sale is imported."""
+    text = tsv(ITEMS).splitlines()
+    # The shared TSV helper knows Google's common columns; add the window's.
+    header, *rows = text
+    cells = [
+        f"{row}\t{item.get('sale_price_effective_date', '')}"
+        for row, item in zip(rows, ITEMS, strict=True)
+    ]
+    feed = "\n".join([f"{header}\tsale_price_effective_date", *cells]) + "\n"
+    result = import_feed(config, tmp_path, "feed.tsv", feed)
+    assert result.exit_code == 0, result.output
+    engine = create_database_engine(empty_database_url)
+    yield Database(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=["index", "sql"])
+def shop(
+    database: Database, empty_database_url: str, request: pytest.FixtureRequest
+) -> Iterator[tuple[Flask, Clock]]:
+    """The adapter over the imported feed, searching with each engine, its clock settable."""
+    clock = Clock(BEFORE)
+    config = adapter_config(empty_database_url, OCT8NE_SEARCH_ENGINE=request.param)
+    with adapter_app(config) as application:
+        switch = adapter_state(application).price_switch
+        assert switch is not None
+        switch.clock = clock
+        yield application, clock
+
+
+def _seen(application: Flask) -> dict[str, Any]:
+    """What the frame API shows of the lamp: productInfo, search order, facets, filters."""
+    client = application.test_client()
+    info = frame(client, "productInfo", productIds="LAMP", currency="USD")[0]
+    ordered = frame(client, "search", search="trail", orderby="price", dir="asc", currency="USD")
+    listed = {item["internalId"]: item["formattedPrice"] for item in ordered["results"]}
+    facets = ordered["filters"]["available"]
+    ranges = next(facet for facet in facets if facet["param"] == "price")["options"]
+    cheap = frame(client, "search", search="trail", price="0-30", currency="USD")
+    return {
+        "price": (info["formattedPrice"], info["formattedPrevPrice"]),
+        "search": listed["LAMP"],
+        "order": list(listed),
+        "ranges": sorted(option["value"] for option in ranges),
+        "under 30": [item["internalId"] for item in cheap["results"]],
+    }
+
+
+def test_the_sale_price_only_inside_its_window(shop: tuple[Flask, Clock]) -> None:
+    application, clock = shop
+    before = _seen(application)
+    assert before["price"] == ("$80.00", "$80.00")  # no discount: the same
+    assert before["search"] == "$80.00"
+    assert before["order"] == ["STOVE", "LAMP"]
+    assert before["under 30"] == []
+
+    clock.now = INSIDE  # the window's first instant: no import, no sleep
+    inside = _seen(application)
+    assert inside["price"] == ("$20.00", "$80.00")
+    assert inside["search"] == "$20.00"
+    assert inside["order"] == ["LAMP", "STOVE"]
+    assert inside["under 30"] == ["LAMP"]
+    assert inside["ranges"] != before["ranges"]  # the price facet follows
+
+    clock.now = AFTER  # the window ends (excluded): the regular price again
+    assert _seen(application) == before
+
+
+def test_a_product_without_a_window_keeps_its_price(shop: tuple[Flask, Clock]) -> None:
+    application, clock = shop
+    client = application.test_client()
+    for moment in (BEFORE, INSIDE, AFTER):
+        clock.now = moment
+        info = frame(client, "productInfo", productIds="STOVE", currency="USD")[0]
+        assert (info["formattedPrice"], info["formattedPrevPrice"]) == ("$50.00", "$50.00")
+
+
+def test_the_switch_runs_only_at_a_boundary(database: Database) -> None:
+    clock = Clock(BEFORE - timedelta(days=1))
+    switch = PriceSwitch(database, clock, recheck=timedelta(days=365))
+    assert switch.poll()  # the first poll reads the next boundary
+    clock.now = BEFORE
+    assert not switch.poll()  # before it: a clock reading, no query
+    clock.now = INSIDE
+    assert switch.poll()
+    clock.now = AFTER - timedelta(seconds=1)
+    assert not switch.poll()
+    clock.now = AFTER
+    assert switch.poll()
+    clock.now = AFTER + timedelta(days=300)
+    assert not switch.poll()  # no boundary left
+
+
+def test_a_database_without_tables_does_not_fail_other_calls(
+    empty_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = empty_app.test_client()
+    assert frame(client, "getAdapterInfo")["adapterName"]
+    assert "timed prices not switched" in caplog.text
+    caplog.clear()
+    frame(client, "getAdapterInfo")  # no query again before the recheck
+    assert "timed prices not switched" not in caplog.text
+
+
+def test_a_switch_changes_rows_once(database: Database) -> None:
+    # The import wrote the price due at the real time, itself inside or after the window.
+    due_now = apply_price_windows(database, datetime.now(UTC))
+    assert due_now.rows == 0
+    assert apply_price_windows(database, BEFORE).rows == 1
+    assert apply_price_windows(database, INSIDE).rows == 1
+    again = apply_price_windows(database, INSIDE)
+    assert (again.rows, again.next_boundary) == (0, ENDS)
+    assert apply_price_windows(database, AFTER).rows == 1
+    assert apply_price_windows(database, AFTER).next_boundary is None
+
+
+def test_json_lines_timed_sale() -> None:
+    line = {
+        "id": "P1",
+        "title": "Trail lamp",
+        "url": "/p/p1",
+        "prices": {
+            "USD": {
+                "price": "80.00",
+                "sale": {"price": "20.00", "from": "2026-12-01T00:00Z", "until": "2026-12-08"},
+            }
+        },
+    }
+    price = parse_product(line, "en").prices["USD"]
+    assert price == ProductPrice(Decimal("80.00"), None, Sale(Decimal("20.00"), STARTS, ENDS))
+    assert price.effective(BEFORE) == ProductPrice(Decimal("80.00"))
+    assert price.effective(INSIDE) == ProductPrice(Decimal("20.00"), Decimal("80.00"))
+    assert price.effective(AFTER) == ProductPrice(Decimal("80.00"))
+
+
+@pytest.mark.parametrize(
+    ("window", "reason"),
+    [
+        ("2026-12-01", 'sale_price_effective_date must be "start/end"'),
+        ("2026-12-01/2026-13-01", "sale_price_effective_date must be an ISO 8601 date-time"),
+        ("yesterday/tomorrow", "sale_price_effective_date must be an ISO 8601 date-time"),
+        ("2026-12-08T00:00Z/2026-12-01T00:00Z", "the window ends"),
+        ("2026-12-01T00:00Z/2026-12-01T00:00Z", "the window ends"),
+        ("0001-01-01T00:00Z/2026-12-01T00:00Z", "is not between 1970 and 9998"),
+    ],
+)
+def test_a_malformed_window_is_a_bad_row(window: str, reason: str) -> None:
+    fields = {key: [value] for key, value in ITEMS[0].items()}
+    fields["sale_price_effective_date"] = [window]
+    with pytest.raises(InvalidRecord, match=reason):
+        to_record(fields, "en")
+
+
+@pytest.mark.parametrize(
+    ("sale", "reason"),
+    [
+        ({"price": "20.00", "from": "2026-12-01"}, "prices.USD.sale must be"),
+        ({"price": "20.00", "from": "x", "until": "2026-12-08"}, "prices.USD.sale.from must"),
+        ({"price": "20.00", "from": "2026-12-08", "until": "2026-12-01"}, "the window ends"),
+        ({"price": "-1", "from": "2026-12-01", "until": "2026-12-08"}, "prices.USD.sale.price"),
+        ("20.00", "prices.USD.sale must be"),
+    ],
+)
+def test_a_malformed_json_lines_sale_is_a_bad_row(sale: Any, reason: str) -> None:
+    line = {"id": "P1", "title": "T", "url": "/p", "prices": {"USD": {"price": "8", "sale": sale}}}
+    with pytest.raises(InvalidRecord, match=reason):
+        parse_product(line, "en")
+
+
+def test_a_bad_window_is_rejected_with_its_reason(config: Path, tmp_path: Path) -> None:
+    feed = (
+        "id\ttitle\tlink\tprice\tsale_price\tsale_price_effective_date\n"
+        "A\tLamp\thttps://shop.example/a\t80.00 USD\t20.00 USD\t2026-12-08/2026-12-01\n"
+        "B\tStove\thttps://shop.example/b\t50.00 USD\t\t\n"
+    )
+    result = import_feed(config, tmp_path, "bad.tsv", feed)
+    assert result.exit_code == 1, result.output  # rows were rejected
+    assert "line 2 (id A): sale_price_effective_date: the window ends" in result.output
+    assert "1 inserted" in result.output and "1 rejected" in result.output
