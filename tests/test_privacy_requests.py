@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from backends import seed_demo
 from sqlalchemy import select, update
 
 from oct8ne_adapter.cli import cli
@@ -40,9 +41,20 @@ def order(order_id: str, **fields) -> OrderPlaced:
 
 
 @pytest.fixture
-def shop(database_url: str) -> Iterator[Database]:
+def demo_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """A demo database of this test's own: the shared server ones hold other tests' sessions
+    and events, which an export of everything about Jane would rightly list."""
+    if backend == "sqlite":
+        return f"sqlite:///{request.getfixturevalue('database_file')}"
+    url: str = request.getfixturevalue("empty_database_url")
+    seed_demo(url)
+    return url
+
+
+@pytest.fixture
+def shop(demo_url: str) -> Iterator[Database]:
     """The demo database with Jane signed in and events about Jane, a guest and John."""
-    engine = create_database_engine(database_url)
+    engine = create_database_engine(demo_url)
     database = Database(engine)
     sign_in_demo_customer(database, "jane.doe@example.com")
     recorder = EventRecorder(database, ["octocom", "optico"])
@@ -92,9 +104,9 @@ def shop(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def config(database_url: str, tmp_path: Path) -> Path:
+def config(demo_url: str, tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f'database_url = "{database_url}"\n', encoding="utf-8")
+    path.write_text(f'database_url = "{demo_url}"\n', encoding="utf-8")
     return path
 
 
