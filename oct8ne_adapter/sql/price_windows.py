@@ -121,7 +121,11 @@ class PriceSwitch:
     def poll(self) -> bool:
         """Switch the prices if a boundary passed since the last run; whether this one ran."""
         now = self.clock()
-        with self._lock:
+        # A request that finds the switch running goes on: it must not wait for another
+        # request's writes (the prices it reads are at most one switch late).
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
             if (
                 self._ran_at is not None
                 and now - self._ran_at < self.recheck
@@ -138,6 +142,8 @@ class PriceSwitch:
                 return False
             self._ran_at, self._next = now, switched.next_boundary
             return True
+        finally:
+            self._lock.release()
 
     def reset(self) -> None:
         """Forget the next boundary (an import may have added windows): the next poll runs."""
