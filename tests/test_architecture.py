@@ -27,6 +27,7 @@ LAYERS = {
     "domain": 1,
     "errors": 1,
     "javascript": 1,
+    "moments": 1,
     "repository": 1,
     "settings": 2,
     "platform": 3,

@@ -135,9 +135,7 @@ class ShopVisitor:
             # Django's CSRF protection: its cookie, sent back in the header.
             self.http.get(f"{self.example.url}/", timeout=10).raise_for_status()
             headers["X-CSRFToken"] = self.http.cookies["csrftoken"]
-        answer = self.http.post(
-            f"{self.example.url}{path}", headers=headers, timeout=10, **kwargs
-        )
+        answer = self.http.post(f"{self.example.url}{path}", headers=headers, timeout=10, **kwargs)
         answer.raise_for_status()
         return answer
 

@@ -225,6 +225,8 @@ def test_json_lines_timed_sale() -> None:
         ("2026-12-08T00:00Z/2026-12-01T00:00Z", "the window ends"),
         ("2026-12-01T00:00Z/2026-12-01T00:00Z", "the window ends"),
         ("0001-01-01T00:00Z/2026-12-01T00:00Z", "is not between 1970 and 9998"),
+        # Before year 1 once in UTC: this row stopped the whole import with an OverflowError.
+        ("0001-01-01T00:00+05:00/2026-12-01T00:00Z", "is not between 1970 and 9998"),
     ],
 )
 def test_a_malformed_window_is_a_bad_row(window: str, reason: str) -> None:

@@ -56,8 +56,7 @@ def test_no_secret_switches_the_endpoint_off_and_a_good_one_is_accepted():
 def test_the_secret_command_prints_a_new_secret_that_passes_the_check():
     runner = CliRunner()
     printed = [
-        runner.invoke(cli, ["secret"], prog_name="oct8ne-adapter").output.strip()
-        for _ in range(2)
+        runner.invoke(cli, ["secret"], prog_name="oct8ne-adapter").output.strip() for _ in range(2)
     ]
     assert printed[0] != printed[1]
     for secret in printed:

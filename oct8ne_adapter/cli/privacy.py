@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
+from sqlalchemy.orm import Session
 
 from oct8ne_adapter.cli.context import current_database, settings_of
 from oct8ne_adapter.events.recorder import utcnow
 from oct8ne_adapter.events.retention import purge_expired
-from oct8ne_adapter.sql.privacy import erase_subject, export_subject, find_subject
+from oct8ne_adapter.sql.privacy import Subject, erase_subject, export_subject, find_subject
+
+T = TypeVar("T")
 
 
 @click.command("purge")
@@ -48,14 +53,18 @@ def privacy_group() -> None:
     """Answer a customer's request to see (export) or erase what the adapter stores about them."""
 
 
+def _on_subject(ctx: click.Context, email: str, act: Callable[[Session, Subject], T]) -> T:
+    """Run `act` on what is stored about `email`, in one transaction (export only reads)."""
+    with current_database(settings_of(ctx)) as database, database.transaction() as session:
+        return act(session, find_subject(session, email))
+
+
 @privacy_group.command("export")
 @_EMAIL
 @click.pass_context
 def privacy_export(ctx: click.Context, email: str) -> None:
     """Print, as JSON, everything the adapter's tables hold about the customer with EMAIL."""
-    settings = settings_of(ctx)
-    with current_database(settings) as database, database.session() as session:
-        data = export_subject(session, find_subject(session, email))
+    data = _on_subject(ctx, email, export_subject)
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
@@ -64,9 +73,7 @@ def privacy_export(ctx: click.Context, email: str) -> None:
 @click.pass_context
 def privacy_erase(ctx: click.Context, email: str) -> None:
     """Delete (or anonymise) what the adapter stores about EMAIL; list vendors to tell."""
-    settings = settings_of(ctx)
-    with current_database(settings) as database, database.transaction() as session:
-        erasure = erase_subject(session, find_subject(session, email))
+    erasure = _on_subject(ctx, email, erase_subject)
     changed = {table: count for table, count in erasure.counts.items() if count}
     if not changed:
         click.echo("nothing stored about this e-mail address")

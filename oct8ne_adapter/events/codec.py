@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,6 +24,7 @@ from oct8ne_adapter.events.model import (
     PromotionCode,
     VisitorIds,
 )
+from oct8ne_adapter.moments import utc_moment
 
 #: The kind of each event, as stored in the outbox and named in the HTTP endpoint.
 KINDS: dict[str, type[CartUpdated] | type[OrderPlaced] | type[OrderStatusChanged]] = {
@@ -241,17 +242,11 @@ class _Fields:
     def time(self, key: str) -> datetime:
         value = self.required_text(key, 40)
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = utc_moment(value)
         except ValueError:
             raise EventFormatError(
                 f"{self.name(key)} must be an ISO 8601 time such as 2026-11-26T13:07:06Z"
             ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        try:
-            moment = moment.astimezone(UTC)
-        except OverflowError:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
-            moment = EARLIEST - timedelta(days=1)
         if not EARLIEST <= moment <= LATEST:
             raise EventFormatError(
                 f"{self.name(key)} must be between {EARLIEST.year} and {LATEST.year - 1}"

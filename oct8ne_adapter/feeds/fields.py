@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -15,6 +15,7 @@ from babel.numbers import get_currency_precision, list_currencies
 
 from oct8ne_adapter.domain import Availability, ProductPrice, Sale
 from oct8ne_adapter.errors import Oct8neError
+from oct8ne_adapter.moments import utc_moment
 
 KNOWN_CURRENCIES = frozenset(list_currencies())
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$")
@@ -188,15 +189,12 @@ def timestamp(value: Any, name: str) -> datetime:
     if not isinstance(value, str) or len(value) > 40:
         raise InvalidRecord(f"{name} must be an ISO 8601 date-time such as 2026-12-01T00:00Z")
     try:
-        moment = datetime.fromisoformat(value.strip())
+        # Merchant Center reads a time without an offset as UTC; so does utc_moment.
+        moment = utc_moment(value)
     except ValueError:
         raise InvalidRecord(
             f"{name} must be an ISO 8601 date-time such as 2026-12-01T00:00Z, not {value!r}"
         ) from None
-    if moment.tzinfo is None:
-        # Merchant Center reads a time without an offset as UTC; so do we.
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
     # Every backend stores these years (MariaDB's DATETIME starts at 1000).
     if not 1970 <= moment.year <= 9998:
         raise InvalidRecord(f"{name}: {value!r} is not between 1970 and 9998")

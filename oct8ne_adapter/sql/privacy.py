@@ -138,22 +138,17 @@ def find_subject(session: Session, email: str) -> Subject:
             payload = json.loads(row.payload)
             if payload.get("customer_id") in subject.customer_ids:
                 _note_event(subject, row.kind, row.subject, payload)
-        for cart_id, order_id in session.execute(
-            select(_recorded_carts.c.cart_id, _recorded_carts.c.order_id).where(
-                _recorded_carts.c.customer_id.in_(ids)
-            )
+        # A recorded cart names its order once placed, and an order its cart: collect both ways.
+        for table, own, linked, own_ids, linked_ids in (
+            (_recorded_carts, "cart_id", "order_id", subject.cart_ids, subject.order_ids),
+            (_recorded_orders, "order_id", "cart_id", subject.order_ids, subject.cart_ids),
         ):
-            subject.cart_ids.add(cart_id)
-            if order_id:
-                subject.order_ids.add(order_id)
-        for order_id, cart_id in session.execute(
-            select(_recorded_orders.c.order_id, _recorded_orders.c.cart_id).where(
-                _recorded_orders.c.customer_id.in_(ids)
-            )
-        ):
-            subject.order_ids.add(order_id)
-            if cart_id:
-                subject.cart_ids.add(cart_id)
+            for own_id, linked_id in session.execute(
+                select(table.c[own], table.c[linked]).where(table.c.customer_id.in_(ids))
+            ):
+                own_ids.add(own_id)
+                if linked_id:
+                    linked_ids.add(linked_id)
     subject.event_seqs = list(session.scalars(select(_outbox.c.seq).where(_events_of(subject))))
     return subject
 
