@@ -186,11 +186,12 @@ def _with_sale(price: ProductPrice, currency: str, sale_text: str, window: str) 
 
 def _codes(product_id: str, fields: Fields) -> tuple[codes.ProductCode, ...]:
     """The row's id as its SKU (Merchant Center asks for the SKU as id), its GTINs and MPN."""
-    gtins = [part for value in fields.get("gtin", ()) for part in value.split(",")]
+    sku = codes.ProductCode("sku", product_id)
+    # Empty cells are no codes (`check_value` returns None for them): dropped before checking.
+    gtins = [part for value in fields.get("gtin", ()) for part in value.split(",") if part.strip()]
+    mpn = _first(fields, "mpn")
+    if not gtins and not mpn:
+        return (sku,)  # a row with its id only: nothing to check or to deduplicate
     return codes.unique(
-        [
-            codes.ProductCode("sku", product_id),
-            *codes.of_kind("gtin", gtins),
-            *codes.of_kind("mpn", [_first(fields, "mpn")]),
-        ]
+        [sku, *codes.of_kind("gtin", gtins), *codes.of_kind("mpn", [mpn] if mpn else [])]
     )

@@ -82,7 +82,17 @@ def fold(value: str) -> str:
     if value.isascii():
         # Nothing to decompose: the same result, without a Python step per character.
         return value.casefold()
-    decomposed = unicodedata.normalize("NFKD", value)
+    # Titles repeat their words: folded a space-separated piece at a time through a cache. The
+    # space is a starter that NFKD keeps, so no decomposition or reordering crosses it, and
+    # removing marks and casefolding go character by character: the result is the same.
+    return " ".join(map(_fold_piece, value.split(" ")))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fold_piece(piece: str) -> str:
+    if piece.isascii():
+        return piece.casefold()
+    decomposed = unicodedata.normalize("NFKD", piece)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
@@ -192,6 +202,14 @@ class SearchIndex(Protocol):
         """Replace these products' entries."""
         ...
 
+    def add(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        """Enter products that have no entry yet (nothing is deleted first)."""
+        ...
+
+    def highest_pk(self, session: Session) -> int:
+        """The highest product pk with an entry (0 if none): a new product above it has none."""
+        ...
+
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products."""
         ...
@@ -211,6 +229,10 @@ class Fts5Index:
     def write(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         """Replace these products' rows."""
         self.delete(session, [document.product_pk for document in documents])
+        self.add(session, documents)
+
+    def add(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        """Insert rows for products that have none."""
         if documents:
             names = ", ".join(FTS5_COLUMNS)
             values = ", ".join("?" for _ in FTS5_COLUMNS)
@@ -224,6 +246,11 @@ class Fts5Index:
                     for fields in (document.indexed_fields(),)
                 ],
             )
+
+    def highest_pk(self, session: Session) -> int:
+        """The highest rowid (FTS5 reads it from the end of its rowid order)."""
+        found = session.scalar(text(f"SELECT rowid FROM {FTS5_TABLE} ORDER BY rowid DESC LIMIT 1"))
+        return int(found or 0)
 
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products' rows."""
@@ -253,6 +280,10 @@ class TsvectorIndex:
     def write(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         """Replace these products' vectors."""
         self.delete(session, [document.product_pk for document in documents])
+        self.add(session, documents)
+
+    def add(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        """Insert vectors for products that have none."""
         if not documents:
             return
         vector: ColumnElement[Any] | None = None
@@ -275,6 +306,10 @@ class TsvectorIndex:
                 for document in documents
             ],
         )
+
+    def highest_pk(self, session: Session) -> int:
+        """The highest product pk with a vector."""
+        return int(session.scalar(select(func.max(_vectors.c.product_pk))) or 0)
 
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products' vectors."""
@@ -307,6 +342,10 @@ class TokenIndex:
     def write(self, session: Session, documents: Sequence[SearchDocument]) -> None:
         """Replace these products' tokens."""
         self.delete(session, [document.product_pk for document in documents])
+        self.add(session, documents)
+
+    def add(self, session: Session, documents: Sequence[SearchDocument]) -> None:
+        """Insert the tokens of products that have none."""
         rows: list[dict[str, Any]] = []
         for document in documents:
             weights: dict[str, int] = {}
@@ -319,6 +358,10 @@ class TokenIndex:
             )
         if rows:
             session.execute(insert(_tokens), rows)
+
+    def highest_pk(self, session: Session) -> int:
+        """The highest product pk with a token."""
+        return int(session.scalar(select(func.max(_tokens.c.product_pk))) or 0)
 
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products' tokens."""

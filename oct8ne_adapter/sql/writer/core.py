@@ -114,6 +114,8 @@ class CatalogWriter:
         self._rejections: list[tuple[int | None, str | None, str]] = []
         self._pending_relations: list[tuple[int, tuple[str, ...]]] = []
         self._index = fulltext.index_for(session.get_bind().dialect.name)
+        #: The highest product pk in the search index before this import's first write.
+        self._indexed_ceiling: int | None = None
         self._mark: int | None = None
         self.inserted = self.updated = self.unchanged = self.pruned = self.rejected = 0
         self.prune_skipped = ""
@@ -308,6 +310,8 @@ class CatalogWriter:
     def _write_products(self, pending: list[_Pending]) -> None:
         session = self._session
         mark = self._import_mark()
+        if self._indexed_ceiling is None:
+            self._indexed_ceiling = self._index.highest_pk(session)
         existing = stored_products(session, [item.product_id for item in pending] + self._keep)
         kept = [existing[i][0] for i in self._keep if i in existing]
         new: list[tuple[_Pending, ProductRecord]] = []
@@ -368,9 +372,13 @@ class CatalogWriter:
                 self._pending_relations.append((pk, record.related))
         # New products' documents come from their records; an updated one may keep texts from
         # another feed (another language), so it is read back from the tables.
-        documents = self._documents
+        # A new pk above the index's highest has no entry to replace (SQLite may reuse the pk
+        # of a deleted product, so the ones below are replaced, not only added).
+        built = [self._documents.document(pk, record, refs) for pk, record, refs in inserted]
+        ceiling = self._indexed_ceiling
+        self._index.add(session, [document for document in built if document.product_pk > ceiling])
         self._index.write(
-            session, [documents.document(pk, record, refs) for pk, record, refs in inserted]
+            session, [document for document in built if document.product_pk <= ceiling]
         )
         fulltext.refresh(session, [pk for pk, _, _ in updated])
         self.recorder.add(pk for pk, _, _ in inserted + updated)
