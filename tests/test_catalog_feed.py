@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -559,6 +560,54 @@ def test_tokens_fold_piece_by_piece_as_the_whole_text(text: str) -> None:
         token[: fulltext.MAX_WORD_LENGTH] for token in re.findall(r"[^\W_]+", fulltext.fold(text))
     ]
     assert fulltext.tokens(text) == whole
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Montaña ÉTÉ",
+        "a\u00a8b c",
+        "x\u00a0y  z",
+        "ﬁne ½ ²",
+        "e\u0301 \u0301e",
+        "Straße ΣΊΣΥΦΟΣ ",
+        " é",
+    ],
+)
+def test_fold_piece_by_piece_is_folding_the_whole_text(text: str) -> None:
+    """`fold` folds a space-separated piece at a time through a cache: the same result as
+    decomposing, dropping marks and casefolding the whole text."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    whole = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    assert fulltext.fold(text) == whole
+
+
+def test_a_new_product_reusing_a_stale_index_rowid_replaces_that_row(tmp_path: Path) -> None:
+    """SQLite gives a new product the pk of the last deleted one: if that product's index row
+    was left behind, the import replaces it (only pks above the index's highest skip the
+    delete)."""
+    database = Database(create_database_engine(f"sqlite:///{tmp_path / 'stale.db'}"))
+    create_schema(database.engine)
+    run_import(database, tmp_path, [line(id="1", title="Alpha"), line(id="2", title="Bravo")])
+    (stale,) = pks(database, "2")
+    with database.transaction() as session:
+        # A deletion that bypassed the index: its row stays under a rowid SQLite reuses.
+        session.execute(text("DELETE FROM products WHERE pk = :pk"), {"pk": stale})
+    result, _ = run_import(
+        database, tmp_path, [line(id="1", title="Alpha"), line(id="3", title="Charlie")]
+    )
+    assert result.exit_code == 0, result.output
+    assert pks(database, "3") == {stale}
+    with database.session() as session:
+        titles = (
+            session.execute(
+                text(f"SELECT title FROM {fulltext.FTS5_TABLE} WHERE rowid = :pk"), {"pk": stale}
+            )
+            .scalars()
+            .all()
+        )
+    database.engine.dispose()
+    assert titles == ["charlie"]
 
 
 def test_new_products_are_indexed_as_the_tables_read_back(tmp_path: Path) -> None:

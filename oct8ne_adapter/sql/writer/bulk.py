@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.models import Product
+from oct8ne_adapter.sql.tables import products as _products
 
 #: Values per IN (...) list; keeps every backend under its bound-parameter limit.
 CHUNK = 500
@@ -63,12 +63,27 @@ def insert_rows(
 def stored_products(session: Session, external_ids: Sequence[str]) -> dict[str, Stored]:
     """external id -> (pk, content hash, import mark) of the products that exist."""
     found: dict[str, Stored] = {}
-    for chunk in chunks(external_ids):
-        rows = session.execute(
-            select(
-                Product.external_id, Product.pk, Product.content_hash, Product.import_mark
-            ).where(Product.external_id.in_(chunk))
-        )
-        for external_id, pk, digest, mark in rows:
-            found[external_id] = (pk, digest, mark)
+    for external_id, pk, digest, mark in select_by_external_id(
+        session, ("pk", "content_hash", "import_mark"), external_ids
+    ):
+        found[external_id] = (pk, digest, mark)
     return found
+
+
+def select_by_external_id(
+    session: Session, columns: Sequence[str], external_ids: Sequence[str]
+) -> Iterator[tuple[Any, ...]]:
+    """(external_id, *columns) of the products with these external ids, a chunk per statement.
+
+    Run by the driver: every batch of an import looks its ids up, and building and compiling the
+    SELECT through SQLAlchemy cost more than SQLite's search.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(quote(name) for name in ("external_id", *columns))
+    head = f"SELECT {names} FROM {quote(_products.name)} WHERE {quote('external_id')} IN "
+    for chunk in chunks(external_ids):
+        statement = head + "(" + ", ".join(marker for _ in chunk) + ")"
+        yield from connection.exec_driver_sql(statement, tuple(chunk))

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import Availability
 from oct8ne_adapter.feeds.records import ProductRecord
-from oct8ne_adapter.sql.models import Product
 from oct8ne_adapter.sql.tables import products as _products
-from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, select_by_external_id
 from oct8ne_adapter.sql.writer.reference import Resolved
 
 #: Columns an import writes, in the order `product_values` gives them.
@@ -59,14 +58,7 @@ def insert_products(session: Session, rows: Sequence[tuple[Any, ...]]) -> dict[s
         ("external_id", "position", *COLUMNS),
         [(row[0], 0, *row[1:]) for row in rows],
     )
-    created: dict[str, int] = {}
-    for chunk in chunks([row[0] for row in rows]):
-        created.update(
-            session.execute(
-                select(Product.external_id, Product.pk).where(Product.external_id.in_(chunk))
-            ).all()
-        )
-    return created
+    return dict(select_by_external_id(session, ("pk",), [row[0] for row in rows]))
 
 
 def update_products(session: Session, rows: Sequence[tuple[int, tuple[Any, ...]]]) -> None:

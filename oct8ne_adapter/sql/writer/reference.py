@@ -88,7 +88,7 @@ class ReferenceData:
             category_pks = tuple(dict.fromkeys(self.category_path(record.category_path)))
             self._paths[path_key] = category_pks
         values_key = tuple(
-            (code, tuple(ref.code for ref in refs)) for code, refs in record.attributes.items()
+            [(code, tuple([ref.code for ref in refs])) for code, refs in record.attributes.items()]
         )
         value_pks = self._combinations.get(values_key)
         if value_pks is None:
