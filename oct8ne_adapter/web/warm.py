@@ -33,7 +33,9 @@ def prepare_to_fork(app: Flask) -> bool:
 
     Each fork starts with the whole index and shares its pages with the others until one
     writes them: one copy in memory instead of one per worker, and a first search answered at
-    once. The database pool is emptied (a connection must not be shared across processes) and
+    once. Timed prices are switched first (each fork's first request would otherwise run the
+    switch's queries, and a switch after the build would put the index behind the change log
+    at once). The database pool is emptied (a connection must not be shared across processes) and
     the objects made so far are moved out of the garbage collector's reach (`gc.freeze`),
     whose passes would otherwise write to every one of them in each worker.
     True when the index was built; False without an index or with `search_index_prefork` off.
@@ -43,6 +45,8 @@ def prepare_to_fork(app: Flask) -> bool:
     state = adapter_state(app)
     index = state.search_index
     built = False
+    if state.price_switch is not None:
+        state.price_switch.poll()
     if index is not None and state.settings.search.index_prefork:
         try:
             with index.unannounced():
