@@ -28,6 +28,14 @@ WARM_UP_SEARCHES = (
 )
 
 
+def _warm_up(app: Flask) -> None:
+    """Run the warm-up searches in this process, as a request would (no HTTP, no metrics)."""
+    state = adapter_state(app)
+    for query in WARM_UP_SEARCHES:
+        with app.test_request_context(query):
+            encode_json(search(state, request))
+
+
 def prepare_to_fork(app: Flask) -> bool:
     """Build and warm the search index in this process (a server's master) for its forks.
 
@@ -51,9 +59,8 @@ def prepare_to_fork(app: Flask) -> bool:
         try:
             with index.unannounced():
                 built = index.build_now()
-                for query in WARM_UP_SEARCHES if built else ():
-                    with app.test_request_context(query):
-                        encode_json(search(state, request))
+                if built:
+                    _warm_up(app)
         except Oct8neError as error:  # each worker builds its own once it answers
             logger.warning("search index not built before the workers start: %s", error)
     if state.database is not None:
@@ -61,3 +68,26 @@ def prepare_to_fork(app: Flask) -> bool:
     gc.collect()
     gc.freeze()
     return built
+
+
+def warm_worker(app: Flask) -> bool:
+    """In a fresh fork, before it accepts connections: answer the warm-up searches once.
+
+    What a fork's first search costs beyond a warm one cannot be paid in the master: a
+    database connection of its own, and the copy-on-write faults of every page of the master's
+    heap that the request path writes (reference counts, the allocator's free lists), 10-20 MiB
+    at the first request. Paid here, no visitor waits for it. Nothing is run unless the
+    inherited index is current (a worker that must build or catch up first says `starting`).
+    True when the searches ran.
+    """
+    if not has_state(app):
+        return False
+    index = adapter_state(app).search_index
+    if index is None or not index.in_use():
+        return False
+    try:
+        _warm_up(app)
+    except Exception:  # a worker that fails here must still serve (and report it per search)
+        logger.exception("search warm-up in a new worker failed")
+        return False
+    return True
