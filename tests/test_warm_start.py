@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import requests
 from conftest import adapter_config
@@ -159,29 +158,6 @@ def test_prepare_to_fork_builds_nothing_when_not_asked(database_file: Path, over
         assert not prepare_to_fork(app)
         index = adapter_state(app).search_index
         assert index is None or index.builds == 0
-    finally:
-        dispose(app)
-
-
-def private_dirty_kib() -> int:
-    """This process's private dirty memory (/proc/self/smaps_rollup)."""
-    for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
-        if line.startswith("Private_Dirty:"):
-            return int(line.split()[1])
-    raise AssertionError("no Private_Dirty in smaps_rollup")
-
-
-def test_after_prepare_to_fork_large_blocks_are_given_back(database_file: Path):
-    """A search's large temporary arrays must not stay in a worker's heap (private for good)."""
-    app = create_app(adapter_config(f"sqlite:///{database_file}"))
-    try:
-        # As a build does: large blocks freed raise glibc's threshold for mapping them apart.
-        held = [np.ones(1_000_000) for _ in range(20)]
-        del held
-        assert prepare_to_fork(app)
-        before = private_dirty_kib()
-        np.ones(1_000_000).sum()  # 8 MB written, then freed
-        assert private_dirty_kib() - before < 4 * 1024
     finally:
         dispose(app)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import logging
 
@@ -15,11 +13,6 @@ from oct8ne_adapter.web.responses import encode_json
 from oct8ne_adapter.web.state import adapter_state, has_state
 
 logger = logging.getLogger(__name__)
-
-#: glibc's `mallopt` parameter M_MMAP_THRESHOLD (malloc.h).
-M_MMAP_THRESHOLD = -3
-#: Blocks of this size or more get pages of their own, given back when freed.
-MMAP_THRESHOLD_BYTES = 128 * 1024
 
 #: Searches run once in the master: relevance (with and without text), price and name order in
 #: the default locale and currency, so the columns they derive, the locale data and the compiled
@@ -52,8 +45,7 @@ def prepare_to_fork(app: Flask) -> bool:
     switch's queries, and a switch after the build would put the index behind the change log
     at once). The database pool is emptied (a connection must not be shared across processes) and
     the objects made so far are moved out of the garbage collector's reach (`gc.freeze`),
-    whose passes would otherwise write to every one of them in each worker. Last, the
-    allocator is told to keep large blocks out of the heap (`_large_blocks_apart`).
+    whose passes would otherwise write to every one of them in each worker.
     True when the index was built; False without an index or with `search_index_prefork` off.
     """
     if not has_state(app):
@@ -75,26 +67,7 @@ def prepare_to_fork(app: Flask) -> bool:
         state.database.engine.dispose()
     gc.collect()
     gc.freeze()
-    _large_blocks_apart()
     return built
-
-
-def _large_blocks_apart() -> None:
-    """glibc: large blocks get their own pages from now on, and free heap pages go back.
-
-    The build raised glibc's dynamic threshold, so each search's large temporary arrays were
-    carved from the heap's free space left by the build: pages shared with the master, copied
-    at the first write and kept by each worker for good. Mapped apart, they are returned when
-    freed (measured at 1M products: 6-13 MiB less per worker, no slower search). Other C
-    libraries keep their own policy.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        mallopt, malloc_trim = libc.mallopt, libc.malloc_trim
-    except (OSError, AttributeError):
-        return
-    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
-    malloc_trim(0)
 
 
 def warm_worker(app: Flask) -> bool:
