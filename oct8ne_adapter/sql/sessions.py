@@ -5,14 +5,31 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import Visitor
 from oct8ne_adapter.sql.models import Customer, ShopSession
 
 SESSION_LIFETIME = timedelta(days=30)
+
+_sessions: Table = ShopSession.__table__  # type: ignore[assignment]
+_customers: Table = Customer.__table__  # type: ignore[assignment]
+# Every customerData and getCart call runs it: built once (building cost more than running).
+_SESSION_CUSTOMER = (
+    select(
+        _sessions.c.expires_at,
+        _customers.c.pk.label("customer_pk"),
+        _customers.c.external_id,
+        _customers.c.first_name,
+        _customers.c.last_name,
+        _customers.c.email,
+    )
+    .select_from(_sessions.outerjoin(_customers, _customers.c.pk == _sessions.c.customer_pk))
+    .where(_sessions.c.token_hash == bindparam("token_hash"))
+)
 
 
 def hash_token(token: str) -> str:
@@ -46,16 +63,22 @@ def create_session(session: Session, customer_external_id: str | None) -> str:
     return token
 
 
-def visitor_for_session(session: Session, token: str) -> Visitor | None:
-    """The visitor behind a session token; the guest cart key is the token's hash."""
+def session_customer(session: Session, token: str | None) -> tuple[str, Any] | None:
+    """(token hash, row) of a live session: `expires_at` and its customer's columns (None for
+    a guest's: `customer_pk`, `external_id`, `first_name`, `last_name`, `email`)."""
     if not token or len(token) > 256:
         return None
     token_hash = hash_token(token)
-    row = session.execute(
-        select(ShopSession.expires_at, Customer.external_id)
-        .outerjoin(Customer, Customer.pk == ShopSession.customer_pk)
-        .where(ShopSession.token_hash == token_hash)
-    ).one_or_none()
+    row = session.execute(_SESSION_CUSTOMER, {"token_hash": token_hash}).one_or_none()
     if row is None or row.expires_at <= _now():
         return None
+    return token_hash, row
+
+
+def visitor_for_session(session: Session, token: str) -> Visitor | None:
+    """The visitor behind a session token; the guest cart key is the token's hash."""
+    found = session_customer(session, token)
+    if found is None:
+        return None
+    token_hash, row = found
     return Visitor(customer_id=row.external_id, cart_key=token_hash)

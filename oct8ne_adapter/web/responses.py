@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -35,9 +36,16 @@ def encode_json(payload: JsonValue) -> bytes:
     return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
+@dataclass(frozen=True, slots=True)
+class EncodedJson:
+    """An answer encoded once by `encode_json`, rendered as it is (see `AnswerCache`)."""
+
+    body: bytes
+
+
 def render(payload: JsonValue, callback: str | None, status: int = 200) -> Response:
     """JSONP when a callback was given, plain JSON otherwise."""
-    body = encode_json(payload)
+    body = payload.body if isinstance(payload, EncodedJson) else encode_json(payload)
     if callback is None:
         response = Response(body, status=status, mimetype="application/json")
     else:
