@@ -117,7 +117,27 @@ def get_customer_data(state: AdapterState, request: Request) -> Payload:
     resolver = state.resolver
     if state.customer_view is not None and isinstance(resolver, SessionCookieResolver):
         view = state.customer_view(resolver.token(request), languages)
-        return customer_data(serializer, view.customer, list(view.wishlist), view.cart)
+        cart = view.cart
+        wished = len(view.wishlist)
+        # Keyed by all the rows read (the customer among them: no other visitor's answer can
+        # match) and the products by identity, as productInfo's answers are.
+        key = (
+            "customerData",
+            view.customer,
+            wished,
+            tuple(line.quantity for line in cart.lines),
+            cart.currency,
+            cart.subtotal,
+            cart.total,
+            serializer.presentation,
+        )
+        return state.answers.answer(
+            key,
+            (*view.wishlist, *(line.product for line in cart.lines)),
+            lambda products: customer_data(
+                serializer, view.customer, list(products[:wished]), cart
+            ),
+        )
     visitor = state.resolve_visitor(request)
     customer = _signed_in(state, visitor)
     wishlist = state.repository.get_wishlist(customer.id, languages) if customer else []
