@@ -1,51 +1,124 @@
-"""customerData's reads for a shop-session cookie in one session: three prebuilt statements.
+"""customerData's reads for a shop-session cookie: one prebuilt statement.
 
-The session and its customer (one joined lookup), the wishlist's ids, and the cart with its
-lines (the customer's newest cart, else the guest cart of the session, chosen in the same
-statement); the products of both lists come from the product cache in one call. Nothing is kept
-between calls: every answer reads the rows as they are now, so a cart or wishlist written by
-any process, or a session signed out, shows at the next call.
+A union of the session and its customer, the wishlist's ids, and the cart with its lines (the
+customer's newest cart, else the guest cart of the session), all found by the token's hash. The
+products of both lists are then read in one call, from the product cache when they are in it
+(no SQL). Nothing is kept between calls: every answer reads the rows as they are now, so a cart
+or wishlist written by any process, or a session signed out, shows at the next call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.catalog import get_products
-from oct8ne_adapter.sql.models import Cart, CartLine, WishlistItem
-from oct8ne_adapter.sql.sessions import session_customer
+from oct8ne_adapter.sql.models import Cart, CartLine, Customer, ShopSession, WishlistItem
+from oct8ne_adapter.sql.sessions import MAX_TOKEN_LENGTH, hash_token, utc_now_naive
 
+_sessions: Table = ShopSession.__table__  # type: ignore[assignment]
+_customers: Table = Customer.__table__  # type: ignore[assignment]
 _carts: Table = Cart.__table__  # type: ignore[assignment]
 _cart_lines: Table = CartLine.__table__  # type: ignore[assignment]
 _wishlist: Table = WishlistItem.__table__  # type: ignore[assignment]
-_WISHLIST = (
-    select(_wishlist.c.item_id)
-    .where(_wishlist.c.customer_pk == bindparam("customer_pk"))
-    .order_by(_wishlist.c.added_at, _wishlist.c.item_id)
+_TOKEN: BindParameter[str] = bindparam("token_hash")
+_SESSION, _WISHED, _IN_CART = 0, 1, 2
+
+
+#: The union's columns, each with the column whose type it has; a branch fills its own and
+#: leaves the others NULL: of that type where it is no text (PostgreSQL types an untyped NULL
+#: as text), untyped where it is (MariaDB refuses a cast text's collation in a union).
+_COLUMNS = {
+    "expires_at": _sessions.c.expires_at,
+    "customer_pk": _customers.c.pk,
+    "external_id": _customers.c.external_id,
+    "first_name": _customers.c.first_name,
+    "last_name": _customers.c.last_name,
+    "email": _customers.c.email,
+    "item": _cart_lines.c.item_id,
+    "quantity": _cart_lines.c.quantity,
+    "currency": _carts.c.currency,
+    "added_at": _wishlist.c.added_at,
+    "line_position": _cart_lines.c.position,
+}
+
+
+def _null(typed: ColumnElement[Any]) -> ColumnElement[Any]:
+    return null() if isinstance(typed.type, String) else cast(null(), typed.type)
+
+
+def _row(kind: int, **columns: Any) -> list[Any]:
+    """One branch's columns, in the union's order and under its names."""
+    return [
+        literal_column(str(kind)).label("kind"),
+        *(columns.get(name, _null(typed)).label(name) for name, typed in _COLUMNS.items()),
+    ]
+
+
+_SESSION_ROW = (
+    select(
+        *_row(
+            _SESSION,
+            expires_at=_sessions.c.expires_at,
+            customer_pk=_customers.c.pk,
+            external_id=_customers.c.external_id,
+            first_name=_customers.c.first_name,
+            last_name=_customers.c.last_name,
+            email=_customers.c.email,
+        )
+    )
+    .select_from(_sessions.outerjoin(_customers, _customers.c.pk == _sessions.c.customer_pk))
+    .where(_sessions.c.token_hash == _TOKEN)
+)
+_WISHED_ROWS = (
+    select(*_row(_WISHED, item=_wishlist.c.item_id, added_at=_wishlist.c.added_at))
+    .select_from(_wishlist.join(_sessions, _sessions.c.customer_pk == _wishlist.c.customer_pk))
+    .where(_sessions.c.token_hash == _TOKEN)
 )
 _NEWEST_FIRST = (_carts.c.updated_at.desc(), _carts.c.pk.desc())
 _CUSTOMER_CART = (
     select(_carts.c.pk)
-    .where(_carts.c.customer_pk == bindparam("customer_pk"))
+    .select_from(_carts.join(_sessions, _sessions.c.customer_pk == _carts.c.customer_pk))
+    .where(_sessions.c.token_hash == _TOKEN)
     .order_by(*_NEWEST_FIRST)
     .limit(1)
     .scalar_subquery()
 )
 _GUEST_CART = (
     select(_carts.c.pk)
-    .where(_carts.c.session_key == bindparam("cart_key"))
+    .where(_carts.c.session_key == _TOKEN)
     .order_by(*_NEWEST_FIRST)
     .limit(1)
     .scalar_subquery()
 )
 # The customer's cart wins over the guest cart (as `customers.get_cart`); a cart without lines
 # is one row with no item.
-_CART = (
-    select(_carts.c.currency, _cart_lines.c.item_id, _cart_lines.c.quantity)
+_CART_ROWS = (
+    select(
+        *_row(
+            _IN_CART,
+            item=_cart_lines.c.item_id,
+            quantity=_cart_lines.c.quantity,
+            currency=_carts.c.currency,
+            line_position=_cart_lines.c.position,
+        )
+    )
     .select_from(
         _carts.outerjoin(
             _cart_lines,
@@ -53,40 +126,66 @@ _CART = (
         )
     )
     .where(_carts.c.pk == func.coalesce(_CUSTOMER_CART, _GUEST_CART))
-    .order_by(_cart_lines.c.position, _cart_lines.c.item_id)
 )
+# One statement, one round trip: each statement costs more in the driver and SQLAlchemy than
+# the database takes to answer it. Rows of an expired session are read and dropped.
+_VISITOR = union_all(_SESSION_ROW, _WISHED_ROWS, _CART_ROWS).order_by(
+    *(literal_column(name) for name in ("kind", "added_at", "line_position", "item"))
+)
+
+#: Products for shop ids in one call (`SqlRepository.get_products`: the cache first).
+ProductReader = Callable[[Sequence[str], Sequence[str]], list[domain.Product]]
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorRows:
+    """What the database says of a shop session: its customer, wishlist ids and cart lines."""
+
+    customer: domain.Customer | None = None
+    wished: tuple[str, ...] = ()
+    #: The cart's currency; None when the visitor has no cart.
+    currency: str | None = None
+    lines: tuple[tuple[str, int], ...] = ()
+
+
+def visitor_rows(connection: Connection, token: str | None) -> VisitorRows:
+    """The rows of the shop session with this cookie token (none for an unknown or expired one)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return VisitorRows()
+    rows = connection.execute(_VISITOR, {"token_hash": hash_token(token)}).all()
+    if not rows or rows[0].kind != _SESSION or rows[0].expires_at <= utc_now_naive():
+        return VisitorRows()
+    head = rows[0]
+    customer = None
+    if head.customer_pk is not None:
+        customer = domain.Customer(
+            id=head.external_id,
+            first_name=head.first_name,
+            last_name=head.last_name,
+            email=head.email,
+        )
+    cart = [row for row in rows if row.kind == _IN_CART]
+    return VisitorRows(
+        customer,
+        tuple(row.item for row in rows if row.kind == _WISHED),
+        cart[0].currency if cart else None,
+        tuple((row.item, row.quantity) for row in cart if row.item is not None),
+    )
 
 
 def customer_view(
-    session: Session, token: str | None, languages: Sequence[str]
+    rows: VisitorRows, languages: Sequence[str], read: ProductReader
 ) -> domain.CustomerView:
-    """The customer, wishlist and cart of the shop session with this cookie token."""
-    found = session_customer(session, token)
-    if found is None:
-        return domain.CustomerView()
-    token_hash, row = found
-    customer = None
-    wished: Sequence[str] = ()
-    if row.customer_pk is not None:
-        customer = domain.Customer(
-            id=row.external_id, first_name=row.first_name, last_name=row.last_name, email=row.email
-        )
-        wished = session.scalars(_WISHLIST, {"customer_pk": row.customer_pk}).all()
-    cart_rows = session.execute(
-        _CART, {"customer_pk": row.customer_pk, "cart_key": token_hash}
-    ).all()
-    lines = [(item, quantity) for _, item, quantity in cart_rows if item is not None]
-    products = {
-        product.id: product
-        for product in get_products(session, [*wished, *(item for item, _ in lines)], languages)
-    }
+    """The customer, wishlist and cart of these rows, with their products (one read)."""
+    wanted = [*rows.wished, *(item for item, _ in rows.lines)]
+    products = {product.id: product for product in read(wanted, languages)} if wanted else {}
     cart = (
-        domain.charged_cart(
-            [(products[item], quantity) for item, quantity in lines if item in products],
-            cart_rows[0].currency,
+        domain.Cart()
+        if rows.currency is None
+        else domain.charged_cart(
+            [(products[item], quantity) for item, quantity in rows.lines if item in products],
+            rows.currency,
         )
-        if cart_rows
-        else domain.Cart()
     )
-    wishlist = tuple(products[item] for item in wished if item in products)
-    return domain.CustomerView(customer, wishlist, cart)
+    wishlist = tuple(products[item] for item in rows.wished if item in products)
+    return domain.CustomerView(rows.customer, wishlist, cart)

@@ -7,13 +7,15 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import Visitor
 from oct8ne_adapter.sql.models import Customer, ShopSession
 
 SESSION_LIFETIME = timedelta(days=30)
+#: A longer cookie is no token of ours.
+MAX_TOKEN_LENGTH = 256
 
 _sessions: Table = ShopSession.__table__  # type: ignore[assignment]
 _customers: Table = Customer.__table__  # type: ignore[assignment]
@@ -37,7 +39,8 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _now() -> datetime:
+def utc_now_naive() -> datetime:
+    """Now, as the DateTime columns store it (UTC wall time)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -51,7 +54,7 @@ def create_session(session: Session, customer_external_id: str | None) -> str:
         if customer_pk is None:
             raise LookupError(f"no customer with id {customer_external_id!r}")
     token = secrets.token_urlsafe(32)
-    now = _now()
+    now = utc_now_naive()
     session.add(
         ShopSession(
             token_hash=hash_token(token),
@@ -63,21 +66,21 @@ def create_session(session: Session, customer_external_id: str | None) -> str:
     return token
 
 
-def session_customer(session: Session, token: str | None) -> tuple[str, Any] | None:
+def session_customer(connection: Connection, token: str | None) -> tuple[str, Any] | None:
     """(token hash, row) of a live session: `expires_at` and its customer's columns (None for
     a guest's: `customer_pk`, `external_id`, `first_name`, `last_name`, `email`)."""
-    if not token or len(token) > 256:
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     token_hash = hash_token(token)
-    row = session.execute(_SESSION_CUSTOMER, {"token_hash": token_hash}).one_or_none()
-    if row is None or row.expires_at <= _now():
+    row = connection.execute(_SESSION_CUSTOMER, {"token_hash": token_hash}).one_or_none()
+    if row is None or row.expires_at <= utc_now_naive():
         return None
     return token_hash, row
 
 
 def visitor_for_session(session: Session, token: str) -> Visitor | None:
     """The visitor behind a session token; the guest cart key is the token's hash."""
-    found = session_customer(session, token)
+    found = session_customer(session.connection(), token)
     if found is None:
         return None
     token_hash, row = found
