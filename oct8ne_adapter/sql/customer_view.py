@@ -18,7 +18,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     String,
-    Table,
     bindparam,
     cast,
     func,
@@ -29,14 +28,15 @@ from sqlalchemy import (
 )
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.models import Cart, CartLine, Customer, ShopSession, WishlistItem
 from oct8ne_adapter.sql.sessions import MAX_TOKEN_LENGTH, hash_token, utc_now_naive
+from oct8ne_adapter.sql.tables import (
+    cart_lines as _cart_lines,
+    carts as _carts,
+    customers as _customers,
+    shop_sessions as _sessions,
+    wishlist_items as _wishlist,
+)
 
-_sessions: Table = ShopSession.__table__  # type: ignore[assignment]
-_customers: Table = Customer.__table__  # type: ignore[assignment]
-_carts: Table = Cart.__table__  # type: ignore[assignment]
-_cart_lines: Table = CartLine.__table__  # type: ignore[assignment]
-_wishlist: Table = WishlistItem.__table__  # type: ignore[assignment]
 _TOKEN: BindParameter[str] = bindparam("token_hash")
 _SESSION, _WISHED, _IN_CART = 0, 1, 2
 

@@ -17,18 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import ProductPrice
+from oct8ne_adapter.sql.tables import product_prices as _prices
 
 log = logging.getLogger(__name__)
 
-_prices: Table = ProductPrice.__table__  # type: ignore[assignment]
 
 #: The current time, UTC-aware (injected in tests: the switch is tested without sleeping).
 Clock = Callable[[], datetime]

@@ -7,18 +7,17 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import Visitor
 from oct8ne_adapter.sql.models import Customer, ShopSession
+from oct8ne_adapter.sql.tables import customers as _customers, shop_sessions as _sessions
 
 SESSION_LIFETIME = timedelta(days=30)
 #: A longer cookie is no token of ours.
 MAX_TOKEN_LENGTH = 256
 
-_sessions: Table = ShopSession.__table__  # type: ignore[assignment]
-_customers: Table = Customer.__table__  # type: ignore[assignment]
 # Every customerData and getCart call runs it: built once (building cost more than running).
 _SESSION_CUSTOMER = (
     select(
