@@ -12,6 +12,7 @@ from oct8ne_adapter.platform.client import VISITOR_COOKIE
 from oct8ne_adapter.web.bearer import matches_any
 from oct8ne_adapter.web.identity import SessionCookieResolver
 from oct8ne_adapter.web.params import (
+    arg,
     parse_paging,
     parse_presentation,
     parse_product_ids,
@@ -50,7 +51,7 @@ def _requested_products(
     generation = None if state.catalog_generation is None else state.catalog_generation()
     # Everything of the request that shapes the bytes, as sent: a popular call is answered
     # before its parameters are parsed (the callback wraps the answer later).
-    raw = (build, args.get("productIds"), args.get("locale"), args.get("currency"))
+    raw = (build, arg(args, "productIds"), arg(args, "locale"), arg(args, "currency"))
     if generation is not None:
         known = state.answers.lookup(raw, generation)
         if known is not None:
