@@ -28,6 +28,7 @@ from oct8ne_adapter.feeds.records import parse_product
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.price_windows import PriceSwitch, apply_price_windows
 from oct8ne_adapter.web.state import adapter_state
+from oct8ne_adapter.web.warm import prepare_to_fork
 
 WINDOW = "2026-12-01T00:00+00:00/2026-12-08T00:00+00:00"
 STARTS = datetime(2026, 12, 1, tzinfo=UTC)
@@ -156,6 +157,23 @@ def test_a_product_without_a_window_keeps_its_price(shop: tuple[Flask, Clock]) -
         clock.now = moment
         info = frame(client, "productInfo", productIds="STOVE", currency="USD")[0]
         assert (info["formattedPrice"], info["formattedPrevPrice"]) == ("$50.00", "$50.00")
+
+
+def test_a_server_master_switches_prices_before_it_builds_the_index(
+    database: Database, empty_database_url: str
+) -> None:
+    """Issue 21 item 1: a fork's first request finds the switch done and the index current."""
+    config = adapter_config(empty_database_url, OCT8NE_SEARCH_ENGINE="index")
+    with adapter_app(config) as application:
+        state = adapter_state(application)
+        assert state.price_switch is not None and state.search_index is not None
+        # The import wrote the price due at the real time; before the window it is the regular.
+        state.price_switch.clock = Clock(BEFORE)
+        assert prepare_to_fork(application)
+        assert not state.price_switch.poll()  # nothing left for a fork's first request
+        assert _seen(application)["order"] == ["STOVE", "LAMP"]
+        # The index was built after the switch: it answered without catching up.
+        assert (state.search_index.builds, state.search_index.updates) == (1, 0)
 
 
 def test_the_switch_runs_only_at_a_boundary(database: Database) -> None:

@@ -10,11 +10,13 @@ import pytest
 import requests
 from conftest import adapter_config
 from flask import Flask
+from test_metrics_serve import per_process, until
 from test_running import BIN, REPO_ROOT, free_port, running_server, server_environment
 
 from oct8ne_adapter import create_app
+from oct8ne_adapter.web.prometheus import INDEX_SEQ
 from oct8ne_adapter.web.state import adapter_state
-from oct8ne_adapter.web.warm import prepare_to_fork
+from oct8ne_adapter.web.warm import prepare_to_fork, warm_worker
 
 HEALTH_DEADLINE = 30.0
 
@@ -71,6 +73,45 @@ def test_serve_builds_the_index_before_the_workers_start(
             f"{base_url}/oct8ne/frame/search", params={"search": "jacket"}, timeout=10
         ).json()
         assert found["total"] > 0
+
+
+def test_each_worker_searches_once_before_it_accepts_connections(
+    database_file: Path, tmp_path: Path
+):
+    """gunicorn's post_worker_init: a fork's first-request costs are paid before any visitor.
+
+    Seen in the metrics: each worker reports its index position at its first search, and both
+    have before any search was asked for (running_server waited for getAdapterInfo only).
+    """
+    port = free_port()
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    config = tmp_path / "shop.toml"
+    config.write_text(f'database_url = "sqlite:///{database_file}"\nmetrics_enabled = true\n')
+    command = [str(BIN / "oct8ne-adapter"), "--config", str(config), "serve"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    environment = server_environment(tmp_path, TMPDIR=str(temporary))
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    with running_server(command, cwd=tmp_path, env=environment, port=port, log=tmp_path / "s.log"):
+        (directory,) = until(lambda: list(temporary.glob("oct8ne-metrics-*")), "the directory")
+        until(
+            lambda: len(per_process(directory, "gauge_livemin", INDEX_SEQ)) == 2,
+            "both workers' warm-up searches",
+        )
+
+
+def test_warm_worker_searches_only_from_a_current_index(database_file: Path):
+    config = adapter_config(f"sqlite:///{database_file}", OCT8NE_SEARCH_INDEX_BACKGROUND=True)
+    app = create_app(config)
+    try:
+        index = adapter_state(app).search_index
+        assert index is not None
+        assert not warm_worker(app)  # nothing built yet: it does not wait for the build
+        assert index.wait() and index.builds == 1
+        assert warm_worker(app)
+        assert index.builds == 1
+    finally:
+        dispose(app)
 
 
 def test_health_is_starting_while_the_index_is_built(database_file: Path):

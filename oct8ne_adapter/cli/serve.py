@@ -8,7 +8,7 @@ from oct8ne_adapter.cli.context import config_of
 from oct8ne_adapter.cli.demo import configured_app
 from oct8ne_adapter.cli.servers import metrics_directory, run_server, serve_options
 from oct8ne_adapter.settings import Settings
-from oct8ne_adapter.web.warm import prepare_to_fork
+from oct8ne_adapter.web.warm import prepare_to_fork, warm_worker
 
 
 @click.command()
@@ -20,4 +20,4 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     with metrics_directory(Settings.from_config(config).metrics.enabled) as worker_exited:
         app = configured_app(config)
         prepare_to_fork(app)
-        run_server(app, host, port, workers, worker_exited)
+        run_server(app, host, port, workers, worker_exited, lambda: warm_worker(app))

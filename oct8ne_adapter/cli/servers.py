@@ -87,10 +87,12 @@ def run_server(
     port: int,
     workers: int,
     worker_exited: Callable[[int], None] | None = None,
+    worker_started: Callable[[], object] | None = None,
 ) -> None:
     """Serve `app` with gunicorn when it is installed, else with the development server.
 
-    `worker_exited(pid)` is called in gunicorn's master when a worker process has ended.
+    `worker_exited(pid)` is called in gunicorn's master when a worker process has ended;
+    `worker_started()` in each new worker before it accepts connections.
     """
     try:
         from gunicorn.app.base import BaseApplication
@@ -125,6 +127,8 @@ def run_server(
             self.cfg.set("control_socket_disable", True)
             if worker_exited is not None:
                 self.cfg.set("child_exit", lambda _arbiter, worker: worker_exited(worker.pid))
+            if worker_started is not None:
+                self.cfg.set("post_worker_init", lambda _worker: worker_started())
 
         def load(self) -> Any:
             return app
