@@ -82,16 +82,13 @@ def fold(value: str) -> str:
     if value.isascii():
         # Nothing to decompose: the same result, without a Python step per character.
         return value.casefold()
-    # Titles repeat their words: folded a space-separated piece at a time through a cache. The
-    # space is a starter that NFKD keeps, so no decomposition or reordering crosses it, and
-    # removing marks and casefolding go character by character: the result is the same.
+    # Titles repeat words: folded a piece at a time through a cache. NFKD keeps the space, a
+    # starter no reordering crosses, and the rest goes letter by letter: the same result.
     return " ".join(map(_fold_piece, value.split(" ")))
 
 
 @lru_cache(maxsize=1 << 16)
 def _fold_piece(piece: str) -> str:
-    if piece.isascii():
-        return piece.casefold()
     decomposed = unicodedata.normalize("NFKD", piece)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
@@ -206,10 +203,6 @@ class SearchIndex(Protocol):
         """Enter products that have no entry yet (nothing is deleted first)."""
         ...
 
-    def highest_pk(self, session: Session) -> int:
-        """The highest product pk with an entry (0 if none): a new product above it has none."""
-        ...
-
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products."""
         ...
@@ -246,11 +239,6 @@ class Fts5Index:
                     for fields in (document.indexed_fields(),)
                 ],
             )
-
-    def highest_pk(self, session: Session) -> int:
-        """The highest rowid (FTS5 reads it from the end of its rowid order)."""
-        found = session.scalar(text(f"SELECT rowid FROM {FTS5_TABLE} ORDER BY rowid DESC LIMIT 1"))
-        return int(found or 0)
 
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products' rows."""
@@ -307,10 +295,6 @@ class TsvectorIndex:
             ],
         )
 
-    def highest_pk(self, session: Session) -> int:
-        """The highest product pk with a vector."""
-        return int(session.scalar(select(func.max(_vectors.c.product_pk))) or 0)
-
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products' vectors."""
         if product_pks:
@@ -358,10 +342,6 @@ class TokenIndex:
             )
         if rows:
             session.execute(insert(_tokens), rows)
-
-    def highest_pk(self, session: Session) -> int:
-        """The highest product pk with a token."""
-        return int(session.scalar(select(func.max(_tokens.c.product_pk))) or 0)
 
     def delete(self, session: Session, product_pks: Sequence[int]) -> None:
         """Remove these products' tokens."""

@@ -26,7 +26,7 @@ from oct8ne_adapter.sql.writer.children import (
     insert_children,
     write_relations,
 )
-from oct8ne_adapter.sql.writer.documents import DocumentBuilder
+from oct8ne_adapter.sql.writer.documents import DocumentBuilder, highest_indexed_pk
 from oct8ne_adapter.sql.writer.groups import (
     TOO_MANY_VARIANTS,
     Group,
@@ -311,7 +311,7 @@ class CatalogWriter:
         session = self._session
         mark = self._import_mark()
         if self._indexed_ceiling is None:
-            self._indexed_ceiling = self._index.highest_pk(session)
+            self._indexed_ceiling = highest_indexed_pk(session)
         existing = stored_products(session, [item.product_id for item in pending] + self._keep)
         kept = [existing[i][0] for i in self._keep if i in existing]
         new: list[tuple[_Pending, ProductRecord]] = []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.writer.reference import ReferenceData, Resolved
@@ -84,3 +87,15 @@ def _joined_tokens(text: str) -> str:
 
 def _indexed(text: str) -> tuple[str, str]:
     return text, _joined_tokens(text)
+
+
+def highest_indexed_pk(session: Session) -> int:
+    """The highest product pk in the search index (0 if none): a new product above it has no
+    entry to replace."""
+    dialect = session.get_bind().dialect.name
+    key = "rowid" if dialect == "sqlite" else "product_pk"  # FTS5 reads it from its rowid order
+    table = {"sqlite": fulltext.FTS5_TABLE, "postgresql": fulltext.TSVECTOR_TABLE}.get(
+        dialect, fulltext.TOKEN_TABLE
+    )
+    found = session.scalar(text(f"SELECT {key} FROM {table} ORDER BY {key} DESC LIMIT 1"))
+    return int(found or 0)
