@@ -23,8 +23,9 @@ from oct8ne_adapter.sql.models import (
     ProductVariantValue,
 )
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
-from oct8ne_adapter.sql.writer.children import delete_pairs, price_rows
+from oct8ne_adapter.sql.writer.children import TIMED_PRICE_COLUMNS, delete_pairs, price_rows
 from oct8ne_adapter.sql.writer.codes import delete_variant_codes, insert_codes
+from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 from oct8ne_adapter.sql.writer.reference import ReferenceData
 
 _variants = table_of(ProductVariant)
@@ -116,15 +117,13 @@ def _delete_rows(
 def write_variant_prices(
     session: Session, written: Sequence[tuple[int, VariantRecord]], *, keep_other_currencies: bool
 ) -> None:
-    """Replace the prices of these (variant pk, record)s; when merging feeds, only their own
-    currencies (a Merchant Center feed has one)."""
+    """Replace the prices (with their sale windows) of these (variant pk, record)s; when merging
+    feeds, only their own currencies (a Merchant Center feed has one).
+
+    The caller refigures their products' prices (`refigure_group_prices`).
+    """
     _delete_rows(session, _prices, "currency", written, lambda v: v.prices, keep_other_currencies)
-    insert_rows(
-        session,
-        _prices,
-        ("variant_pk", "currency", "amount_minor", "previous_amount_minor"),
-        price_rows(written, timed=False),
-    )
+    insert_rows(session, _prices, ("variant_pk", *TIMED_PRICE_COLUMNS), price_rows(written))
 
 
 def write_variant_urls(
@@ -148,7 +147,8 @@ def _write_children(
     pks: dict[str, int],
     keep_other_currencies: bool,
 ) -> None:
-    """Replace the variants' prices, links, codes and their telling values."""
+    """Replace the variants' prices, links, codes and their telling values; the products' prices
+    follow their variants'."""
     written = [(pks[variant.id], variant) for _, record in items for variant in record.variants]
     for chunk in chunks([pk for pk, _ in written]):
         session.execute(delete(_values).where(_values.c.variant_pk.in_(chunk)))
@@ -176,3 +176,4 @@ def _write_children(
                     seen.add(value_pk)
                     rows.append((pks[variant.id], value_pk, position))
     insert_rows(session, _values, ("variant_pk", "value_pk", "position"), rows)
+    refigure_group_prices(session, [product_pk for product_pk, _ in items])
