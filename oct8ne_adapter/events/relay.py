@@ -44,7 +44,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 
 import requests
@@ -68,6 +68,7 @@ from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Ou
 from oct8ne_adapter.events.sinks.common import retry_after_seconds
 from oct8ne_adapter.sql.database import Database
 from oct8ne_adapter.sql.models import OutboxEvent
+from oct8ne_adapter.sql.price_windows import PriceSwitch
 
 __all__ = ["IDEMPOTENCY_HEADER", "Relay", "RelayOptions", "idempotency_key"]
 
@@ -97,6 +98,7 @@ class Relay:
         worker_id: str | None = None,
         rng: random.Random | None = None,
         retention_days: int | None = None,
+        switch_prices: bool = False,
     ) -> None:
         self.database = database
         self.sinks = {sink.name: sink for sink in sinks}
@@ -121,6 +123,9 @@ class Relay:
         #: None: this worker does not purge (events.retention); else the next purge is due then.
         self.retention_days = retention_days
         self._next_purge: datetime | None = None
+        #: Timed sale prices switched from this worker's clock too (sql.price_windows), so a
+        #: boundary passes in a shop whose frame API gets no call then.
+        self._prices = PriceSwitch(database, clock=self._utc_now) if switch_prices else None
 
     # -- life cycle
 
@@ -203,6 +208,7 @@ class Relay:
                 log.warning("relay: %s; trying again shortly", error.message)
                 processed = 0
             self.purge_if_due()
+            self.switch_prices_if_due()
             if processed == 0:
                 stop.wait(self.options.poll_interval)
 
@@ -221,6 +227,16 @@ class Relay:
         if counts != PurgeCounts():
             log.info("relay: purged %s older than %d days", counts, self.retention_days)
         return counts
+
+    def switch_prices_if_due(self) -> bool:
+        """Apply the timed sale prices if a window opened or closed (a clock reading if none
+        did); whether the switch ran."""
+        return self._prices is not None and self._prices.poll()
+
+    def _utc_now(self) -> datetime:
+        """The worker's clock (naive UTC, as the outbox stores times) as an aware moment."""
+        now = self.clock()
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now
 
     # -- one delivery
 
