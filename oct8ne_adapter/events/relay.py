@@ -4,7 +4,8 @@
 delivery's sink for its requests, sends them in order and stores after every accepted request
 how many are done, so that after a crash the next worker resumes at the first request not yet
 delivered. `run_forever(stop)` repeats that until `stop` is set; `oct8ne-adapter relay-worker`
-runs it.
+runs it. Between batches it also purges expired rows (events.retention) and, with
+`switch_prices`, switches timed sale prices at their boundaries (sql.price_windows).
 
 What an answer means is the sink's verdict: DELIVERED moves on, RETRY schedules another attempt
 with exponential backoff and jitter (honouring the vendor's `Retry-After` up to `backoff_max`,
