@@ -12,8 +12,11 @@ from typing import Any
 from flask import Flask, current_app, has_request_context, request
 from flask_cors import CORS
 
-from oct8ne_adapter.errors import ConfigError, EventsUnavailable
-from oct8ne_adapter.errors import DataSourceUnavailable as CatalogUnavailable
+from oct8ne_adapter.errors import (
+    ConfigError,
+    DataSourceUnavailable as CatalogUnavailable,
+    EventsUnavailable,
+)
 from oct8ne_adapter.events.http_api import events_blueprint
 from oct8ne_adapter.events.model import CartUpdated, CommerceEvent
 from oct8ne_adapter.events.recorder import EventRecorder

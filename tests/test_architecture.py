@@ -203,8 +203,7 @@ def test_no_module_outgrows_one_concern(name: str) -> None:
 def test_the_public_names_stay_importable_from_the_package() -> None:
     """Issue 15: `from oct8ne_adapter import create_app, Oct8neAdapter, record_event` stays."""
     from oct8ne_adapter import Oct8neAdapter, create_app, notify_update, record_event
-    from oct8ne_adapter.extension import Oct8neAdapter as Extension
-    from oct8ne_adapter.extension import record_event as recorder
+    from oct8ne_adapter.extension import Oct8neAdapter as Extension, record_event as recorder
 
     assert Oct8neAdapter is Extension and record_event is recorder
     assert callable(create_app) and callable(notify_update)

@@ -6,8 +6,7 @@ import json
 from decimal import Decimal
 
 from babel import Locale, localedata
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from werkzeug.datastructures import MultiDict
 
 from oct8ne_adapter.domain import Money

@@ -24,8 +24,7 @@ from oct8ne_adapter.search.engine import SearchEngine
 from oct8ne_adapter.search.index import IndexedSearchEngine, SqlCatalog, SqlCatalogReader
 from oct8ne_adapter.search.index.query import IndexedSearch
 from oct8ne_adapter.search.index.snapshot import build_snapshot
-from oct8ne_adapter.search.sql import SqlSearchEngine
-from oct8ne_adapter.search.sql import search as sql_search
+from oct8ne_adapter.search.sql import SqlSearchEngine, search as sql_search
 from oct8ne_adapter.sql.database import Database, create_database_engine
 from oct8ne_adapter.sql.models import Product
 from oct8ne_adapter.web.state import adapter_state

@@ -15,8 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from sqlalchemy import delete
 
 from oct8ne_adapter.domain import (

@@ -11,7 +11,7 @@ from types import FrameType
 from typing import Any
 
 import click
-from sqlalchemy import Table, and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from oct8ne_adapter.cli.context import current_database, safe_url, settings_of
 from oct8ne_adapter.errors import ConfigError
@@ -22,11 +22,9 @@ from oct8ne_adapter.events.sinks.base import Sink
 from oct8ne_adapter.platform.credentials import CredentialSource
 from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent
 from oct8ne_adapter.sql.platform_link import stored_credentials
+from oct8ne_adapter.sql.tables import event_deliveries as _deliveries, event_outbox as _outbox
 
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
 log = logging.getLogger(__name__)
 
 

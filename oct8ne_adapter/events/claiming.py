@@ -20,14 +20,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Connection, Engine, Table, exists, or_, select, update
+from sqlalchemy import Connection, Engine, exists, or_, select, update
 
 from oct8ne_adapter.errors import RelayBusy
 from oct8ne_adapter.events.recorder import PENDING
-from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent
-
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
+from oct8ne_adapter.sql.tables import event_deliveries as _deliveries, event_outbox as _outbox
 
 
 @dataclass(frozen=True)

@@ -16,18 +16,16 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event, update
+from sqlalchemy import Connection, Engine, event, update
 
 from oct8ne_adapter.events.claiming import Claim, claim_due, skip_locked, sqlite_path
 from oct8ne_adapter.events.policy import RelayOptions, reason_text, retry_delay
 from oct8ne_adapter.events.recorder import DEAD, DELIVERED, PENDING
 from oct8ne_adapter.events.sinks.base import Verdict
 from oct8ne_adapter.sql.database import create_database_engine, unavailable_on_failure
-from oct8ne_adapter.sql.models import EventDelivery
+from oct8ne_adapter.sql.tables import event_deliveries as _deliveries
 
 log = logging.getLogger(__name__)
-
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
 
 
 #: Per backend, what makes a connection's commits skip the wait for the disk.

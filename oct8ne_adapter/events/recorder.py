@@ -37,7 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from babel.numbers import get_currency_precision
-from sqlalchemy import CursorResult, Table, insert, select, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,16 +51,14 @@ from oct8ne_adapter.events.model import (
 )
 from oct8ne_adapter.events.visitor_ids import parse_cookie, with_visitor_ids
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent, RecordedCart, RecordedOrder
+from oct8ne_adapter.sql.models import RecordedCart, RecordedOrder
 from oct8ne_adapter.sql.sessions import hash_token
+from oct8ne_adapter.sql.tables import event_deliveries as _deliveries, event_outbox as _outbox
 
 PENDING = "pending"
 DELIVERED = "delivered"
 DEAD = "dead"
 STATES = (PENDING, DELIVERED, DEAD)
-
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
 
 
 def utc_naive(moment: datetime) -> datetime:

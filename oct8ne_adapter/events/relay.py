@@ -49,7 +49,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 import requests
-from sqlalchemy import Table, select
+from sqlalchemy import select
 
 from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.events import codec, transport
@@ -68,14 +68,13 @@ from oct8ne_adapter.events.retention import PURGE_INTERVAL, PurgeCounts, purge_e
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
 from oct8ne_adapter.events.sinks.common import retry_after_seconds
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import OutboxEvent
 from oct8ne_adapter.sql.price_windows import PriceSwitch
+from oct8ne_adapter.sql.tables import event_outbox as _outbox
 
 __all__ = ["IDEMPOTENCY_HEADER", "Relay", "RelayOptions", "idempotency_key"]
 
 log = logging.getLogger(__name__)
 
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 

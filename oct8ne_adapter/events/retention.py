@@ -27,14 +27,15 @@ from sqlalchemy.orm import Session
 from oct8ne_adapter.events.claiming import skip_locked
 from oct8ne_adapter.events.recorder import PENDING, utc_naive
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent, RecordedCart, RecordedOrder
+from oct8ne_adapter.sql.tables import (
+    event_deliveries as _deliveries,
+    event_outbox as _outbox,
+    recorded_carts as _carts,
+    recorded_orders as _orders,
+)
 
 __all__ = ["BATCH_SIZE", "PURGE_INTERVAL", "PurgeCounts", "cutoff_of", "purge_expired"]
 
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
-_carts: Table = RecordedCart.__table__  # type: ignore[assignment]
-_orders: Table = RecordedOrder.__table__  # type: ignore[assignment]
 
 #: Rows deleted per transaction: small enough that a purge never holds locks for long.
 BATCH_SIZE = 500

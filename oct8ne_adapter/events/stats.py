@@ -12,14 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Table, exists, func, select
+from sqlalchemy import exists, func, select
 
 from oct8ne_adapter.events.recorder import PENDING
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent
-
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
+from oct8ne_adapter.sql.tables import event_deliveries as _deliveries, event_outbox as _outbox
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,7 @@ from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, tune_for_import
 from oct8ne_adapter.sql.writer import ImportSummary
 from oct8ne_adapter.sql.writer.lock import locked_catalog_transaction
-from oct8ne_adapter.sql.writer.removal import Removed
-from oct8ne_adapter.sql.writer.removal import remove_product as remove_stored
+from oct8ne_adapter.sql.writer.removal import Removed, remove_product as remove_stored
 
 #: The most products one push may carry (the HTTP API also caps the body at 5 MB).
 MAX_PRODUCTS = 10_000

@@ -7,15 +7,13 @@ rows of past windows, in one transaction; a check is one primary-key read.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import AuthFailure
-
-_table: Table = AuthFailure.__table__  # type: ignore[assignment]
+from oct8ne_adapter.sql.tables import auth_failures as _table
 
 
 class SqlFailureCounter:

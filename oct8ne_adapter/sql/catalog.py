@@ -14,22 +14,20 @@ from oct8ne_adapter import domain
 from oct8ne_adapter.sql.localized import best_links, from_minor_units, pick_translation
 from oct8ne_adapter.sql.models import (
     Product,
-    ProductMedia,
-    ProductPrice,
     ProductRelation,
-    ProductTranslation,
-    ProductUrl,
 )
 from oct8ne_adapter.sql.product_cache import product_cache
+from oct8ne_adapter.sql.tables import (
+    product_media as _media,
+    product_prices as _prices,
+    product_translations as _translations,
+    product_urls as _urls,
+    products as _products,
+)
 from oct8ne_adapter.sql.variants import variant_keys, variant_views
 
 # Statements built once: building a SELECT with its IN list cost more than running it (about
 # 120 of 160 us per statement on SQLite), and these run several times per request.
-_products: Table = Product.__table__  # type: ignore[assignment]
-_translations: Table = ProductTranslation.__table__  # type: ignore[assignment]
-_prices: Table = ProductPrice.__table__  # type: ignore[assignment]
-_media: Table = ProductMedia.__table__  # type: ignore[assignment]
-_urls: Table = ProductUrl.__table__  # type: ignore[assignment]
 _HEAD_COLUMNS = (
     _products.c.pk,
     _products.c.external_id,

@@ -12,18 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.models import CatalogChange
+from oct8ne_adapter.sql.tables import catalog_changes as _table
 
 #: Above this many products in one transaction, one "anything changed" row is written instead.
 DETAILED_LIMIT = 20_000
 #: Entries older than this are deleted when new ones are written; readers lag far less. Deleting
 #: changes the log's version, so each process's index rebuilds once: rarely is better.
 RETENTION = timedelta(days=1)
-
-_table: Table = CatalogChange.__table__  # type: ignore[assignment]
 
 
 class ChangeRecorder:

@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
 from oct8ne_adapter.sql.catalog import get_products
-from oct8ne_adapter.sql.models import Cart, CartLine, Customer, Product, WishlistItem
+from oct8ne_adapter.sql.models import Customer, Product, WishlistItem
+from oct8ne_adapter.sql.tables import (
+    cart_lines as _cart_lines,
+    carts as _carts,
+    customers as _customers,
+    wishlist_items as _wishlist,
+)
 from oct8ne_adapter.sql.variants import variant_keys
 
 # customerData runs all of these on every call: statements built once (see catalog.py).
-_customers: Table = Customer.__table__  # type: ignore[assignment]
-_carts: Table = Cart.__table__  # type: ignore[assignment]
-_cart_lines: Table = CartLine.__table__  # type: ignore[assignment]
-_wishlist: Table = WishlistItem.__table__  # type: ignore[assignment]
 _CUSTOMER = select(
     _customers.c.external_id,
     _customers.c.first_name,

@@ -9,14 +9,17 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import (
+    ArgumentError,
+    InterfaceError,
+    OperationalError,
+    TimeoutError as PoolTimeoutError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from oct8ne_adapter.errors import ConfigError, DataSourceUnavailable
 from oct8ne_adapter.settings import DatabaseSettings
-from oct8ne_adapter.sql.product_cache import SESSION_INFO_KEY as PRODUCT_CACHE_KEY
-from oct8ne_adapter.sql.product_cache import ProductCache
+from oct8ne_adapter.sql.product_cache import SESSION_INFO_KEY as PRODUCT_CACHE_KEY, ProductCache
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 #: Seconds after which a pooled connection is replaced (servers drop idle ones).

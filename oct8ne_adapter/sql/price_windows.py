@@ -26,15 +26,15 @@ from sqlalchemy.orm import Session
 from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.models import ProductPrice, ProductVariant, ProductVariantPrice
-from oct8ne_adapter.sql.writer.bulk import chunks, table_of
+from oct8ne_adapter.sql.tables import (
+    product_prices as _prices,
+    product_variant_prices as _variant_prices,
+    product_variants as _variants,
+)
+from oct8ne_adapter.sql.writer.bulk import chunks
 from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 
 log = logging.getLogger(__name__)
-
-_prices = table_of(ProductPrice)
-_variant_prices = table_of(ProductVariantPrice)
-_variants = table_of(ProductVariant)
 
 #: The current time, UTC-aware (injected in tests: the switch is tested without sleeping).
 Clock = Callable[[], datetime]

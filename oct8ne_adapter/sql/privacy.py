@@ -23,35 +23,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.models import (
-    Cart,
-    CartLine,
-    Customer,
-    EventDelivery,
-    Order,
-    OrderComment,
-    OrderLine,
-    OutboxEvent,
-    RecordedCart,
-    RecordedOrder,
-    ShopSession,
-    WishlistItem,
+from oct8ne_adapter.sql.tables import (
+    cart_lines as _cart_lines,
+    carts as _carts,
+    customers as _customers,
+    event_deliveries as _deliveries,
+    event_outbox as _outbox,
+    order_comments as _order_comments,
+    order_lines as _order_lines,
+    orders as _orders,
+    recorded_carts as _recorded_carts,
+    recorded_orders as _recorded_orders,
+    shop_sessions as _sessions,
+    wishlist_items as _wishlist,
 )
 
 __all__ = ["Erasure", "Subject", "erase_subject", "export_subject", "find_subject"]
 
-_customers: Table = Customer.__table__  # type: ignore[assignment]
-_sessions: Table = ShopSession.__table__  # type: ignore[assignment]
-_carts: Table = Cart.__table__  # type: ignore[assignment]
-_cart_lines: Table = CartLine.__table__  # type: ignore[assignment]
-_wishlist: Table = WishlistItem.__table__  # type: ignore[assignment]
-_orders: Table = Order.__table__  # type: ignore[assignment]
-_order_lines: Table = OrderLine.__table__  # type: ignore[assignment]
-_order_comments: Table = OrderComment.__table__  # type: ignore[assignment]
-_outbox: Table = OutboxEvent.__table__  # type: ignore[assignment]
-_deliveries: Table = EventDelivery.__table__  # type: ignore[assignment]
-_recorded_carts: Table = RecordedCart.__table__  # type: ignore[assignment]
-_recorded_orders: Table = RecordedOrder.__table__  # type: ignore[assignment]
 
 _CART_KINDS = ("cart_updated",)
 _ORDER_KINDS = ("order_placed", "order_status_changed")

@@ -16,21 +16,21 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter import domain
 from oct8ne_adapter.sql.localized import best_links, from_minor_units, pick_translation
-from oct8ne_adapter.sql.models import (
-    AttributeValue,
-    AttributeValueTranslation,
-    Product,
-    ProductVariant,
-    ProductVariantPrice,
-    ProductVariantUrl,
-    ProductVariantValue,
-)
 from oct8ne_adapter.sql.product_cache import ProductCache
+from oct8ne_adapter.sql.tables import (
+    attribute_value_translations as _labels,
+    attribute_values as _value_codes,
+    product_variant_prices as _prices,
+    product_variant_urls as _urls,
+    product_variant_values as _values,
+    product_variants as _variants,
+    products as _products,
+)
 
 #: Loads active products by primary key for a language chain (`catalog.load_product_map`).
 ProductLoader = Callable[[Session, Sequence[int], Sequence[str]], dict[int, domain.Product]]
@@ -38,13 +38,6 @@ ProductLoader = Callable[[Session, Sequence[int], Sequence[str]], dict[int, doma
 #: Between a product's title and its variant's values, as shops write "Jacket – Red, M".
 TITLE_SEPARATOR = " – "
 
-_variants: Table = ProductVariant.__table__  # type: ignore[assignment]
-_products: Table = Product.__table__  # type: ignore[assignment]
-_prices: Table = ProductVariantPrice.__table__  # type: ignore[assignment]
-_values: Table = ProductVariantValue.__table__  # type: ignore[assignment]
-_value_codes: Table = AttributeValue.__table__  # type: ignore[assignment]
-_labels: Table = AttributeValueTranslation.__table__  # type: ignore[assignment]
-_urls: Table = ProductVariantUrl.__table__  # type: ignore[assignment]
 
 _VARIANTS = (
     select(

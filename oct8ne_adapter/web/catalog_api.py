@@ -31,8 +31,13 @@ from oct8ne_adapter.errors import (
 )
 from oct8ne_adapter.feeds import fields
 from oct8ne_adapter.feeds.fields import InvalidRecord
-from oct8ne_adapter.feeds.push import MAX_PRODUCTS, TooManyProducts, push_lines, push_products
-from oct8ne_adapter.feeds.push import remove_product as remove_pushed
+from oct8ne_adapter.feeds.push import (
+    MAX_PRODUCTS,
+    TooManyProducts,
+    push_lines,
+    push_products,
+    remove_product as remove_pushed,
+)
 from oct8ne_adapter.web.bearer import check_bearer
 from oct8ne_adapter.web.responses import answer_errors_as_json, render
 from oct8ne_adapter.web.state import AdapterState, current_state

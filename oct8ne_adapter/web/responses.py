@@ -10,8 +10,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from oct8ne_adapter.errors import AdapterError, InvalidCallback, error_payload, error_retry_after
-from oct8ne_adapter.javascript import JAVASCRIPT_NAME
-from oct8ne_adapter.javascript import MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
+from oct8ne_adapter.javascript import JAVASCRIPT_NAME, MAX_NAME_LENGTH as MAX_CALLBACK_LENGTH
 
 JsonValue = Any
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.dialects import mysql, postgresql
-from sqlalchemy.orm import DeclarativeBase, MappedColumn, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.types import TypeEngine
 
 EXTERNAL_ID = 64
@@ -55,8 +55,15 @@ def language_key() -> MappedColumn[Any]:
     return mapped_column(exact(LANGUAGE), primary_key=True)
 
 
-__all__ = ["EVENT_ID", "EXTERNAL_ID", "LANGUAGE", "Base", "exact"]
+__all__ = ["EVENT_ID", "EXTERNAL_ID", "LANGUAGE", "Base", "ShopKeyed", "exact"]
 
 
 class Base(DeclarativeBase):
     """Declarative base of the adapter's tables."""
+
+
+class ShopKeyed:
+    """Mixin: an integer key for joins, and the shop's own id for everything outside."""
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)

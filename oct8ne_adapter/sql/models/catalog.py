@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from oct8ne_adapter.sql.models.base import (
     EXTERNAL_ID,
     Base,
+    ShopKeyed,
     exact,
     language_key,
     owner_key,
@@ -55,11 +56,9 @@ __all__ = [
 ]
 
 
-class Category(Base):
+class Category(ShopKeyed, Base):
     __tablename__ = "categories"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     parent_pk: Mapped[int | None] = mapped_column(ForeignKey("categories.pk", ondelete="SET NULL"))
     depth: Mapped[int] = mapped_column(Integer, default=0)
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -73,11 +72,9 @@ class CategoryTranslation(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
-class Brand(Base):
+class Brand(ShopKeyed, Base):
     __tablename__ = "brands"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     name: Mapped[str] = mapped_column(String(200))
 
 
@@ -117,11 +114,9 @@ class AttributeValueTranslation(Base):
     label: Mapped[str] = mapped_column(String(200))
 
 
-class Product(Base):
+class Product(ShopKeyed, Base):
     __tablename__ = "products"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     brand_pk: Mapped[int | None] = mapped_column(
         ForeignKey("brands.pk", ondelete="SET NULL"), index=True
     )
@@ -225,7 +220,7 @@ class ProductRelation(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ProductVariant(Base):
+class ProductVariant(ShopKeyed, Base):
     """A feed row (size, color, SKU) of a product: its own id, link, stock and prices.
 
     Kept by its shop id across imports (updated in place, never deleted and re-inserted), so the
@@ -234,11 +229,9 @@ class ProductVariant(Base):
 
     __tablename__ = "product_variants"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_pk: Mapped[int] = mapped_column(
         ForeignKey("products.pk", ondelete="CASCADE"), index=True
     )
-    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
     stock: Mapped[int | None] = mapped_column(Integer)
     availability: Mapped[str] = mapped_column(exact(16), default="in_stock")

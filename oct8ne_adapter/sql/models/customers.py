@@ -7,16 +7,14 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, exact, owner_key
+from oct8ne_adapter.sql.models.base import EXTERNAL_ID, Base, ShopKeyed, exact, owner_key
 
 __all__ = ["Customer", "ShopSession", "Cart", "CartLine", "WishlistItem"]
 
 
-class Customer(Base):
+class Customer(ShopKeyed, Base):
     __tablename__ = "customers"
 
-    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
-    external_id: Mapped[str] = mapped_column(exact(EXTERNAL_ID), unique=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     first_name: Mapped[str] = mapped_column(String(200), default="")
     last_name: Mapped[str] = mapped_column(String(200), default="")

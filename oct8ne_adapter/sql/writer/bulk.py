@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.models import Base, Product
+from oct8ne_adapter.sql.models import Product
 
 #: Values per IN (...) list; keeps every backend under its bound-parameter limit.
 CHUNK = 500
 
 #: (pk, content hash, import mark) of a product already stored.
 Stored = tuple[int, str | None, int | None]
-
-
-def table_of(model: type[Base]) -> Table:
-    """The Core table of a mapped class."""
-    return cast(Table, model.__table__)
 
 
 def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

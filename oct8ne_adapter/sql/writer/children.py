@@ -15,18 +15,20 @@ from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import ProductPrice
 from oct8ne_adapter.feeds.records import ProductRecord
-from oct8ne_adapter.sql import fulltext, models
-from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, stored_products, table_of
-from oct8ne_adapter.sql.writer.codes import codes_table, insert_codes
+from oct8ne_adapter.sql import fulltext
+from oct8ne_adapter.sql.tables import (
+    product_attribute_values as _values,
+    product_categories as _categories,
+    product_codes,
+    product_media as _media,
+    product_prices as _prices,
+    product_relations as _relations,
+    product_translations as _translations,
+    product_urls as _urls,
+)
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, stored_products
+from oct8ne_adapter.sql.writer.codes import insert_codes
 from oct8ne_adapter.sql.writer.reference import Resolved
-
-_translations = table_of(models.ProductTranslation)
-_prices = table_of(models.ProductPrice)
-_media = table_of(models.ProductMedia)
-_categories = table_of(models.ProductCategory)
-_values = table_of(models.ProductAttributeValue)
-_relations = table_of(models.ProductRelation)
-_urls = table_of(models.ProductUrl)
 
 TRANSLATION_COLUMNS = ("product_pk", "language", "title", "sort_key", "description")
 #: A price row's columns after its key (product_pk or variant_pk): `price_rows` fills them.
@@ -148,7 +150,7 @@ def delete_children(
     """
     pks = [pk for pk, _ in items]
     # Codes are in no language or currency: every feed that writes a product gives them all.
-    replaced = [_media, _categories, _values, _relations, codes_table]
+    replaced = [_media, _categories, _values, _relations, product_codes]
     if not keep_other_currencies:
         replaced += [_translations, _prices, _urls]
     for chunk in chunks(pks):

@@ -13,10 +13,9 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.codes import ProductCode
-from oct8ne_adapter.sql.models import ProductCodeRow
-from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
+from oct8ne_adapter.sql.tables import product_codes
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows
 
-codes_table = table_of(ProductCodeRow)
 _COLUMNS = ("product_pk", "variant_pk", "kind", "code", "normalized")
 
 #: (product pk, variant pk or None, the codes of that product or variant).
@@ -34,10 +33,10 @@ def code_rows(owners: Iterable[Owned]) -> list[tuple[Any, ...]]:
 
 def insert_codes(session: Session, owners: Iterable[Owned]) -> None:
     """Insert these products' or variants' codes (their old rows are gone)."""
-    insert_rows(session, codes_table, _COLUMNS, code_rows(owners))
+    insert_rows(session, product_codes, _COLUMNS, code_rows(owners))
 
 
 def delete_variant_codes(session: Session, variant_pks: Sequence[int]) -> None:
     """Delete the codes of these variants (a variant may have moved from another product)."""
     for chunk in chunks(variant_pks):
-        session.execute(delete(codes_table).where(codes_table.c.variant_pk.in_(chunk)))
+        session.execute(delete(product_codes).where(product_codes.c.variant_pk.in_(chunk)))

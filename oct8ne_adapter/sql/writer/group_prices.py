@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from oct8ne_adapter.sql.models import ProductPrice, ProductVariant, ProductVariantPrice
-from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
+from oct8ne_adapter.sql.tables import (
+    product_prices as _prices,
+    product_variant_prices as _variant_prices,
+    product_variants as _variants,
+)
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows
 from oct8ne_adapter.sql.writer.children import PRICE_COLUMNS
-
-_prices = table_of(ProductPrice)
-_variants = table_of(ProductVariant)
-_variant_prices = table_of(ProductVariantPrice)
 
 #: A product row's (amount, previous amount, then the five window columns, all NULL).
 _Row = tuple[int | None, ...]

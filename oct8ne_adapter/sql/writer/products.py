@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from oct8ne_adapter.domain import Availability
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.sql.models import Product
-from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
+from oct8ne_adapter.sql.tables import products as _products
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows
 from oct8ne_adapter.sql.writer.reference import Resolved
-
-_products = table_of(Product)
 
 #: Columns an import writes, in the order `product_values` gives them.
 COLUMNS = (

@@ -8,9 +8,8 @@ from sqlalchemy.orm import Session
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.models import Product
-from oct8ne_adapter.sql.writer.bulk import CHUNK, table_of
-
-_products = table_of(Product)
+from oct8ne_adapter.sql.tables import products as _products
+from oct8ne_adapter.sql.writer.bulk import CHUNK
 
 #: The default of the `prune_max_share` setting: one import deletes at most a fifth of the catalog.
 PRUNE_MAX_SHARE = 0.2

@@ -32,12 +32,12 @@ from oct8ne_adapter.sql.models import (
     ProductAttributeValue,
     ProductCategory,
 )
-from oct8ne_adapter.sql.writer.bulk import chunks, table_of
-
-_categories = table_of(Category)
-_category_names = table_of(CategoryTranslation)
-_value_labels = table_of(AttributeValueTranslation)
-
+from oct8ne_adapter.sql.tables import (
+    attribute_value_translations as _value_labels,
+    categories as _categories,
+    category_translations as _category_names,
+)
+from oct8ne_adapter.sql.writer.bulk import chunks
 
 #: Attribute value combinations remembered per import (most feeds have a few thousand).
 COMBINATIONS_LIMIT = 50_000

@@ -19,17 +19,16 @@ from sqlalchemy.orm import Session
 from oct8ne_adapter.feeds.variants import VariantRecord
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
-from oct8ne_adapter.sql.models import Product, ProductPrice, ProductVariant, ProductVariantPrice
-from oct8ne_adapter.sql.writer.bulk import table_of
+from oct8ne_adapter.sql.tables import (
+    product_prices as _prices,
+    product_variant_prices as _variant_prices,
+    product_variants as _variants,
+    products as _products,
+)
 from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 from oct8ne_adapter.sql.writer.groups import group_availability
 
 Removed = Literal["product", "variant", "nothing"]
-
-_products = table_of(Product)
-_prices = table_of(ProductPrice)
-_variants = table_of(ProductVariant)
-_variant_prices = table_of(ProductVariantPrice)
 
 
 def remove_product(session: Session, external_id: str, recorder: ChangeRecorder) -> Removed:

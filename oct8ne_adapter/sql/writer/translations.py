@@ -6,8 +6,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.sql import fulltext
-from oct8ne_adapter.sql.models import ProductPrice, ProductTranslation, ProductUrl
-from oct8ne_adapter.sql.writer.bulk import insert_rows, stored_products, table_of
+from oct8ne_adapter.sql.tables import (
+    product_prices as prices,
+    product_translations as translations,
+    product_urls as urls,
+)
+from oct8ne_adapter.sql.writer.bulk import insert_rows, stored_products
 from oct8ne_adapter.sql.writer.children import (
     PRICE_COLUMNS,
     TRANSLATION_COLUMNS,
@@ -30,9 +34,6 @@ NOT_IN_CATALOG = "not in the catalog: import the shop's main feed before a local
 def write_translations(session: Session, language: str, items: list[Written]) -> None:
     """Replace these products' texts in `language`, their links in the records' languages (the
     feed's, unless a JSON Lines `url` names others) and prices in the records' currencies."""
-    translations = table_of(ProductTranslation)
-    prices = table_of(ProductPrice)
-    urls = table_of(ProductUrl)
     delete_pairs(session, translations, "language", [(pk, language) for pk, _ in items])
     delete_pairs(
         session, urls, "language", [(pk, tag) for pk, record in items for tag in record.urls]

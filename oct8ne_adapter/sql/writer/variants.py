@@ -16,22 +16,18 @@ from sqlalchemy.orm import Session
 
 from oct8ne_adapter.feeds.records import ProductRecord
 from oct8ne_adapter.feeds.variants import VariantRecord
-from oct8ne_adapter.sql.models import (
-    ProductVariant,
-    ProductVariantPrice,
-    ProductVariantUrl,
-    ProductVariantValue,
+from oct8ne_adapter.sql.tables import (
+    product_variant_prices as _prices,
+    product_variant_urls as _urls,
+    product_variant_values as _values,
+    product_variants as _variants,
 )
-from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows, table_of
+from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows
 from oct8ne_adapter.sql.writer.children import TIMED_PRICE_COLUMNS, delete_pairs, price_rows
 from oct8ne_adapter.sql.writer.codes import delete_variant_codes, insert_codes
 from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 from oct8ne_adapter.sql.writer.reference import ReferenceData
 
-_variants = table_of(ProductVariant)
-_prices = table_of(ProductVariantPrice)
-_values = table_of(ProductVariantValue)
-_urls = table_of(ProductVariantUrl)
 _COLUMNS = ("product_pk", "url", "stock", "availability", "position")
 
 
@@ -96,22 +92,24 @@ def stored_variants(session: Session, external_ids: Sequence[str]) -> dict[str, 
     }
 
 
-def _delete_rows(
+def _replace_rows(
     session: Session,
     table: Table,
     part: str,
     written: Sequence[tuple[int, VariantRecord]],
     parts_of: Callable[[VariantRecord], Iterable[str]],
     keep_other_parts: bool,
+    rows: tuple[Sequence[str], Sequence[tuple[Any, ...]]],
 ) -> None:
-    """Delete these variants' rows of `table`; when merging feeds, only those of the `part`s
-    (currencies, languages) the records carry."""
+    """Replace these variants' rows of `table` by `rows` (columns, values); when merging feeds,
+    delete only those of the `part`s (currencies, languages) the records carry."""
     if keep_other_parts:
         pairs = [(pk, value) for pk, variant in written for value in parts_of(variant)]
         delete_pairs(session, table, part, pairs, key="variant_pk")
     else:
         for chunk in chunks([pk for pk, _ in written]):
             session.execute(delete(table).where(table.c.variant_pk.in_(chunk)))
+    insert_rows(session, table, *rows)
 
 
 def write_variant_prices(
@@ -122,8 +120,15 @@ def write_variant_prices(
 
     The caller refigures their products' prices (`refigure_group_prices`).
     """
-    _delete_rows(session, _prices, "currency", written, lambda v: v.prices, keep_other_currencies)
-    insert_rows(session, _prices, ("variant_pk", *TIMED_PRICE_COLUMNS), price_rows(written))
+    _replace_rows(
+        session,
+        _prices,
+        "currency",
+        written,
+        lambda v: v.prices,
+        keep_other_currencies,
+        (("variant_pk", *TIMED_PRICE_COLUMNS), price_rows(written)),
+    )
 
 
 def write_variant_urls(
@@ -131,12 +136,15 @@ def write_variant_urls(
 ) -> None:
     """Replace the links of these (variant pk, record)s; when merging feeds, only in their own
     languages (a Merchant Center feed has one)."""
-    _delete_rows(session, _urls, "language", written, lambda v: v.urls, keep_other_languages)
-    insert_rows(
+    rows = [(pk, tag, url) for pk, variant in written for tag, url in variant.urls.items()]
+    _replace_rows(
         session,
         _urls,
-        ("variant_pk", "language", "url"),
-        [(pk, language, url) for pk, variant in written for language, url in variant.urls.items()],
+        "language",
+        written,
+        lambda v: v.urls,
+        keep_other_languages,
+        (("variant_pk", "language", "url"), rows),
     )
 
 
