@@ -72,7 +72,10 @@ def _switch(session: Session, table: Table, key: str, at: datetime) -> list[int]
             c.regular_previous_minor,
             c.sale_minor,
             inside.label("inside"),
-        ).where(c.sale_minor.is_not(None))
+        )
+        .where(c.sale_minor.is_not(None))
+        # In key order: processes switching at once lock the rows in one order (no deadlock).
+        .order_by(c[key], c.currency)
     ).all()
     changes = []
     for pk, currency, amount, previous, regular, regular_previous, sale, is_inside in rows:

@@ -65,7 +65,8 @@ def refigure_group_prices(session: Session, product_pks: Sequence[int]) -> set[i
         stored.update(((pk, currency), tuple(rest)) for pk, currency, *rest in rows)
     changes: list[dict[str, Any]] = []
     inserts: list[tuple[Any, ...]] = []
-    for (pk, currency), row in due.items():
+    # In key order, as `price_windows` switches: concurrent writers lock rows in one order.
+    for (pk, currency), row in sorted(due.items()):
         found = stored.get((pk, currency))
         if found is None:
             inserts.append((pk, currency, *row))
