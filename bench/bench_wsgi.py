@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import time
 
-from common import index_engine, wait_for_index
+from common import BARE_ANSWER, index_engine, wait_for_index
 
 from oct8ne_adapter import create_app
 
@@ -27,15 +27,7 @@ app = create_app(
 @app.get("/bench/bare")
 def bare() -> dict[str, object]:
     """About the size of getAdapterInfo's answer, serialized by Flask's own JSON provider."""
-    return {
-        "platform": "bench",
-        "adapterName": "bare Flask route",
-        "adapterVersion": "0",
-        "developedBy": "bench",
-        "supportUrl": "https://example.com",
-        "apiVersion": "2.4",
-        "enabled": True,
-    }
+    return dict(BARE_ANSWER)
 
 
 @app.get("/bench/ready")

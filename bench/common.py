@@ -36,6 +36,16 @@ BENCH_CUSTOMER = "bench-customer-1"
 WISHLIST_SIZE = 8
 CART_LINES = 5
 MAX_REQUESTS = 2_000_000
+#: The bare route's answer (`bench_wsgi.py`, `hot_paths_bench.py`): about getAdapterInfo's size.
+BARE_ANSWER = {
+    "platform": "bench",
+    "adapterName": "bare Flask route",
+    "adapterVersion": "0",
+    "developedBy": "bench",
+    "supportUrl": "https://example.com",
+    "apiVersion": "2.4",
+    "enabled": True,
+}
 
 
 # -- small helpers --------------------------------------------------------------------------

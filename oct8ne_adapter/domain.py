@@ -255,6 +255,15 @@ class Cart:
     total: Decimal | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerView:
+    """What customerData shows of a visitor: the signed-in customer (or None), wishlist, cart."""
+
+    customer: Customer | None = None
+    wishlist: tuple[Product, ...] = ()
+    cart: Cart = Cart()
+
+
 def charged_cart(
     lines: Sequence[tuple[Product, int]], currency: str, discount: Decimal = Decimal(0)
 ) -> Cart:

@@ -48,6 +48,8 @@ Oct8neError
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Oct8neError(Exception):
     """Root of every error the adapter raises on purpose; the message is one line for a person."""
@@ -59,100 +61,75 @@ class AdapterError(Oct8neError):
     status = 500
     code = "internal_error"
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        """`class X(AdapterError, status=404, code="...")`: the answer's HTTP status and code."""
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
+
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-class BadRequest(AdapterError):
+class BadRequest(AdapterError, status=400, code="bad_request"):
     """The request cannot be answered as sent."""
 
-    status = 400
-    code = "bad_request"
 
-
-class InvalidCallback(BadRequest):
+class InvalidCallback(BadRequest, code="invalid_callback"):
     """The `callback` parameter is not a safe JavaScript identifier path."""
 
-    code = "invalid_callback"
 
-
-class InvalidParameter(BadRequest):
+class InvalidParameter(BadRequest, code="invalid_parameter"):
     """A query parameter is malformed or out of its range."""
 
-    code = "invalid_parameter"
 
-
-class Unauthorized(AdapterError):
+class Unauthorized(AdapterError, status=401, code="unauthorized"):
     """The request lacks the right credentials (the events endpoint's shared secret)."""
 
-    status = 401
-    code = "unauthorized"
 
-
-class Forbidden(AdapterError):
+class Forbidden(AdapterError, status=403, code="forbidden"):
     """The request is understood and will not be served, e.g. a switched-off endpoint."""
 
-    status = 403
-    code = "forbidden"
 
-
-class UnknownMethod(AdapterError):
+class UnknownMethod(AdapterError, status=404, code="unknown_method"):
     """No frame method has this name."""
 
-    status = 404
-    code = "unknown_method"
 
-
-class InvalidEvent(BadRequest):
+class InvalidEvent(BadRequest, code="invalid_event"):
     """The body is not a valid event of its kind."""
 
-    code = "invalid_event"
 
-
-class InvalidProducts(BadRequest):
+class InvalidProducts(BadRequest, code="invalid_products"):
     """A pushed product row breaks the JSON Lines format; the message names the row."""
 
-    code = "invalid_products"
 
-
-class UnknownEventKind(AdapterError):
+class UnknownEventKind(AdapterError, status=404, code="unknown_event_kind"):
     """The URL names no event kind."""
 
-    status = 404
-    code = "unknown_event_kind"
 
-
-class PayloadTooLarge(AdapterError):
+class PayloadTooLarge(AdapterError, status=413, code="payload_too_large"):
     """The body is larger than any event may be."""
 
-    status = 413
-    code = "payload_too_large"
 
-
-class UnsupportedMediaType(AdapterError):
+class UnsupportedMediaType(AdapterError, status=415, code="unsupported_media_type"):
     """The body is not declared as JSON."""
 
-    status = 415
-    code = "unsupported_media_type"
 
-
-class TooManyFailures(AdapterError):
+class TooManyFailures(AdapterError, status=429, code="rate_limited"):
     """Too many failed token or secret checks from one address; `retry_after` seconds to wait."""
-
-    status = 429
-    code = "rate_limited"
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many failed authentications: retry in {retry_after} s")
         self.retry_after = retry_after
 
 
-class DataSourceUnavailable(AdapterError):
+class DataSourceUnavailable(AdapterError, status=503, code="unavailable"):
     """The repository's backing store cannot be reached right now."""
-
-    status = 503
-    code = "unavailable"
 
 
 class ConfigError(Oct8neError):

@@ -99,6 +99,7 @@ class Oct8neAdapter:
         shop = self._repository
         repository: AdapterRepository
         price_switch: PriceSwitch | None = None
+        own: SqlRepository | None = None
         if shop is not None and self._catalog_source is not None:
             # Our index searches the shop's own catalog; the shop's repository does the rest.
             index = IndexedSearchEngine(
@@ -121,7 +122,7 @@ class Oct8neAdapter:
             database = Database(database_engine(settings.database), product_cache=cache)
             index = _search_index(settings, database)
             searcher = index.search if index is not None else SqlSearchEngine(database).search
-            repository = SqlRepository(database, searcher=searcher)
+            repository = own = SqlRepository(database, searcher=searcher)
             # Timed sale prices switch at their boundaries without an import (checked per call).
             price_switch = PriceSwitch(database)
         elif isinstance(shop, CatalogRepository):
@@ -136,6 +137,7 @@ class Oct8neAdapter:
                 "over the shop's products (docs/repository.md)"
             )
         resolver = self._customer_resolver
+        customer_view = None
         if resolver is None:
             session_owner = repository if shop is None else shop
             resolver = (
@@ -143,6 +145,8 @@ class Oct8neAdapter:
                 if isinstance(session_owner, SessionRepository)
                 else anonymous_resolver
             )
+            # Our cookie over our own tables: customerData reads all it needs in one session.
+            customer_view = own.customer_view if own is not None else None
         credential_source = CredentialSource(settings.link, partial(stored_credentials, database))
         state = AdapterState(
             settings=settings,
@@ -157,6 +161,8 @@ class Oct8neAdapter:
             auth=auth_limiter(settings, database),
             search_index=index,
             price_switch=price_switch,
+            catalog_generation=own.catalog_generation if own is not None else None,
+            customer_view=customer_view,
         )
         install_state(app, state)
         app.register_blueprint(frame_blueprint(settings), url_prefix=self._url_prefix)

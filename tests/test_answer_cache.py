@@ -103,7 +103,7 @@ def test_new_product_objects_are_never_answered_from_the_cache():
         return [p.id for p in products]
 
     kept = [product("a")]
-    assert orjson.dumps(cache.answer("k", kept, build)) == b'["a"]'
+    assert cache.answer("k", kept, build).body == b'["a"]'
     cache.answer("k", kept, build)
     cache.answer("k", [product("a")], build)  # equal, but another object: the catalog moved
     assert built == [1, 1]

@@ -78,3 +78,30 @@ def test_the_cli_names_the_database_driver_s_reason_for_an_outage() -> None:
 def test_the_cli_leaves_other_exceptions_alone() -> None:
     result = CliRunner().invoke(_failing_group(KeyError("bug")), ["fail"])
     assert isinstance(result.exception, KeyError)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (errors.AdapterError, 500, "internal_error"),
+        (errors.BadRequest, 400, "bad_request"),
+        (errors.InvalidCallback, 400, "invalid_callback"),
+        (errors.InvalidParameter, 400, "invalid_parameter"),
+        (errors.InvalidEvent, 400, "invalid_event"),
+        (errors.InvalidProducts, 400, "invalid_products"),
+        (errors.Unauthorized, 401, "unauthorized"),
+        (errors.Forbidden, 403, "forbidden"),
+        (errors.UnknownMethod, 404, "unknown_method"),
+        (errors.UnknownEventKind, 404, "unknown_event_kind"),
+        (errors.PayloadTooLarge, 413, "payload_too_large"),
+        (errors.UnsupportedMediaType, 415, "unsupported_media_type"),
+        (errors.TooManyFailures, 429, "rate_limited"),
+        (DataSourceUnavailable, 503, "unavailable"),
+    ],
+)
+def test_each_json_error_answers_its_status_and_code(
+    error: type[errors.AdapterError], status: int, code: str
+) -> None:
+    # The class line declares both (AdapterError.__init_subclass__); a subclass inherits its
+    # parent's status unless it names its own.
+    assert (error.status, error.code) == (status, code)

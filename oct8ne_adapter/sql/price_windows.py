@@ -177,6 +177,10 @@ class PriceSwitch:
                 self._ran_at, self._next = now, None
                 return False
             self._ran_at, self._next = now, switched.next_boundary
+            if switched.rows:
+                # This process wrote the log: its products and answers follow at the next use,
+                # not one poll interval later.
+                self.database.product_cache.expire()
             return True
         finally:
             self._lock.release()

@@ -53,6 +53,8 @@ class ProductCache:
         self._lock = threading.Lock()
         self._version: CatalogVersion | None = None
         self._read_at = -float("inf")
+        #: Counts the times the cache was emptied: what was built from its products is as old.
+        self.generation = 0
         self._products: OrderedDict[Key, domain.Product] = OrderedDict()
         self._pks: dict[str, int] = {}
         #: Products as seen through a variant id, by (variant id, language chain).
@@ -62,6 +64,10 @@ class ProductCache:
 
     def __len__(self) -> int:
         return len(self._products)
+
+    def due(self) -> bool:
+        """Whether the next use must read the change log first."""
+        return self.clock() - self._read_at >= self.follow_seconds
 
     def follow(self, session: Session) -> None:
         """Read the change log (at most once per follow_seconds); forget everything if it moved."""
@@ -74,7 +80,38 @@ class ProductCache:
                 self._products.clear()
                 self._pks.clear()
                 self._variant_views.clear()
+                self.generation += 1
             self._version, self._read_at = version, now
+
+    def expire(self) -> None:
+        """Read the change log at the next use (this process just wrote to it)."""
+        with self._lock:
+            self._read_at = -float("inf")
+
+    def cached(
+        self, external_ids: Sequence[str], languages: tuple[str, ...]
+    ) -> list[domain.Product] | None:
+        """These products in the asked order if every id is cached and no log read is due.
+
+        None means: ask the database (with a session). Answering without one is what makes a
+        popular productInfo free of SQL and of the session's own cost.
+        """
+        if self.due():
+            return None
+        found: list[domain.Product] = []
+        with self._lock:
+            for external in dict.fromkeys(external_ids):
+                pk = self._pks.get(external)
+                key = (-1 if pk is None else pk, languages)
+                product = self._products.get(key)
+                if product is not None:
+                    self._products.move_to_end(key)
+                else:
+                    product = self._variant_views.get((external, languages))
+                    if product is None:
+                        return None
+                found.append(product)
+        return found
 
     def products(
         self, pks: Iterable[int], languages: tuple[str, ...]

@@ -10,7 +10,9 @@ from flask import Request
 from oct8ne_adapter.domain import Customer, Product, Visitor
 from oct8ne_adapter.platform.client import VISITOR_COOKIE
 from oct8ne_adapter.web.bearer import matches_any
+from oct8ne_adapter.web.identity import SessionCookieResolver
 from oct8ne_adapter.web.params import (
+    arg,
     parse_paging,
     parse_presentation,
     parse_product_ids,
@@ -45,15 +47,28 @@ def _requested_products(
     state: AdapterState, request: Request, build: Callable[[Serializer, Product], Payload]
 ) -> Payload:
     """The encoded list of `build(product)` for the requested ids, from the app's answers."""
-    ids = parse_product_ids(request.args, state.settings)
+    args = request.args
+    generation = None if state.catalog_generation is None else state.catalog_generation()
+    # Everything of the request that shapes the bytes, as sent: a popular call is answered
+    # before its parameters are parsed (the callback wraps the answer later).
+    raw = (build, arg(args, "productIds"), arg(args, "locale"), arg(args, "currency"))
+    if generation is not None:
+        known = state.answers.lookup(raw, generation)
+        if known is not None:
+            return known
+    ids = parse_product_ids(args, state.settings)
     serializer = _serializer(state, request)
     presentation = serializer.presentation
     products = state.repository.get_products(ids, presentation.languages) if ids else []
-    return state.answers.answer(
+    answer = state.answers.answer(
         (build, tuple(ids), presentation),
         products,
         lambda found: [build(serializer, product) for product in found],
     )
+    if generation is not None:
+        # Read before the products: a change meanwhile files the answer under the old one.
+        state.answers.remember(raw, generation, answer)
+    return answer
 
 
 def product_info(state: AdapterState, request: Request) -> Payload:
@@ -100,6 +115,30 @@ def get_customer_data(state: AdapterState, request: Request) -> Payload:
     """`customerData`: the signed-in customer (or nulls), their wishlist and the cart."""
     serializer = _serializer(state, request)
     languages = serializer.presentation.languages
+    resolver = state.resolver
+    if state.customer_view is not None and isinstance(resolver, SessionCookieResolver):
+        view = state.customer_view(resolver.token(request), languages)
+        cart = view.cart
+        wished = len(view.wishlist)
+        # Keyed by all the rows read (the customer among them: no other visitor's answer can
+        # match) and the products by identity, as productInfo's answers are.
+        key = (
+            "customerData",
+            view.customer,
+            wished,
+            tuple(line.quantity for line in cart.lines),
+            cart.currency,
+            cart.subtotal,
+            cart.total,
+            serializer.presentation,
+        )
+        return state.answers.answer(
+            key,
+            (*view.wishlist, *(line.product for line in cart.lines)),
+            lambda products: customer_data(
+                serializer, view.customer, list(products[:wished]), cart
+            ),
+        )
     visitor = state.resolve_visitor(request)
     customer = _signed_in(state, visitor)
     wishlist = state.repository.get_wishlist(customer.id, languages) if customer else []

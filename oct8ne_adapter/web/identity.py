@@ -27,9 +27,13 @@ class SessionCookieResolver:
         self._sessions = sessions
         self._cookie_name = cookie_name
 
+    def token(self, request: Request) -> str | None:
+        """The request's session cookie, if any."""
+        return request.cookies.get(self._cookie_name)
+
     def __call__(self, request: Request) -> Visitor:
         """The session's visitor, or an anonymous one without a cart."""
-        token = request.cookies.get(self._cookie_name)
+        token = self.token(request)
         if not token:
             return ANONYMOUS
         return self._sessions.visitor_for_session(token) or ANONYMOUS

@@ -58,11 +58,17 @@ class Paging:
 PAST_WINDOW = Paging(offset=0, limit=0)
 
 
+def arg(args: Mapping[str, str], name: str) -> str | None:
+    """A parameter's first value, or None: werkzeug's `get` makes and catches an exception for
+    every absent one (most calls have no callback, locale or currency)."""
+    return args[name] if name in args else None
+
+
 def parse_presentation(args: Mapping[str, str], settings: Settings) -> Presentation:
     """`locale` and `currency`; malformed or unknown values fall back to the defaults."""
     default_locale = parse_locale(settings.default_locale, "en-US")
-    locale = parse_locale(args.get("locale", "").strip()[:35] or None, settings.default_locale)
-    currency = resolve_currency(args.get("currency"), settings)
+    locale = parse_locale((arg(args, "locale") or "").strip()[:35] or None, settings.default_locale)
+    currency = resolve_currency(arg(args, "currency"), settings)
     return Presentation(
         locale=locale,
         languages=language_chain(locale, default_locale),

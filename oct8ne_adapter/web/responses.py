@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -34,17 +36,32 @@ def encode_json(payload: JsonValue) -> bytes:
     return body.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
-def render(payload: JsonValue, callback: str | None, status: int = 200) -> Response:
-    """JSONP when a callback was given, plain JSON otherwise."""
-    body = encode_json(payload)
+@dataclass(frozen=True, slots=True)
+class EncodedJson:
+    """An answer encoded once by `encode_json`, rendered as it is (see `AnswerCache`)."""
+
+    body: bytes
+
+
+#: The headers every answer carries.
+NOSNIFF = (("X-Content-Type-Options", "nosniff"),)
+
+
+def render(
+    payload: JsonValue,
+    callback: str | None,
+    status: int = 200,
+    headers: Sequence[tuple[str, str]] = NOSNIFF,
+) -> Response:
+    """JSONP when a callback was given, plain JSON otherwise; `headers` must include NOSNIFF's."""
+    body = payload.body if isinstance(payload, EncodedJson) else encode_json(payload)
+    # Headers given whole to the constructor: setting them one by one cost more (each set
+    # searches the ones already there).
     if callback is None:
-        response = Response(body, status=status, mimetype="application/json")
-    else:
-        # `/**/` stops a response from being read as a Flash or other sniffed payload.
-        script = b"/**/" + callback.encode("ascii") + b"(" + body + b");"
-        response = Response(script, status=status, mimetype="application/javascript")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+        return Response(body, status=status, headers=headers, mimetype="application/json")
+    # `/**/` stops a response from being read as a Flash or other sniffed payload.
+    script = b"/**/" + callback.encode("ascii") + b"(" + body + b");"
+    return Response(script, status=status, headers=headers, mimetype="application/javascript")
 
 
 def render_error(
@@ -52,6 +69,7 @@ def render_error(
     callback: str | None,
     status: int,
     retry_after: int | None = None,
+    headers: Sequence[tuple[str, str]] = NOSNIFF,
 ) -> Response:
     """An error answer: its honest status as JSON; as JSONP, 200 with the error inside.
 
@@ -62,8 +80,8 @@ def render_error(
     if retry_after is not None:
         payload = {**payload, "retryAfter": retry_after}
     if callback is not None:
-        return render(payload, callback, 200)
-    response = render(payload, None, status)
+        return render(payload, callback, 200, headers)
+    response = render(payload, None, status, headers)
     if retry_after is not None and status == 429:
         response.headers["Retry-After"] = str(retry_after)
     return response

@@ -8,6 +8,7 @@ one process never share or overwrite each other's.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from oct8ne_adapter.web.serializers.answers import AnswerCache
 from oct8ne_adapter.web.serializers.memo import ProductInfoMemo
 
 if TYPE_CHECKING:
-    from oct8ne_adapter.domain import Visitor
+    from oct8ne_adapter.domain import CustomerView, Visitor
     from oct8ne_adapter.events.recorder import EventRecorder
     from oct8ne_adapter.platform.client import PlatformGateway
     from oct8ne_adapter.platform.credentials import CredentialSource, PlatformCredentials
@@ -62,6 +63,12 @@ class AdapterState:
     cross_site: CrossSiteGuard = field(default_factory=CrossSiteGuard)
     #: Switches timed sale prices at their window's boundaries; None over a shop's catalog.
     price_switch: PriceSwitch | None = None
+    #: Moves whenever the catalog changes (`SqlRepository.catalog_generation`): encoded answers
+    #: are looked up by their raw parameters under it. None over a shop's catalog.
+    catalog_generation: Callable[[], Hashable] | None = None
+    #: customerData's reads for a shop-session cookie token in one session, when the default
+    #: resolver reads that cookie from our own session table (`SqlRepository.customer_view`).
+    customer_view: Callable[[str | None, Sequence[str]], CustomerView] | None = None
 
     def credentials(self) -> PlatformCredentials:
         """The oct8ne account in force: configuration over what link-up stored."""
