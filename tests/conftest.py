@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from backends import (
     BACKENDS,
     SERVERS,
@@ -39,7 +41,7 @@ from oct8ne_adapter.settings import Settings
 from oct8ne_adapter.sql import fulltext
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.models import Product, ProductTranslation
+from oct8ne_adapter.sql.models import Base, Product, ProductTranslation
 from oct8ne_adapter.sql.schema import create_schema
 from oct8ne_adapter.web.state import adapter_state
 from oct8ne_adapter_demo import create_demo_app
@@ -300,3 +302,20 @@ def rename_product(database: Database, external_id: str, title: str) -> None:
         recorder = ChangeRecorder()
         recorder.add([pk])
         recorder.write(session)
+
+
+def schema_differences(database_url: str, *names: str) -> list[Any]:
+    """What differs between the models and the schema the migrations create on this (empty)
+    database, in the tables whose names contain one of `names`."""
+    engine = create_database_engine(database_url)
+    try:
+        create_schema(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return [
+                difference
+                for difference in compare_metadata(context, Base.metadata)
+                if any(name in str(difference) for name in names)
+            ]
+    finally:
+        engine.dispose()

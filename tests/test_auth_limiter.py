@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import redis
 import requests
-from conftest import API_TOKEN, adapter_config
+from conftest import API_TOKEN, adapter_config, schema_differences
 from flask import Flask
 from test_running import BIN, REPO_ROOT, free_port, running_server, server_environment
 
@@ -282,23 +282,4 @@ def test_valid_tokens_are_answered_across_gunicorn_workers(
 
 
 def test_the_migration_creates_exactly_the_table_of_the_model(empty_database_url: str) -> None:
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
-    from oct8ne_adapter.sql.database import create_database_engine
-    from oct8ne_adapter.sql.models import Base
-    from oct8ne_adapter.sql.schema import create_schema
-
-    engine = create_database_engine(empty_database_url)
-    try:
-        create_schema(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = [
-                difference
-                for difference in compare_metadata(context, Base.metadata)
-                if "auth_failures" in str(difference)
-            ]
-        assert differences == []
-    finally:
-        engine.dispose()
+    assert schema_differences(empty_database_url, "auth_failures") == []

@@ -137,6 +137,16 @@ def test_delete_removes_a_product_and_is_idempotent(api):
     assert again.status_code == 200 and again.get_json()["removed"] == "nothing"
 
 
+@pytest.mark.parametrize(("method", "status"), [("delete", 400), ("get", 405), ("post", 405)])
+@pytest.mark.parametrize("product_id", ["a%0Ab", "%0A", "a%0D%0Ab", "x/%0A/y"])
+def test_an_id_with_a_line_break_gets_a_json_answer(api, method, status, product_id):
+    # Found by schemathesis: Werkzeug's `path` converter did not match a line break, so the
+    # request fell through to Flask's HTML 404 instead of this API's JSON errors.
+    answer = getattr(api, method)(f"/oct8ne/catalog/products/{product_id}", headers=AUTH)
+    assert answer.status_code == status and answer.is_json
+    assert answer.get_json()["message"]
+
+
 def test_deleting_a_variant_removes_only_that_variant(api):
     rows = [
         product("J-S", "Storm jacket - S", "90.00", group="J", attributes={"size": "S"}),

@@ -10,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from conftest import API_TOKEN, adapter_config
+from conftest import API_TOKEN, adapter_config, schema_differences
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -22,8 +20,7 @@ from oct8ne_adapter.events.recorder import EventRecorder
 from oct8ne_adapter.events.visitor_ids import parse_cookie
 from oct8ne_adapter.extension import record_event
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.models import Base, EventDelivery, OutboxEvent, RecordedOrder
-from oct8ne_adapter.sql.schema import create_schema
+from oct8ne_adapter.sql.models import EventDelivery, OutboxEvent, RecordedOrder
 from oct8ne_adapter.web.params import parse_report_period
 from oct8ne_adapter.web.snippets import visitor_ids_script
 
@@ -331,22 +328,10 @@ def test_get_cart_shows_the_recorded_cart_to_its_shop_session(events_app: Flask)
 
 
 def test_the_migrations_create_exactly_the_event_tables_of_the_models(empty_database_url: str):
-    engine = create_database_engine(empty_database_url)
-    try:
-        create_schema(engine)
-        with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = [
-                difference
-                for difference in compare_metadata(context, Base.metadata)
-                if any(
-                    name in str(difference)
-                    for name in ("event_outbox", "event_deliveries", "recorded_")
-                )
-            ]
-        assert differences == []
-    finally:
-        engine.dispose()
+    differences = schema_differences(
+        empty_database_url, "event_outbox", "event_deliveries", "recorded_"
+    )
+    assert differences == []
 
 
 def test_an_order_recorded_after_its_outbox_row_was_purged_is_still_a_duplicate(events_app):

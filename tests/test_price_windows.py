@@ -10,24 +10,44 @@ on each backend; the app's `PriceSwitch` gets a settable clock.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import adapter_app, adapter_config, frame
+from alembic import command
+from conftest import adapter_app, adapter_config, frame, schema_differences
 from flask import Flask
+from sqlalchemy import Engine, func, insert, inspect, select
 from test_feeds import import_feed, tsv
 
 from oct8ne_adapter.domain import ProductPrice, Sale
+from oct8ne_adapter.events.relay import Relay
 from oct8ne_adapter.feeds.fields import InvalidRecord
 from oct8ne_adapter.feeds.gmc import to_record
 from oct8ne_adapter.feeds.records import parse_product
 from oct8ne_adapter.sql.database import Database, create_database_engine
-from oct8ne_adapter.sql.price_windows import PriceSwitch, apply_price_windows
-from oct8ne_adapter.web.state import adapter_state
+from oct8ne_adapter.sql.models import (
+    CatalogChange,
+    Product,
+    ProductVariant,
+    ProductVariantPrice,
+)
+from oct8ne_adapter.sql.price_windows import (
+    PriceSwitch,
+    apply_price_windows,
+    apply_price_windows_in,
+)
+from oct8ne_adapter.sql.schema import (
+    current_revision,
+    head_revision,
+    migration_config,
+    upgrade,
+)
+from oct8ne_adapter.web.state import EXTENSION_KEY, adapter_state
 from oct8ne_adapter.web.warm import prepare_to_fork
 
 WINDOW = "2026-12-01T00:00+00:00/2026-12-08T00:00+00:00"
@@ -50,7 +70,10 @@ def _item(product_id: str, title: str, price: str, **fields: str) -> dict[str, A
 
 
 #: The lamp is on sale for the first week of December (below the stove's price then); the stove
-#: is not timed: its price never moves.
+#: is not timed: its price never moves. The tent is a variant group: its small size (regular
+#: 90.00, the dearer row) is on sale for the same week, below its large one (60.00, never timed):
+#: the group's product shows 60.00 before and after, 10.00 inside. The mat is a plain product
+#: in between.
 ITEMS = [
     _item(
         "LAMP",
@@ -60,6 +83,17 @@ ITEMS = [
         sale_price_effective_date=WINDOW,
     ),
     _item("STOVE", "Trail stove", "50.00 USD"),
+    _item(
+        "TENT-S",
+        "Ridge tent - S",
+        "90.00 USD",
+        sale_price="10.00 USD",
+        sale_price_effective_date=WINDOW,
+        item_group_id="TENT",
+        size="S",
+    ),
+    _item("TENT-L", "Ridge tent - L", "60.00 USD", item_group_id="TENT", size="L"),
+    _item("MAT", "Ridge mat", "40.00 USD"),
 ]
 
 
@@ -128,6 +162,102 @@ def _seen(application: Flask) -> dict[str, Any]:
         "ranges": sorted(option["value"] for option in ranges),
         "under 30": [item["internalId"] for item in cheap["results"]],
     }
+
+
+def _prices(application: Flask, *ids: str) -> dict[str, tuple[str, str]]:
+    """productInfo's (formattedPrice, formattedPrevPrice) of these product or variant ids."""
+    infos = frame(application.test_client(), "productInfo", productIds=",".join(ids))
+    return {
+        info["internalId"]: (info["formattedPrice"], info["formattedPrevPrice"]) for info in infos
+    }
+
+
+def _seen_group(application: Flask) -> dict[str, Any]:
+    """What the frame API shows of the tent group: its rows by their own ids, its product in
+    productInfo, search order, price facet and filter."""
+    client = application.test_client()
+    ordered = frame(client, "search", search="ridge", orderby="price", dir="asc", currency="USD")
+    facets = ordered["filters"]["available"]
+    ranges = next(facet for facet in facets if facet["param"] == "price")["options"]
+    cheap = frame(client, "search", search="ridge", price="0-30", currency="USD")
+    return {
+        "prices": _prices(application, "TENT-S", "TENT-L", "TENT"),
+        "search": {item["internalId"]: item["formattedPrice"] for item in ordered["results"]},
+        "order": [item["internalId"] for item in ordered["results"]],
+        "ranges": sorted(option["value"] for option in ranges),
+        "under 30": [item["internalId"] for item in cheap["results"]],
+    }
+
+
+def _check_group_switch(seen: Callable[[], dict[str, Any]], clock: Clock) -> None:
+    """The tent group across its small size's window, seen after `clock` is moved."""
+    clock.now = BEFORE
+    before = seen()
+    assert before["prices"] == {
+        "TENT-S": ("$90.00", "$90.00"),
+        "TENT-L": ("$60.00", "$60.00"),
+        "TENT": ("$60.00", "$60.00"),  # the cheapest row in force, not the small one's window
+    }
+    assert before["search"] == {"MAT": "$40.00", "TENT": "$60.00"}
+    assert before["order"] == ["MAT", "TENT"]
+    assert before["under 30"] == []
+
+    clock.now = INSIDE
+    inside = seen()
+    assert inside["prices"] == {
+        "TENT-S": ("$10.00", "$90.00"),
+        "TENT-L": ("$60.00", "$60.00"),
+        "TENT": ("$10.00", "$90.00"),
+    }
+    assert inside["search"] == {"TENT": "$10.00", "MAT": "$40.00"}
+    assert inside["order"] == ["TENT", "MAT"]
+    assert inside["under 30"] == ["TENT"]
+    assert inside["ranges"] != before["ranges"]  # the price facet follows
+
+    clock.now = AFTER
+    assert seen() == before
+
+
+def test_a_variant_sale_only_inside_its_window(shop: tuple[Flask, Clock]) -> None:
+    application, clock = shop
+    _check_group_switch(lambda: _seen_group(application), clock)
+
+
+@pytest.mark.parametrize("engine", ["index", "sql"])
+def test_the_relay_worker_switches_prices_without_frame_traffic(
+    database: Database, empty_database_url: str, engine: str
+) -> None:
+    """A shop whose frame API gets no call at the boundary: the relay worker's loop switches."""
+    clock = Clock(BEFORE)
+    config = adapter_config(empty_database_url, OCT8NE_SEARCH_ENGINE=engine)
+    with (
+        adapter_app(config) as application,
+        # The worker's clock is naive UTC, as the outbox stores times.
+        Relay(
+            database, [], clock=lambda: clock.now.replace(tzinfo=None), switch_prices=True
+        ) as relay,
+    ):
+        # This app switches nothing itself: only the worker can have.
+        state = adapter_state(application)
+        application.extensions[EXTENSION_KEY] = replace(state, price_switch=None)
+
+        def seen() -> dict[str, Any]:
+            relay.switch_prices_if_due()  # the worker's loop, once per poll
+            return _seen_group(application)
+
+        _check_group_switch(seen, clock)
+        clock.now = AFTER + timedelta(seconds=30)
+        assert not relay.switch_prices_if_due()  # no boundary left: a clock reading
+        clock.now = AFTER + timedelta(minutes=1)
+        assert relay.switch_prices_if_due()  # the recheck, for windows imported since
+        assert _prices(application, "LAMP") == {"LAMP": ("$80.00", "$80.00")}
+
+
+def test_a_relay_without_the_switch_leaves_prices(database: Database) -> None:
+    with Relay(database, [], clock=lambda: BEFORE.replace(tzinfo=None)) as relay:
+        assert not relay.switch_prices_if_due()
+    # Had it switched at its clock (before the window), the rows due now would differ again.
+    assert apply_price_windows(database, datetime.now(UTC)).rows == 0
 
 
 def test_the_sale_price_only_inside_its_window(shop: tuple[Flask, Clock]) -> None:
@@ -207,12 +337,25 @@ def test_a_switch_changes_rows_once(database: Database) -> None:
     # The import wrote the price due at the real time, itself inside or after the window.
     due_now = apply_price_windows(database, datetime.now(UTC))
     assert due_now.rows == 0
-    assert apply_price_windows(database, BEFORE).rows == 1
-    assert apply_price_windows(database, INSIDE).rows == 1
+    # Two timed rows: the lamp's price and the small tent's (a variant's).
+    assert apply_price_windows(database, BEFORE).rows == 2
+    assert apply_price_windows(database, INSIDE).rows == 2
     again = apply_price_windows(database, INSIDE)
     assert (again.rows, again.next_boundary) == (0, ENDS)
-    assert apply_price_windows(database, AFTER).rows == 1
+    assert apply_price_windows(database, AFTER).rows == 2
     assert apply_price_windows(database, AFTER).next_boundary is None
+
+
+def test_a_switch_logs_the_products_of_switched_variants(database: Database) -> None:
+    with database.transaction() as session:
+        pks = dict(session.execute(select(Product.external_id, Product.pk)).all())
+        first = session.scalar(select(func.max(CatalogChange.seq)))
+    apply_price_windows(database, BEFORE)
+    with database.transaction() as session:
+        logged = session.scalars(
+            select(CatalogChange.product_pk).where(CatalogChange.seq > (first or 0))
+        ).all()
+    assert sorted(logged) == sorted([pks["LAMP"], pks["TENT"]])
 
 
 def test_json_lines_timed_sale() -> None:
@@ -280,3 +423,62 @@ def test_a_bad_window_is_rejected_with_its_reason(config: Path, tmp_path: Path) 
     assert result.exit_code == 1, result.output  # rows were rejected
     assert "line 2 (id A): sale_price_effective_date: the window ends" in result.output
     assert "1 inserted" in result.output and "1 rejected" in result.output
+
+
+def test_the_migrations_create_exactly_the_price_tables_of_the_models(
+    empty_database_url: str,
+) -> None:
+    # The shared price columns are one mixin: both tables must match it, indexes included.
+    assert schema_differences(empty_database_url, "product_prices", "product_variant_prices") == []
+
+
+def _variant_price_columns(engine: Engine) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns("product_variant_prices")}
+
+
+def test_migration_0014_keeps_variant_prices_both_ways(empty_database_url: str) -> None:
+    """A variant price stored at 0013 is kept, without a window, up to 0014 and back down."""
+    engine = create_database_engine(empty_database_url)
+    try:
+        upgrade(engine, "0013")
+        with engine.begin() as connection:
+            # Named by the columns revision 0013 has.
+            product = connection.execute(
+                insert(Product.__table__).values(
+                    external_id="TENT", url="/p/tent", updated_at=datetime(2026, 1, 1)
+                )
+            ).inserted_primary_key[0]
+            variant = connection.execute(
+                insert(ProductVariant.__table__).values(
+                    product_pk=product, external_id="TENT-S", url="/p/tent?s", position=0
+                )
+            ).inserted_primary_key[0]
+            connection.execute(
+                insert(ProductVariantPrice.__table__).values(
+                    variant_pk=variant, currency="USD", amount_minor=9000
+                )
+            )
+        assert "sale_from" not in _variant_price_columns(engine)
+        assert upgrade(engine) == ("0013", head_revision())
+        assert {"regular_minor", "sale_minor", "sale_from", "sale_until"} <= _variant_price_columns(
+            engine
+        )
+        with Database(engine).transaction() as session:
+            row = session.execute(
+                select(ProductVariantPrice.amount_minor, ProductVariantPrice.sale_from)
+            ).one()
+            assert tuple(row) == (9000, None)
+            # A timeless row is no window: the switch leaves it.
+            assert apply_price_windows_in(session, INSIDE).rows == 0
+        config = migration_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0013")
+        assert current_revision(engine) == "0013"
+        assert "sale_from" not in _variant_price_columns(engine)
+        with engine.connect() as connection:
+            assert connection.execute(
+                select(ProductVariantPrice.__table__.c.amount_minor)
+            ).scalars().all() == [9000]
+    finally:
+        engine.dispose()

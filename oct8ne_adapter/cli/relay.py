@@ -59,6 +59,7 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
             sinks,
             options=RelayOptions.from_settings(settings.relay, settings.ratelimits.storage),
             retention_days=settings.privacy.retention_days,
+            switch_prices=True,
         )
         with relay:
             if once:
@@ -68,6 +69,7 @@ def relay_worker(ctx: click.Context, once: bool, batch_size: int | None) -> None
                 click.echo(f"processed {total} deliveries")
                 if counts := relay.purge_if_due():
                     click.echo(f"purged {counts} (retention_days)")
+                relay.switch_prices_if_due()
                 return
             stop = threading.Event()
 

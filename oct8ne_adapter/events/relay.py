@@ -4,7 +4,8 @@
 delivery's sink for its requests, sends them in order and stores after every accepted request
 how many are done, so that after a crash the next worker resumes at the first request not yet
 delivered. `run_forever(stop)` repeats that until `stop` is set; `oct8ne-adapter relay-worker`
-runs it.
+runs it. Between batches it also purges expired rows (events.retention) and, with
+`switch_prices`, switches timed sale prices at their boundaries (sql.price_windows).
 
 What an answer means is the sink's verdict: DELIVERED moves on, RETRY schedules another attempt
 with exponential backoff and jitter (honouring the vendor's `Retry-After` up to `backoff_max`,
@@ -44,7 +45,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 
 import requests
@@ -67,6 +68,7 @@ from oct8ne_adapter.events.retention import PURGE_INTERVAL, PurgeCounts, purge_e
 from oct8ne_adapter.events.sinks.base import InvalidPayload, OutboundRequest, Outcome, Sink, Verdict
 from oct8ne_adapter.events.sinks.common import retry_after_seconds
 from oct8ne_adapter.sql.database import Database
+from oct8ne_adapter.sql.price_windows import PriceSwitch
 from oct8ne_adapter.sql.tables import event_outbox as _outbox
 
 __all__ = ["IDEMPOTENCY_HEADER", "Relay", "RelayOptions", "idempotency_key"]
@@ -96,6 +98,7 @@ class Relay:
         worker_id: str | None = None,
         rng: random.Random | None = None,
         retention_days: int | None = None,
+        switch_prices: bool = False,
     ) -> None:
         self.database = database
         self.sinks = {sink.name: sink for sink in sinks}
@@ -120,6 +123,9 @@ class Relay:
         #: None: this worker does not purge (events.retention); else the next purge is due then.
         self.retention_days = retention_days
         self._next_purge: datetime | None = None
+        #: Timed sale prices switched from this worker's clock too (sql.price_windows), so a
+        #: boundary passes in a shop whose frame API gets no call then.
+        self._prices = PriceSwitch(database, clock=self._utc_now) if switch_prices else None
 
     # -- life cycle
 
@@ -202,6 +208,7 @@ class Relay:
                 log.warning("relay: %s; trying again shortly", error.message)
                 processed = 0
             self.purge_if_due()
+            self.switch_prices_if_due()
             if processed == 0:
                 stop.wait(self.options.poll_interval)
 
@@ -220,6 +227,16 @@ class Relay:
         if counts != PurgeCounts():
             log.info("relay: purged %s older than %d days", counts, self.retention_days)
         return counts
+
+    def switch_prices_if_due(self) -> bool:
+        """Apply the timed sale prices if a window opened or closed (a clock reading if none
+        did); whether the switch ran."""
+        return self._prices is not None and self._prices.poll()
+
+    def _utc_now(self) -> datetime:
+        """The worker's clock (naive UTC, as the outbox stores times) as an aware moment."""
+        now = self.clock()
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now
 
     # -- one delivery
 

@@ -25,7 +25,8 @@ _SNIFF_BYTES = 64 * 1024
 #: Bump when a reader maps fields differently: rows stored by an older mapping are rewritten.
 #: 2: rows sharing an item_group_id become one product. 3: links are kept per language, and
 #: codes (id as SKU, gtin, mpn) are read. 4: sale_price_effective_date (timed sale prices).
-MAPPING_VERSION = "4"
+#: 5: variants keep their sale windows too.
+MAPPING_VERSION = "5"
 
 
 def row_digest(*parts: str) -> str:

@@ -1,12 +1,14 @@
-"""Timed sale prices: switch a product price's effective amount at its window's boundaries.
+"""Timed sale prices: switch a product's or a variant's price at its window's boundaries.
 
 Search filters, sorts and counts price facets on `product_prices.amount_minor`, so the effective
-price is stored, not computed at read time: `apply_price_windows` writes, for every row with a
-sale window whose stored amount is not the one due at `now`, the due amount, and logs the
-products in the catalog change log, so the product cache, the answer cache and the search index
-follow as after an import. It is stateless (it compares, not remembers), so running it twice,
-late or after an import that wrote a stale amount is harmless. `PriceSwitch` runs it only when a
-boundary has passed, so a process can call it on every poll for one comparison of timestamps.
+price is stored, not computed at read time: `apply_price_windows` writes, for every row of
+`product_prices` and `product_variant_prices` with a sale window whose stored amount is not the
+one due at `now`, the due amount; a switched variant's product takes its variants' lowest price
+in force again (`writer.group_prices`). It logs the products in the catalog change log, so the
+product cache, the answer cache and the search index follow as after an import. It is stateless
+(it compares, not remembers), so running it twice, late or after an import that wrote a stale
+amount is harmless. `PriceSwitch` runs it only when a boundary has passed, so a process can call
+it on every poll for one comparison of timestamps.
 """
 
 from __future__ import annotations
@@ -17,17 +19,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.errors import DataSourceUnavailable
 from oct8ne_adapter.sql.catalog_changes import ChangeRecorder
 from oct8ne_adapter.sql.database import Database
-from oct8ne_adapter.sql.tables import product_prices as _prices
+from oct8ne_adapter.sql.tables import (
+    product_prices as _prices,
+    product_variant_prices as _variant_prices,
+    product_variants as _variants,
+)
+from oct8ne_adapter.sql.writer.bulk import chunks
+from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 
 log = logging.getLogger(__name__)
-
 
 #: The current time, UTC-aware (injected in tests: the switch is tested without sleeping).
 Clock = Callable[[], datetime]
@@ -51,14 +58,13 @@ def _naive(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def apply_price_windows_in(session: Session, now: datetime) -> Switched:
-    """`apply_price_windows` inside the caller's transaction."""
-    at = _naive(now)
-    c = _prices.c
+def _switch(session: Session, table: Table, key: str, at: datetime) -> list[int]:
+    """Write the due amount to the timed rows of `table` that show another; their `key`s."""
+    c = table.c
     inside = and_(c.sale_from <= at, c.sale_until > at, c.sale_minor < c.regular_minor)
     rows = session.execute(
         select(
-            c.product_pk,
+            c[key],
             c.currency,
             c.amount_minor,
             c.previous_amount_minor,
@@ -66,7 +72,10 @@ def apply_price_windows_in(session: Session, now: datetime) -> Switched:
             c.regular_previous_minor,
             c.sale_minor,
             inside.label("inside"),
-        ).where(c.sale_minor.is_not(None))
+        )
+        .where(c.sale_minor.is_not(None))
+        # In key order: processes switching at once lock the rows in one order (no deadlock).
+        .order_by(c[key], c.currency)
     ).all()
     changes = []
     for pk, currency, amount, previous, regular, regular_previous, sale, is_inside in rows:
@@ -76,22 +85,50 @@ def apply_price_windows_in(session: Session, now: datetime) -> Switched:
     if changes:
         # One executemany: a sale starting on a whole catalog switches 10,000 rows at once.
         session.execute(
-            update(_prices)
-            .where(c.product_pk == bindparam("key"), c.currency == bindparam("cur"))
+            update(table)
+            .where(c[key] == bindparam("key"), c.currency == bindparam("cur"))
             .values(amount_minor=bindparam("due"), previous_amount_minor=bindparam("due_previous")),
             changes,
         )
-        recorder = ChangeRecorder()
-        recorder.add(change["key"] for change in changes)
-        recorder.write(session)
+    return [change["key"] for change in changes]
+
+
+def _upcoming(session: Session, table: Table, at: datetime) -> list[datetime]:
+    """The first window start and the first window end after `at` in `table`."""
     # Two queries: MariaDB has no aggregate FILTER clause.
-    upcoming = (
+    found = (
         session.scalar(select(func.min(column)).where(column > at))
-        for column in (c.sale_from, c.sale_until)
+        for column in (table.c.sale_from, table.c.sale_until)
     )
-    moments = [moment for moment in upcoming if moment is not None]
+    return [moment for moment in found if moment is not None]
+
+
+def _owners(session: Session, variant_pks: list[int]) -> list[int]:
+    """The products of these variants."""
+    owners: set[int] = set()
+    for chunk in chunks(sorted(set(variant_pks))):
+        owners.update(
+            session.scalars(select(_variants.c.product_pk).where(_variants.c.pk.in_(chunk)))
+        )
+    return sorted(owners)
+
+
+def apply_price_windows_in(session: Session, now: datetime) -> Switched:
+    """`apply_price_windows` inside the caller's transaction."""
+    at = _naive(now)
+    products = _switch(session, _prices, "product_pk", at)
+    variants = _switch(session, _variant_prices, "variant_pk", at)
+    # A group's product shows its variants' lowest price in force: it follows their switch.
+    groups = _owners(session, variants)
+    refigure_group_prices(session, groups)
+    if products or groups:
+        recorder = ChangeRecorder()
+        recorder.add(products)
+        recorder.add(groups)
+        recorder.write(session)
+    moments = _upcoming(session, _prices, at) + _upcoming(session, _variant_prices, at)
     next_boundary = min(moments).replace(tzinfo=UTC) if moments else None
-    return Switched(len(changes), next_boundary)
+    return Switched(len(products) + len(variants), next_boundary)
 
 
 def apply_price_windows(database: Database, now: datetime) -> Switched:

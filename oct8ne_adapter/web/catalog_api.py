@@ -20,7 +20,9 @@ import json
 import logging
 
 from flask import Blueprint, Response, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.routing import PathConverter
 
 from oct8ne_adapter.errors import (
     DataSourceUnavailable,
@@ -44,6 +46,22 @@ from oct8ne_adapter.web.state import AdapterState, current_state
 
 log = logging.getLogger(__name__)
 catalog_blueprint = Blueprint("oct8ne_catalog", __name__)
+
+
+class ProductIdConverter(PathConverter):
+    """Any id, slashes and line breaks included: the view judges it and answers JSON.
+
+    Werkzeug's `path` stops at a line break, which sent such a request to Flask's HTML 404.
+    """
+
+    regex = "(?s:[^/].*?)"
+
+
+@catalog_blueprint.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    # Recorded before the routes below, so the converter exists when they are added.
+    state.app.url_map.converters["product_id"] = ProductIdConverter
+
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 JSON_LINES_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/jsonlines"})
@@ -112,7 +130,7 @@ def _array(body: bytes) -> list[dict[str, object]]:
     return data
 
 
-@catalog_blueprint.delete("/catalog/products/<path:product_id>")
+@catalog_blueprint.delete("/catalog/products/<product_id:product_id>")
 def delete_product(product_id: str) -> Response:
     """Remove a product, or only the variant with this id; removing nothing is not an error."""
     state = _authorized()
@@ -133,7 +151,7 @@ def wrong_collection_method() -> Response:
 
 
 @catalog_blueprint.route(
-    "/catalog/products/<path:product_id>", methods=["GET", "POST", "PUT", "PATCH"]
+    "/catalog/products/<product_id:product_id>", methods=["GET", "POST", "PUT", "PATCH"]
 )
 def wrong_item_method(product_id: str) -> Response:
     """A product is DELETEd: any other method is a JSON 405."""

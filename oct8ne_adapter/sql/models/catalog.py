@@ -41,6 +41,7 @@ __all__ = [
     "AttributeValueTranslation",
     "Product",
     "ProductTranslation",
+    "TimedPrice",
     "ProductPrice",
     "ProductUrl",
     "ProductMedia",
@@ -149,22 +150,30 @@ class ProductTranslation(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class ProductPrice(Base):
-    __tablename__ = "product_prices"
-    __table_args__ = (Index("ix_product_prices_currency_amount", "currency", "amount_minor"),)
+class TimedPrice:
+    """The price columns of a product's or a variant's row in one currency (a mixin).
 
-    product_pk: Mapped[int] = owner_key("products")
+    `amount_minor` is the effective price (the sale one inside its window): what search
+    filters, sorts and counts facets by. A timed sale fills the other columns (all NULL without
+    one): the regular price, the sale price and its window (naive UTC); `sql/price_windows.py`
+    switches the effective price at the boundaries.
+    """
+
     currency: Mapped[str] = mapped_column(exact(3), primary_key=True)
-    #: The effective price (the sale one inside its window): what search filters and sorts by.
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
-    #: A timed sale (all NULL without one): the regular price, the sale price and its window
-    #: (naive UTC); `sql/price_windows.py` switches the effective price at the boundaries.
     regular_minor: Mapped[int | None] = mapped_column(BigInteger)
     regular_previous_minor: Mapped[int | None] = mapped_column(BigInteger)
     sale_minor: Mapped[int | None] = mapped_column(BigInteger)
     sale_from: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     sale_until: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class ProductPrice(TimedPrice, Base):
+    __tablename__ = "product_prices"
+    __table_args__ = (Index("ix_product_prices_currency_amount", "currency", "amount_minor"),)
+
+    product_pk: Mapped[int] = owner_key("products")
 
 
 class ProductUrl(Base):
@@ -229,13 +238,12 @@ class ProductVariant(ShopKeyed, Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class ProductVariantPrice(Base):
+class ProductVariantPrice(TimedPrice, Base):
+    """A variant's price in one currency, timed as a product's (shown when its id is asked)."""
+
     __tablename__ = "product_variant_prices"
 
     variant_pk: Mapped[int] = owner_key("product_variants")
-    currency: Mapped[str] = mapped_column(exact(3), primary_key=True)
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
-    previous_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ProductVariantValue(Base):

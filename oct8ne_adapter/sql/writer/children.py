@@ -31,8 +31,8 @@ from oct8ne_adapter.sql.writer.codes import insert_codes
 from oct8ne_adapter.sql.writer.reference import Resolved
 
 TRANSLATION_COLUMNS = ("product_pk", "language", "title", "sort_key", "description")
-PRICE_COLUMNS = (
-    "product_pk",
+#: A price row's columns after its key (product_pk or variant_pk): `price_rows` fills them.
+TIMED_PRICE_COLUMNS = (
     "currency",
     "amount_minor",
     "previous_amount_minor",
@@ -42,6 +42,7 @@ PRICE_COLUMNS = (
     "sale_from",
     "sale_until",
 )
+PRICE_COLUMNS = ("product_pk", *TIMED_PRICE_COLUMNS)
 URL_COLUMNS = ("product_pk", "language", "url")
 
 #: A record with the primary key of its product.
@@ -76,27 +77,26 @@ def _minor(amount: Decimal | None, currency: str) -> int | None:
     return None if amount is None else to_minor_units(amount, currency)
 
 
-def price_rows(items: Iterable[tuple[int, Priced]], *, timed: bool = True) -> list[tuple[Any, ...]]:
-    """The price rows (key, currency, effective amount and previous amount, then with `timed`
-    the regular price and the sale window) of these products or variants.
+def price_rows(items: Iterable[tuple[int, Priced]]) -> list[tuple[Any, ...]]:
+    """The price rows (key, then `TIMED_PRICE_COLUMNS`) of these products or variants.
 
     The effective price is the one at the time of writing; `sql.price_windows` switches it at
-    the window's boundaries. Variant rows (`timed` False) keep only the price at writing time.
+    the window's boundaries, for products and variants alike.
     """
     now = datetime.now(UTC)
     rows: list[tuple[Any, ...]] = []
     for pk, record in items:
         for currency, price in record.prices.items():
             effective = price.effective(now)
-            row: tuple[Any, ...] = (
-                pk,
-                currency,
-                to_minor_units(effective.amount, currency),
-                _minor(effective.previous_amount, currency),
-            )
-            if timed:
-                sale = price.sale
-                row += (
+            sale = price.sale
+            rows.append(
+                (
+                    pk,
+                    currency,
+                    to_minor_units(effective.amount, currency),
+                    _minor(effective.previous_amount, currency),
+                )
+                + (
                     (None,) * 5
                     if sale is None
                     else (
@@ -107,7 +107,7 @@ def price_rows(items: Iterable[tuple[int, Priced]], *, timed: bool = True) -> li
                         sale.ends.astimezone(UTC).replace(tzinfo=None),
                     )
                 )
-            rows.append(row)
+            )
     return rows
 
 

@@ -3,10 +3,10 @@
 A product's id deletes the product (its child rows and variants go by ON DELETE CASCADE, like
 `prune`). A variant's id deletes only that variant: its product keeps the others and gets the
 figures a group's product has from its rows (`groups.merge_variants`) again, from the variants
-left: per currency the lowest price, the stock summed (unknown if one is unknown), the best
-availability. The last variant removed removes the product. The product's stored digest is
-cleared, so that the next import rewrites it even from an unchanged row. Every change is noted
-in the catalog change log, in the caller's transaction.
+left: per currency the lowest price in force (`group_prices`), the stock summed (unknown if one
+is unknown), the best availability. The last variant removed removes the product. The product's
+stored digest is cleared, so that the next import rewrites it even from an unchanged row. Every
+change is noted in the catalog change log, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from oct8ne_adapter.sql.tables import (
     product_variants as _variants,
     products as _products,
 )
+from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 from oct8ne_adapter.sql.writer.groups import group_availability
 
 Removed = Literal["product", "variant", "nothing"]
@@ -82,28 +83,18 @@ def _refigure(session: Session, product_pk: int, left: list[tuple[int, int | Non
             content_hash=None,
         )
     )
-    lowest: dict[str, tuple[int, int | None]] = {}
-    rows = session.execute(
-        select(
-            _variant_prices.c.currency,
-            _variant_prices.c.amount_minor,
-            _variant_prices.c.previous_amount_minor,
-        ).where(_variant_prices.c.variant_pk.in_([pk for pk, _, _ in left]))
-    )
-    for currency, amount, previous in rows:
-        if currency not in lowest or amount < lowest[currency][0]:
-            lowest[currency] = (amount, previous)
-    if lowest:
-        session.execute(delete(_prices).where(_prices.c.product_pk == product_pk))
-        session.execute(
-            _prices.insert(),
-            [
-                {
-                    "product_pk": product_pk,
-                    "currency": currency,
-                    "amount_minor": amount,
-                    "previous_amount_minor": previous,
-                }
-                for currency, (amount, previous) in lowest.items()
-            ],
+    # The variant removed may have been the only one priced in a currency.
+    currencies = set(
+        session.scalars(
+            select(_variant_prices.c.currency).where(
+                _variant_prices.c.variant_pk.in_([pk for pk, _, _ in left])
+            )
         )
+    )
+    if currencies:
+        session.execute(
+            delete(_prices).where(
+                _prices.c.product_pk == product_pk, _prices.c.currency.not_in(currencies)
+            )
+        )
+    refigure_group_prices(session, [product_pk])

@@ -21,6 +21,7 @@ from oct8ne_adapter.sql.writer.children import (
     price_rows,
     translation_row,
 )
+from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 from oct8ne_adapter.sql.writer.variants import (
     stored_variants,
     write_variant_prices,
@@ -67,6 +68,7 @@ def write_translations(session: Session, language: str, items: list[Written]) ->
     pks = stored_variants(session, [variant.id for variant in variants])
     known = [(pks[variant.id], variant) for variant in variants if variant.id in pks]
     write_variant_prices(session, known, keep_other_currencies=True)
+    refigure_group_prices(session, [pk for pk, record in items if record.variants])
     write_variant_urls(session, known, keep_other_languages=True)
     fulltext.refresh(session, [pk for pk, _ in items])
 

@@ -23,8 +23,9 @@ from oct8ne_adapter.sql.tables import (
     product_variants as _variants,
 )
 from oct8ne_adapter.sql.writer.bulk import chunks, insert_rows
-from oct8ne_adapter.sql.writer.children import delete_pairs, price_rows
+from oct8ne_adapter.sql.writer.children import TIMED_PRICE_COLUMNS, delete_pairs, price_rows
 from oct8ne_adapter.sql.writer.codes import delete_variant_codes, insert_codes
+from oct8ne_adapter.sql.writer.group_prices import refigure_group_prices
 from oct8ne_adapter.sql.writer.reference import ReferenceData
 
 _COLUMNS = ("product_pk", "url", "stock", "availability", "position")
@@ -114,10 +115,11 @@ def _replace_rows(
 def write_variant_prices(
     session: Session, written: Sequence[tuple[int, VariantRecord]], *, keep_other_currencies: bool
 ) -> None:
-    """Replace the prices of these (variant pk, record)s; when merging feeds, only their own
-    currencies (a Merchant Center feed has one)."""
-    columns = ("variant_pk", "currency", "amount_minor", "previous_amount_minor")
-    rows = price_rows(written, timed=False)
+    """Replace the prices (with their sale windows) of these (variant pk, record)s; when merging
+    feeds, only their own currencies (a Merchant Center feed has one).
+
+    The caller refigures their products' prices (`refigure_group_prices`).
+    """
     _replace_rows(
         session,
         _prices,
@@ -125,7 +127,7 @@ def write_variant_prices(
         written,
         lambda v: v.prices,
         keep_other_currencies,
-        (columns, rows),
+        (("variant_pk", *TIMED_PRICE_COLUMNS), price_rows(written)),
     )
 
 
@@ -153,7 +155,8 @@ def _write_children(
     pks: dict[str, int],
     keep_other_currencies: bool,
 ) -> None:
-    """Replace the variants' prices, links, codes and their telling values."""
+    """Replace the variants' prices, links, codes and their telling values; the products' prices
+    follow their variants'."""
     written = [(pks[variant.id], variant) for _, record in items for variant in record.variants]
     for chunk in chunks([pk for pk, _ in written]):
         session.execute(delete(_values).where(_values.c.variant_pk.in_(chunk)))
@@ -181,3 +184,4 @@ def _write_children(
                     seen.add(value_pk)
                     rows.append((pks[variant.id], value_pk, position))
     insert_rows(session, _values, ("variant_pk", "value_pk", "position"), rows)
+    refigure_group_prices(session, [product_pk for product_pk, _ in items])
