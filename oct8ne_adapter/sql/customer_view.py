@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from oct8ne_adapter import domain
-from oct8ne_adapter.sql.sessions import MAX_TOKEN_LENGTH, hash_token, utc_now_naive
+from oct8ne_adapter.sql.sessions import cookie_hash, expired
 from oct8ne_adapter.sql.tables import (
     cart_lines as _cart_lines,
     carts as _carts,
@@ -150,10 +150,11 @@ class VisitorRows:
 
 def visitor_rows(connection: Connection, token: str | None) -> VisitorRows:
     """The rows of the shop session with this cookie token (none for an unknown or expired one)."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    token_hash = cookie_hash(token)
+    if token_hash is None:
         return VisitorRows()
-    rows = connection.execute(_VISITOR, {"token_hash": hash_token(token)}).all()
-    if not rows or rows[0].kind != _SESSION or rows[0].expires_at <= utc_now_naive():
+    rows = connection.execute(_VISITOR, {"token_hash": token_hash}).all()
+    if not rows or rows[0].kind != _SESSION or expired(rows[0].expires_at):
         return VisitorRows()
     head = rows[0]
     customer = None

@@ -68,7 +68,7 @@ class SqlRepository:
     def customer_view(self, token: str | None, languages: Sequence[str]) -> domain.CustomerView:
         """customerData's customer, wishlist and cart for a shop-session cookie.
 
-        Three statements on one connection, and the products from the cache when they are in it.
+        One prebuilt statement on a plain connection; the products from the cache when cached.
         """
         with self.database.connection() as connection:
             rows = customer_view.visitor_rows(connection, token)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from oct8ne_adapter.domain import Visitor
@@ -18,16 +17,9 @@ SESSION_LIFETIME = timedelta(days=30)
 #: A longer cookie is no token of ours.
 MAX_TOKEN_LENGTH = 256
 
-# Every customerData and getCart call runs it: built once (building cost more than running).
-_SESSION_CUSTOMER = (
-    select(
-        _sessions.c.expires_at,
-        _customers.c.pk.label("customer_pk"),
-        _customers.c.external_id,
-        _customers.c.first_name,
-        _customers.c.last_name,
-        _customers.c.email,
-    )
+# Every getCart call runs it: built once (building cost more than running).
+_VISITOR_SESSION = (
+    select(_sessions.c.expires_at, _customers.c.external_id)
     .select_from(_sessions.outerjoin(_customers, _customers.c.pk == _sessions.c.customer_pk))
     .where(_sessions.c.token_hash == bindparam("token_hash"))
 )
@@ -65,22 +57,24 @@ def create_session(session: Session, customer_external_id: str | None) -> str:
     return token
 
 
-def session_customer(connection: Connection, token: str | None) -> tuple[str, Any] | None:
-    """(token hash, row) of a live session: `expires_at` and its customer's columns (None for
-    a guest's: `customer_pk`, `external_id`, `first_name`, `last_name`, `email`)."""
+def cookie_hash(token: str | None) -> str | None:
+    """The stored hash of a session cookie's token; None for a value that cannot be one."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    token_hash = hash_token(token)
-    row = connection.execute(_SESSION_CUSTOMER, {"token_hash": token_hash}).one_or_none()
-    if row is None or row.expires_at <= utc_now_naive():
-        return None
-    return token_hash, row
+    return hash_token(token)
+
+
+def expired(expires_at: datetime) -> bool:
+    """Whether a session ending at `expires_at` (stored as UTC wall time) has ended."""
+    return expires_at <= utc_now_naive()
 
 
 def visitor_for_session(session: Session, token: str) -> Visitor | None:
     """The visitor behind a session token; the guest cart key is the token's hash."""
-    found = session_customer(session.connection(), token)
-    if found is None:
+    token_hash = cookie_hash(token)
+    if token_hash is None:
         return None
-    token_hash, row = found
+    row = session.execute(_VISITOR_SESSION, {"token_hash": token_hash}).one_or_none()
+    if row is None or expired(row.expires_at):
+        return None
     return Visitor(customer_id=row.external_id, cart_key=token_hash)

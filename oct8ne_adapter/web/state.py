@@ -66,7 +66,7 @@ class AdapterState:
     #: Moves whenever the catalog changes (`SqlRepository.catalog_generation`): encoded answers
     #: are looked up by their raw parameters under it. None over a shop's catalog.
     catalog_generation: Callable[[], Hashable] | None = None
-    #: customerData's reads for a shop-session cookie token in one session, when the default
+    #: customerData's reads for a shop-session cookie token in one statement, when the default
     #: resolver reads that cookie from our own session table (`SqlRepository.customer_view`).
     customer_view: Callable[[str | None, Sequence[str]], CustomerView] | None = None
 
